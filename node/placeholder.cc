@@ -1,0 +1,2 @@
+// node library (filled by later steps)
+namespace credmesh {}

@@ -1,0 +1,100 @@
+// sqlite.h: RAII wrappers over sqlite3 handles and statements. Errors are
+// returned as Status; nothing throws. Not thread-safe: one Database per thread.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/bytes.h"
+#include "protocol/status.h"
+
+namespace credmesh {
+
+class Statement;
+
+class Database {
+ public:
+  struct Options {
+    bool create = true;       // create the file if missing
+    bool read_only = false;
+    int busy_timeout_ms = 5000;
+  };
+  // Opens `path` in WAL mode with foreign keys on and synchronous=NORMAL.
+  static Result<Database> Open(const std::string& path, const Options& options);
+  static Result<Database> Open(const std::string& path) { return Open(path, Options()); }
+
+  Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // Runs one or more statements that return no rows.
+  Status Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+  int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+  int Changes() const { return sqlite3_changes(db_); }
+  sqlite3* handle() const { return db_; }
+  // Status describing the last error on this connection, with context.
+  Status LastError(std::string_view context) const;
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+};
+
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& Bind(int index, int64_t v);
+  Statement& Bind(int index, std::string_view v);
+  Statement& Bind(int index, ByteView v);
+  Statement& BindNull(int index);
+
+  // Advances: true if a row is available, false when done.
+  Result<bool> Step();
+  // Runs to completion, expecting no rows.
+  Status Run();
+  Status Reset();  // also clears bindings
+
+  int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string ColumnText(int col) const;
+  Bytes ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  sqlite3_stmt* handle() const { return stmt_; }
+
+ private:
+  friend class Database;
+  explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; rolls back in the destructor unless
+// Commit() succeeded.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Database& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
+}  // namespace credmesh
