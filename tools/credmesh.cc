@@ -1,1 +1,36 @@
-int main() { return 0; }
+// credmesh: the admin command line. Parses arguments and runs one command.
+#include <cstdlib>
+#include <iostream>
+
+#include "tools/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace credmesh::cli;
+  Context ctx;
+  if (const char* d = std::getenv("CREDMESH_DIR"); d && *d) ctx.dir = d;
+  if (ctx.dir.empty()) ctx.dir = "./credmesh-data";
+
+  CLI::App app{
+      "credmesh: offline-first sync of signed micro-credential records for school networks.\n"
+      "Exit codes: 0 ok, 1 failure, 2 usage error.",
+      "credmesh"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "credmesh 0.1.0");
+  RegisterNodeCommands(app, ctx);
+  RegisterRecordCommands(app, ctx);
+  RegisterNoteCommands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints help or the error
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (!ctx.run) return kExitUsage;
+  try {
+    return ctx.run();
+  } catch (const std::exception& e) {
+    // A bug if reached: libraries return Status. Still fail cleanly.
+    return Fail(std::string("internal error: ") + e.what());
+  }
+}

@@ -1,0 +1,185 @@
+#include "node/ledger.h"
+
+#include "protocol/verify_batch.h"
+
+namespace credmesh {
+
+namespace {
+constexpr size_t kMaxReportedErrors = 20;
+}
+
+IngestSummary& IngestSummary::operator+=(const IngestSummary& o) {
+  received += o.received;
+  inserted += o.inserted;
+  duplicates += o.duplicates;
+  rejected += o.rejected;
+  valid += o.valid;
+  pending += o.pending;
+  denied += o.denied;
+  for (const auto& e : o.errors) {
+    if (errors.size() < kMaxReportedErrors) errors.push_back(e);
+  }
+  return *this;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(Store& store, Clock& clock, Authorizer* authorizer,
+                                             std::vector<Projection*> projections) {
+  if (authorizer) CREDMESH_RETURN_IF_ERROR(authorizer->Migrate(store.db()));
+  for (Projection* p : projections) CREDMESH_RETURN_IF_ERROR(p->Migrate(store.db()));
+  std::unique_ptr<Ledger> ledger(new Ledger(store, clock, authorizer, std::move(projections)));
+  // Never stamp below what we already hold, even if the wall clock went back
+  // while the node was down.
+  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
+  if (!ledger->hlc_.IsTooFarInFuture(max_hlc)) ledger->hlc_.RaiseTo(max_hlc);
+  return ledger;
+}
+
+Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh) {
+  std::vector<RecordId> changed;
+  if (authorizer_) {
+    CREDMESH_RETURN_IF_ERROR(authorizer_->Authorize(store_, fresh, changed));
+  } else {
+    for (const VerifiedRecord* r : fresh) changed.push_back(r->id());
+  }
+  if (changed.empty()) return Status::Ok();
+  for (Projection* p : projections_) CREDMESH_RETURN_IF_ERROR(p->Apply(store_, changed));
+  return Status::Ok();
+}
+
+Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
+                            IngestSummary& summary, std::vector<RecordId>* ids_out) {
+  RecordStore& rs = store_.records();
+  const int64_t now = clock_.NowMillis();
+  const RecordState initial = authorizer_ ? RecordState::kPending : RecordState::kValid;
+  std::vector<const VerifiedRecord*> fresh;
+  std::vector<RecordId> inserted;
+  for (const VerifiedRecord* rec : records) {
+    const uint64_t ts = rec->record().hlc;
+    bool held = hlc_.IsTooFarInFuture(ts);
+    CREDMESH_ASSIGN_OR_RETURN(
+        bool is_new, rs.Insert(*rec, held ? RecordState::kPending : initial,
+                               held ? kHeldFutureReason : "", now));
+    if (!is_new) {
+      ++summary.duplicates;
+      continue;
+    }
+    ++summary.inserted;
+    inserted.push_back(rec->id());
+    if (!held) {
+      hlc_.Observe(ts);
+      fresh.push_back(rec);
+    }
+  }
+  CREDMESH_RETURN_IF_ERROR(Settle(fresh));
+  if (!authorizer_ && inserted.size() == fresh.size()) {
+    summary.valid += inserted.size();
+  } else {
+    for (const RecordId& id : inserted) {
+      CREDMESH_ASSIGN_OR_RETURN(auto row, rs.GetRow(id));
+      if (!row) return Status::Internal("inserted record vanished");
+      if (row->state == RecordState::kValid) ++summary.valid;
+      else if (row->state == RecordState::kPending) ++summary.pending;
+      else ++summary.denied;
+    }
+  }
+  if (ids_out) *ids_out = std::move(inserted);
+  return Status::Ok();
+}
+
+Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records) {
+  IngestSummary summary;
+  summary.received = records.size();
+  std::vector<const VerifiedRecord*> ptrs;
+  ptrs.reserve(records.size());
+  for (const auto& r : records) ptrs.push_back(&r);
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+  CREDMESH_RETURN_IF_ERROR(IngestLocked(ptrs, summary, nullptr));
+  CREDMESH_RETURN_IF_ERROR(tx.Commit());
+  return summary;
+}
+
+Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned threads) {
+  const size_t n = encoded.size();
+  auto results = VerifyRecords(std::move(encoded), threads);
+  std::vector<VerifiedRecord> ok;
+  ok.reserve(n);
+  IngestSummary rejected;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) {
+      ok.push_back(std::move(*results[i]));
+    } else {
+      ++rejected.rejected;
+      if (rejected.errors.size() < kMaxReportedErrors) {
+        rejected.errors.push_back("record #" + std::to_string(i) + ": " +
+                                  results[i].status().message());
+      }
+    }
+  }
+  CREDMESH_ASSIGN_OR_RETURN(IngestSummary summary, IngestVerified(std::move(ok)));
+  summary.received = n;
+  summary += rejected;
+  return summary;
+}
+
+Result<VerifiedRecord> Ledger::Write(std::string kind, std::string scope, std::string entity,
+                                     Value body, const SigningKey& key) {
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec,
+                            VerifiedRecord::Create(std::move(kind), std::move(scope),
+                                                   std::move(entity), hlc_.Now(), std::move(body),
+                                                   key));
+  IngestSummary summary;
+  CREDMESH_RETURN_IF_ERROR(IngestLocked({&rec}, summary, nullptr));
+  CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(rec.id()));
+  if (!row) return Status::Internal("written record vanished");
+  if (row->state != RecordState::kValid) {
+    // The transaction rolls back: a refused local write leaves no trace.
+    return Status::Unauthorized(row->reason.empty() ? "record refused" : row->reason);
+  }
+  CREDMESH_RETURN_IF_ERROR(tx.Commit());
+  return rec;
+}
+
+Result<IngestSummary> Ledger::ReleaseHeld() {
+  RecordQuery q;
+  q.state = RecordState::kPending;
+  CREDMESH_ASSIGN_OR_RETURN(auto rows, store_.records().List(q));
+  std::vector<VerifiedRecord> due;
+  for (const auto& row : rows) {
+    if (row.reason != kHeldFutureReason || hlc_.IsTooFarInFuture(row.hlc)) continue;
+    CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec, store_.records().Load(row.id));
+    due.push_back(std::move(rec));
+  }
+  IngestSummary summary;
+  if (due.empty()) return summary;
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+  std::vector<const VerifiedRecord*> fresh;
+  const RecordState next = authorizer_ ? RecordState::kPending : RecordState::kValid;
+  for (const auto& rec : due) {
+    CREDMESH_RETURN_IF_ERROR(store_.records().SetState(rec.id(), next, ""));
+    hlc_.Observe(rec.record().hlc);
+    fresh.push_back(&rec);
+  }
+  CREDMESH_RETURN_IF_ERROR(Settle(fresh));
+  CREDMESH_RETURN_IF_ERROR(tx.Commit());
+  summary.received = due.size();
+  return summary;
+}
+
+Status Ledger::Rebuild() {
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+  for (Projection* p : projections_) CREDMESH_RETURN_IF_ERROR(p->Clear(store_.db()));
+  std::vector<RecordId> ignored;
+  if (authorizer_) CREDMESH_RETURN_IF_ERROR(authorizer_->Reauthorize(store_, ignored));
+  RecordQuery q;
+  q.state = RecordState::kValid;
+  std::vector<RecordId> valid;
+  CREDMESH_RETURN_IF_ERROR(store_.records().ForEach(q, [&](const RecordRow& r, ByteView) {
+    valid.push_back(r.id);
+    return Status::Ok();
+  }));
+  for (Projection* p : projections_) CREDMESH_RETURN_IF_ERROR(p->Apply(store_, valid));
+  return tx.Commit();
+}
+
+}  // namespace credmesh

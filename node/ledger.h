@@ -1,0 +1,104 @@
+// ledger.h: the one path by which records enter a node, whether written
+// locally, received from a peer or imported from a file:
+//   verify (signature, id) -> hold if from the future -> insert ->
+//   authorize (trust) -> project (derived state), all in one transaction.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/clock.h"
+#include "protocol/hlc.h"
+#include "protocol/record.h"
+#include "storage/store.h"
+
+namespace credmesh {
+
+// Reason text stored with records held because their timestamp is too far
+// ahead of this node's clock.
+inline constexpr char kHeldFutureReason[] = "timestamp too far in the future; held until the local clock catches up";
+
+// Decides which stored records are valid. Implemented by the trust layer.
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual Status Migrate(Database& db) = 0;
+  // Runs inside the ingest transaction after `fresh` were inserted with state
+  // kPending. Must settle the state of every fresh record, of older pending
+  // records the fresh ones unblock, and of older records whose validity the
+  // fresh ones change (revocations). Appends to `changed` the ids of records
+  // that became valid or stopped being valid.
+  virtual Status Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+                           std::vector<RecordId>& changed) = 0;
+  // Recomputes every record's state from scratch (used by rebuild).
+  virtual Status Reauthorize(Store& store, std::vector<RecordId>& changed) = 0;
+};
+
+// Derived state kept in SQLite tables (catalog, submissions...).
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  virtual Status Migrate(Database& db) = 0;
+  // Runs inside the ingest transaction: `changed` records became valid or
+  // stopped being valid. Must leave the tables equal to a full recompute.
+  virtual Status Apply(Store& store, const std::vector<RecordId>& changed) = 0;
+  // Drops all derived rows (rebuild then re-applies every valid record).
+  virtual Status Clear(Database& db) = 0;
+};
+
+struct IngestSummary {
+  size_t received = 0;
+  size_t inserted = 0;    // new records stored (in any state)
+  size_t duplicates = 0;  // already present: no-op
+  size_t rejected = 0;    // failed decoding/verification: not stored
+  size_t valid = 0;       // of the inserted, valid at the end of the ingest
+  size_t pending = 0;     // of the inserted, waiting
+  size_t denied = 0;      // of the inserted, not authorized
+  std::vector<std::string> errors;  // the first few rejection reasons
+  IngestSummary& operator+=(const IngestSummary& o);
+};
+
+class Ledger {
+ public:
+  // `authorizer` may be null: every verified record is then valid (a
+  // standalone node trusts what it holds). Pointers must outlive the ledger.
+  static Result<std::unique_ptr<Ledger>> Open(Store& store, Clock& clock, Authorizer* authorizer,
+                                              std::vector<Projection*> projections);
+
+  // Verifies (on `threads` threads) and ingests encoded records in one
+  // transaction. Records failing verification are counted and skipped; the
+  // rest are stored. Fails only on a storage error, storing nothing.
+  Result<IngestSummary> Ingest(std::vector<Bytes> encoded, unsigned threads = 1);
+  Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records);
+
+  // Creates, signs and stores a local record stamped with this node's clock.
+  // Fails with Unauthorized, storing nothing, unless the record ends up valid.
+  Result<VerifiedRecord> Write(std::string kind, std::string scope, std::string entity,
+                               Value body, const SigningKey& key);
+
+  // Re-examines records held for future timestamps whose time has come.
+  Result<IngestSummary> ReleaseHeld();
+  // Recomputes every record state and all derived tables from the records.
+  Status Rebuild();
+
+  HybridClock& hlc() { return hlc_; }
+  Store& store() { return store_; }
+
+ private:
+  Ledger(Store& store, Clock& clock, Authorizer* authorizer, std::vector<Projection*> projections)
+      : store_(store), clock_(clock), hlc_(clock), authorizer_(authorizer),
+        projections_(std::move(projections)) {}
+  // Inside an open transaction: inserts, authorizes and projects.
+  Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,
+                      std::vector<RecordId>* ids_out);
+  Status Settle(const std::vector<const VerifiedRecord*>& fresh);
+
+  Store& store_;
+  Clock& clock_;
+  HybridClock hlc_;
+  Authorizer* authorizer_;
+  std::vector<Projection*> projections_;
+};
+
+}  // namespace credmesh

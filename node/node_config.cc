@@ -1,0 +1,45 @@
+#include "node/node_config.h"
+
+#include <nlohmann/json.hpp>
+
+namespace credmesh {
+
+Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("config is not a JSON object");
+  if (j.value("format", "") != kFormat) {
+    return Status::InvalidArgument(std::string("config format must be \"") + kFormat + "\"");
+  }
+  NodeConfig c;
+  try {
+    c.role = j.value("role", c.role);
+    c.name = j.value("name", c.name);
+    c.district = j.value("district", c.district);
+    c.listen = j.value("listen", c.listen);
+    c.sync_interval_s = j.value("sync_interval_s", c.sync_interval_s);
+    c.verify_threads = j.value("verify_threads", c.verify_threads);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string("config: ") + e.what());
+  }
+  if (c.role != "standalone" && c.role != "school" && c.role != "hub") {
+    return Status::InvalidArgument("config role must be standalone, school or hub");
+  }
+  if (c.sync_interval_s < 1) return Status::InvalidArgument("config sync_interval_s must be >= 1");
+  if (c.verify_threads < 1 || c.verify_threads > 64) {
+    return Status::InvalidArgument("config verify_threads must be 1..64");
+  }
+  return c;
+}
+
+std::string NodeConfig::ToJson() const {
+  nlohmann::json j = {{"format", kFormat},
+                      {"role", role},
+                      {"name", name},
+                      {"district", district},
+                      {"listen", listen},
+                      {"sync_interval_s", sync_interval_s},
+                      {"verify_threads", verify_threads}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace credmesh

@@ -1,0 +1,25 @@
+// node_config.h: the node's config file, DIR/config.json (documented in
+// docs/node-directory.md). Written by `credmesh init`, edited by the CLI.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "protocol/status.h"
+
+namespace credmesh {
+
+struct NodeConfig {
+  static constexpr char kFormat[] = "credmesh-node/1";
+  std::string role = "standalone";  // standalone | school | hub
+  std::string name;                 // human name of the node (school or hub)
+  std::string district;             // district id once known, e.g. "valley"
+  std::string listen = "tcp://127.0.0.1:7600";  // sync endpoint for `serve`
+  int sync_interval_s = 60;         // periodic sync with each peer
+  unsigned verify_threads = 2;      // threads used to verify incoming batches
+
+  static Result<NodeConfig> Parse(const std::string& json_text);
+  std::string ToJson() const;
+};
+
+}  // namespace credmesh

@@ -1,2 +1,0 @@
-// node library (filled by later steps)
-namespace credmesh {}

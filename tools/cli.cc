@@ -1,0 +1,53 @@
+#include "tools/cli.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <iostream>
+
+namespace credmesh::cli {
+
+void AddDirOption(CLI::App* cmd, Context& ctx) {
+  cmd->add_option("--dir", ctx.dir, "Node directory (default: $CREDMESH_DIR, else ./credmesh-data)")
+      ->envname("CREDMESH_DIR");
+}
+
+void AddJsonOption(CLI::App* cmd, Context& ctx) {
+  cmd->add_flag("--json", ctx.json, "Print one machine-readable JSON document");
+}
+
+void OnRun(CLI::App* cmd, Context& ctx, std::function<int()> fn) {
+  cmd->callback([&ctx, fn = std::move(fn)] { ctx.run = fn; });
+}
+
+int Fail(const Status& status) { return Fail(status.ToString()); }
+
+int Fail(const std::string& message) {
+  std::cerr << "credmesh: error: " << message << "\n";
+  return kExitFailure;
+}
+
+Result<std::unique_ptr<Node>> OpenNode(const Context& ctx) {
+  return Node::Open(ctx.dir, SystemClock::Instance());
+}
+
+void PrintJson(const nlohmann::json& doc) { std::cout << doc.dump(2) << "\n"; }
+
+std::string FormatHlc(uint64_t hlc) {
+  int64_t ms = HybridClock::Millis(hlc);
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms % 1000));
+  out += frac;
+  if (uint64_t logical = HybridClock::Logical(hlc)) out += "." + std::to_string(logical);
+  return out;
+}
+
+bool StderrIsTty() { return ::isatty(STDERR_FILENO) == 1; }
+
+}  // namespace credmesh::cli

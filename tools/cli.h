@@ -1,0 +1,55 @@
+// cli.h: shared plumbing of the credmesh command line. Each command group
+// lives in its own cmd_*.cc and registers itself through a Register* call in
+// credmesh.cc. Commands only parse arguments, call the libraries and print.
+//
+// Exit codes: 0 success, 1 failure (the operation ran and failed, or found
+// problems), 2 usage error (bad arguments).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "node/node.h"
+#include "protocol/status.h"
+
+namespace credmesh::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Options shared by commands; filled by CLI11 before the command runs.
+struct Context {
+  std::string dir;           // --dir, or $CREDMESH_DIR, or ./credmesh-data
+  bool json = false;         // --json on read commands
+  std::function<int()> run;  // the selected command's action
+};
+
+// Adds --dir to `cmd`.
+void AddDirOption(CLI::App* cmd, Context& ctx);
+// Adds --json to `cmd`.
+void AddJsonOption(CLI::App* cmd, Context& ctx);
+// Sets the action run after parsing succeeds.
+void OnRun(CLI::App* cmd, Context& ctx, std::function<int()> fn);
+
+// Prints "credmesh: error: ..." to stderr and returns kExitFailure.
+int Fail(const Status& status);
+int Fail(const std::string& message);
+// Opens the node in ctx.dir with the system clock.
+Result<std::unique_ptr<Node>> OpenNode(const Context& ctx);
+// Prints a JSON document on stdout.
+void PrintJson(const nlohmann::json& doc);
+// "2026-11-23T09:37:58.123Z" (+ ".<logical>" when the logical part is non-zero).
+std::string FormatHlc(uint64_t hlc);
+// True when stderr is a terminal (progress output goes there).
+bool StderrIsTty();
+
+// Command groups.
+void RegisterNodeCommands(CLI::App& app, Context& ctx);    // init, status
+void RegisterRecordCommands(CLI::App& app, Context& ctx);  // log, show, verify, rebuild
+void RegisterNoteCommands(CLI::App& app, Context& ctx);    // note add
+
+}  // namespace credmesh::cli

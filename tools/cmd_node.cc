@@ -1,0 +1,70 @@
+// credmesh init, credmesh status.
+#include <iostream>
+
+#include "tools/cli.h"
+
+namespace credmesh::cli {
+namespace {
+
+struct InitArgs {
+  std::string name;
+};
+
+int RunInit(const Context& ctx, const InitArgs& args) {
+  NodeConfig config;
+  config.name = args.name.empty() ? "credmesh node" : args.name;
+  Status s = Node::Init(ctx.dir, config);
+  if (!s.ok()) return Fail(s);
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  std::cout << "Initialized credmesh node in " << ctx.dir << "\n"
+            << "  node key: " << (*node)->identity().public_key().hex() << "\n"
+            << "  config:   " << (*node)->Path(Node::kConfigFile) << "\n";
+  return kExitOk;
+}
+
+int RunStatus(const Context& ctx) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  RecordStore& rs = (*node)->store().records();
+  auto total = rs.Count({});
+  if (!total.ok()) return Fail(total.status());
+  RecordQuery pending_q;
+  pending_q.state = RecordState::kPending;
+  auto pending = rs.List(pending_q);
+  if (!pending.ok()) return Fail(pending.status());
+  const NodeConfig& c = (*node)->config();
+  if (ctx.json) {
+    nlohmann::json j = {{"dir", ctx.dir},
+                        {"role", c.role},
+                        {"name", c.name},
+                        {"district", c.district},
+                        {"node_key", (*node)->identity().public_key().hex()},
+                        {"records", *total},
+                        {"pending", pending->size()}};
+    PrintJson(j);
+    return kExitOk;
+  }
+  std::cout << "node " << c.name << " (" << c.role << ") in " << ctx.dir << "\n"
+            << "  key:      " << (*node)->identity().public_key().hex() << "\n"
+            << "  records:  " << *total << "\n"
+            << "  pending:  " << pending->size() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterNodeCommands(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<InitArgs>();
+  CLI::App* init = app.add_subcommand("init", "Create a new node: identity key, database, config");
+  AddDirOption(init, ctx);
+  init->add_option("--name", args->name, "Human name of this node (school or hub)");
+  OnRun(init, ctx, [&ctx, args] { return RunInit(ctx, *args); });
+
+  CLI::App* status = app.add_subcommand("status", "Show this node's identity, records and quarantine");
+  AddDirOption(status, ctx);
+  AddJsonOption(status, ctx);
+  OnRun(status, ctx, [&ctx] { return RunStatus(ctx); });
+}
+
+}  // namespace credmesh::cli

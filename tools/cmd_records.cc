@@ -1,0 +1,182 @@
+// credmesh log, show, verify, rebuild.
+#include <iostream>
+#include <optional>
+
+#include "tools/cli.h"
+
+namespace credmesh::cli {
+namespace {
+
+struct LogArgs {
+  std::string kind, scope, entity, state;
+  size_t limit = 0;
+};
+
+nlohmann::json RowJson(const RecordRow& r) {
+  nlohmann::json j = {{"id", r.id.hex()},     {"kind", r.kind},
+                      {"scope", r.scope},     {"entity", r.entity},
+                      {"timestamp", r.hlc},   {"time", FormatHlc(r.hlc)},
+                      {"author", r.author.hex()}, {"state", RecordStateName(r.state)},
+                      {"size", r.size}};
+  if (!r.reason.empty()) j["reason"] = r.reason;
+  return j;
+}
+
+int RunLog(const Context& ctx, const LogArgs& args) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  RecordQuery q;
+  if (!args.kind.empty()) q.kind = args.kind;
+  if (!args.scope.empty()) q.scope = args.scope;
+  if (!args.entity.empty()) q.entity = args.entity;
+  if (!args.state.empty()) {
+    if (args.state == "valid") q.state = RecordState::kValid;
+    else if (args.state == "pending") q.state = RecordState::kPending;
+    else if (args.state == "denied") q.state = RecordState::kDenied;
+    else return Fail(Status::InvalidArgument("--state must be valid, pending or denied"));
+  }
+  q.limit = args.limit;
+  q.newest_first = true;
+  auto rows = (*node)->store().records().List(q);
+  if (!rows.ok()) return Fail(rows.status());
+  if (ctx.json) {
+    auto arr = nlohmann::json::array();
+    for (const auto& r : *rows) arr.push_back(RowJson(r));
+    PrintJson({{"records", arr}});
+    return kExitOk;
+  }
+  for (const auto& r : *rows) {
+    std::cout << r.id.hex().substr(0, 16) << "  " << FormatHlc(r.hlc) << "  " << r.kind << "  "
+              << r.scope << "  by " << r.author.hex().substr(0, 16);
+    if (r.state != RecordState::kValid) std::cout << "  [" << RecordStateName(r.state) << "]";
+    std::cout << "\n";
+  }
+  if (rows->empty()) std::cerr << "no records\n";
+  return kExitOk;
+}
+
+int RunShow(const Context& ctx, const std::string& id_prefix) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  RecordStore& rs = (*node)->store().records();
+  auto ids = rs.FindByIdPrefix(id_prefix, 2);
+  if (!ids.ok()) return Fail(ids.status());
+  if (ids->empty()) return Fail(Status::NotFound("no record with id " + id_prefix));
+  if (ids->size() > 1) return Fail(Status::InvalidArgument("id prefix " + id_prefix + " is ambiguous"));
+  auto rec = rs.Load(ids->front());
+  if (!rec.ok()) return Fail(rec.status());
+  auto row = rs.GetRow(ids->front());
+  if (!row.ok()) return Fail(row.status());
+  nlohmann::json j = RowJson(**row);
+  j["body"] = ValueToJson(rec->record().body);
+  j["signature"] = rec->record().signature.hex();
+  if (ctx.json) {
+    PrintJson(j);
+    return kExitOk;
+  }
+  std::cout << "id:        " << rec->id().hex() << "\n"
+            << "kind:      " << rec->record().kind << "\n"
+            << "scope:     " << rec->record().scope << "\n"
+            << "entity:    " << rec->record().entity << "\n"
+            << "timestamp: " << FormatHlc(rec->record().hlc) << " (" << rec->record().hlc << ")\n"
+            << "author:    " << rec->record().author.hex() << "\n"
+            << "state:     " << RecordStateName((*row)->state)
+            << ((*row)->reason.empty() ? "" : " (" + (*row)->reason + ")") << "\n"
+            << "signature: " << rec->record().signature.hex() << "\n"
+            << "body:\n" << j["body"].dump(2) << "\n";
+  return kExitOk;
+}
+
+// Re-verifies every stored record from its bytes, checks the indexed columns
+// agree with the signed content, and runs SQLite's integrity check.
+int RunVerify(const Context& ctx) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  Store& store = (*node)->store();
+  auto integrity = store.CheckIntegrity();
+  if (!integrity.ok()) return Fail(integrity.status());
+  auto problems = nlohmann::json::array();
+  for (const auto& p : *integrity) problems.push_back({{"database", p}});
+  auto total = store.records().Count({});
+  if (!total.ok()) return Fail(total.status());
+  int64_t checked = 0;
+  const bool progress = !ctx.json && StderrIsTty();
+  Status s = store.records().ForEach({}, [&](const RecordRow& row, ByteView bytes) {
+    auto rec = VerifiedRecord::VerifyWithId(Bytes(bytes.begin(), bytes.end()), row.id);
+    std::string why;
+    if (!rec.ok()) {
+      why = rec.status().message();
+    } else {
+      const Record& r = rec->record();
+      if (r.kind != row.kind || r.scope != row.scope || r.entity != row.entity ||
+          r.hlc != row.hlc || r.author != row.author) {
+        why = "indexed columns disagree with the signed record";
+      }
+    }
+    if (!why.empty()) problems.push_back({{"record", row.id.hex()}, {"problem", why}});
+    if (progress && ++checked % 20000 == 0) {
+      std::cerr << "\rverified " << checked << " / " << *total << std::flush;
+    }
+    return Status::Ok();
+  });
+  if (progress && checked >= 20000) std::cerr << "\n";
+  if (!s.ok()) return Fail(s);
+  if (ctx.json) {
+    PrintJson({{"records", *total}, {"ok", problems.empty()}, {"problems", problems}});
+  } else {
+    for (const auto& p : problems) {
+      if (p.contains("record")) {
+        std::cout << "BAD record " << p["record"].get<std::string>() << ": "
+                  << p["problem"].get<std::string>() << "\n";
+      } else {
+        std::cout << "BAD database: " << p["database"].get<std::string>() << "\n";
+      }
+    }
+    std::cout << (problems.empty() ? "ok: " : "FAILED: ") << *total << " records checked, "
+              << problems.size() << " problem(s)\n";
+  }
+  return problems.empty() ? kExitOk : kExitFailure;
+}
+
+int RunRebuild(const Context& ctx) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  Status s = (*node)->ledger().Rebuild();
+  if (!s.ok()) return Fail(s);
+  std::cout << "rebuilt derived state from the records\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterRecordCommands(CLI::App& app, Context& ctx) {
+  auto log_args = std::make_shared<LogArgs>();
+  CLI::App* log = app.add_subcommand("log", "List records, newest first");
+  AddDirOption(log, ctx);
+  AddJsonOption(log, ctx);
+  log->add_option("--kind", log_args->kind, "Only records of this kind (e.g. note)");
+  log->add_option("--scope", log_args->scope, "Only records of this scope (e.g. school/pine)");
+  log->add_option("--entity", log_args->entity, "Only records about this entity");
+  log->add_option("--state", log_args->state, "Only valid, pending or denied records");
+  log->add_option("-n,--limit", log_args->limit, "At most this many records");
+  OnRun(log, ctx, [&ctx, log_args] { return RunLog(ctx, *log_args); });
+
+  auto id = std::make_shared<std::string>();
+  CLI::App* show = app.add_subcommand("show", "Show one record (id or unique id prefix)");
+  AddDirOption(show, ctx);
+  AddJsonOption(show, ctx);
+  show->add_option("ID", *id, "Record id or a unique prefix of it")->required();
+  OnRun(show, ctx, [&ctx, id] { return RunShow(ctx, *id); });
+
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Re-check every record's id and signature and the database; exit 1 on any problem");
+  AddDirOption(verify, ctx);
+  AddJsonOption(verify, ctx);
+  OnRun(verify, ctx, [&ctx] { return RunVerify(ctx); });
+
+  CLI::App* rebuild = app.add_subcommand("rebuild", "Recompute all derived state from the records");
+  AddDirOption(rebuild, ctx);
+  OnRun(rebuild, ctx, [&ctx] { return RunRebuild(ctx); });
+}
+
+}  // namespace credmesh::cli
