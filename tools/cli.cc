@@ -31,6 +31,15 @@ Result<std::unique_ptr<Node>> OpenNode(const Context& ctx) {
   return Node::Open(ctx.dir, SystemClock::Instance());
 }
 
+Result<const SigningKey*> SignerFor(Node& node, const std::string& as) {
+  if (as.empty()) return &node.identity();
+  return Status::FailedPrecondition("--as " + as + ": people's keys are not supported yet");
+}
+
+void AddAsOption(CLI::App* cmd, std::string& as) {
+  cmd->add_option("--as", as, "Sign as this person (name or key prefix) instead of the node");
+}
+
 void PrintJson(const nlohmann::json& doc) { std::cout << doc.dump(2) << "\n"; }
 
 std::string FormatHlc(uint64_t hlc) {

@@ -40,6 +40,11 @@ int Fail(const Status& status);
 int Fail(const std::string& message);
 // Opens the node in ctx.dir with the system clock.
 Result<std::unique_ptr<Node>> OpenNode(const Context& ctx);
+// The key that signs a write: the node's own key when `as` is empty, else the
+// person named by --as, unlocked with their passphrase (trust layer).
+Result<const SigningKey*> SignerFor(Node& node, const std::string& as);
+// Adds --as PERSON to a command that writes.
+void AddAsOption(CLI::App* cmd, std::string& as);
 // Prints a JSON document on stdout.
 void PrintJson(const nlohmann::json& doc);
 // "2026-11-23T09:37:58.123Z" (+ ".<logical>" when the logical part is non-zero).
