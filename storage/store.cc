@@ -11,11 +11,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const Option
   Database::Options dbo;
   dbo.create = options.create;
   dbo.read_only = options.read_only;
-  CREDMESH_ASSIGN_OR_RETURN(Database db, Database::Open(path, dbo));
+  // Every failure names the file: "corruption: /x/credmesh.db: ... not a database".
+  auto opened = Database::Open(path, dbo);
+  if (!opened.ok()) return opened.status().WithContext(path);
+  Database db = std::move(*opened);
   // A file that is not a database fails here with a clear error, not later.
   Status probe = db.Exec("SELECT count(*) FROM sqlite_master");
   if (!probe.ok()) return probe.WithContext(path);
-  if (!options.read_only) CREDMESH_RETURN_IF_ERROR(RecordStore::Migrate(db));
+  if (!options.read_only) {
+    Status migrated = RecordStore::Migrate(db);
+    if (!migrated.ok()) return migrated.WithContext(path);
+  }
   return std::unique_ptr<Store>(new Store(std::move(db)));
 }
 

@@ -1,0 +1,237 @@
+#include "storage/sqlite.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "protocol/crypto.h"
+
+namespace credmesh {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    uint8_t r[8];
+    RandomBytes(r, sizeof r);
+    path_ = fs::temp_directory_path() / ("credmesh-sqlite-test-" + ToHex(ByteView(r, sizeof r)));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+int OpenStatements(const Database& db) {
+  int n = 0;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s;
+       s = sqlite3_next_stmt(db.handle(), s)) {
+    ++n;
+  }
+  return n;
+}
+
+int64_t CountRows(Database& db, const std::string& table) {
+  auto st = db.Prepare("SELECT count(*) FROM " + table);
+  REQUIRE(st.ok());
+  auto row = st->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return st->ColumnInt(0);
+}
+
+TEST_CASE("storage/sqlite: Open creates the file in WAL mode") {
+  TempDir dir;
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  CHECK(fs::exists(dir.File("a.db")));
+  auto st = db->Prepare("PRAGMA journal_mode");
+  REQUIRE(st.ok());
+  auto row = st->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK(st->ColumnText(0) == "wal");
+}
+
+TEST_CASE("storage/sqlite: Open without create fails on a missing file") {
+  TempDir dir;
+  Database::Options o;
+  o.create = false;
+  auto db = Database::Open(dir.File("missing.db"), o);
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.status().code() == Status::Code::kIoError);
+  CHECK(db.status().message().find("missing.db") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.File("missing.db")));
+}
+
+TEST_CASE("storage/sqlite: a statement is finalized when it goes out of scope") {
+  TempDir dir;
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  CHECK(OpenStatements(*db) == 0);
+  {
+    auto st = db->Prepare("SELECT 1");
+    REQUIRE(st.ok());
+    CHECK(OpenStatements(*db) == 1);
+    // Moving transfers ownership: still exactly one live statement.
+    Statement moved = std::move(*st);
+    CHECK(moved.handle() != nullptr);
+    CHECK(st->handle() == nullptr);
+    CHECK(OpenStatements(*db) == 1);
+    // Move-assigning over a live statement finalizes the old one.
+    auto other = db->Prepare("SELECT 2");
+    REQUIRE(other.ok());
+    CHECK(OpenStatements(*db) == 2);
+    moved = std::move(*other);
+    CHECK(OpenStatements(*db) == 1);
+    auto row = moved.Step();
+    REQUIRE(row.ok());
+    REQUIRE(*row);
+    CHECK(moved.ColumnInt(0) == 2);
+  }
+  CHECK(OpenStatements(*db) == 0);
+}
+
+TEST_CASE("storage/sqlite: Exec and Prepare report errors as values") {
+  TempDir dir;
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  Status s = db->Exec("CREATE TABLEX nonsense");
+  CHECK_FALSE(s.ok());
+  CHECK(s.code() == Status::Code::kIoError);
+  auto st = db->Prepare("SELECT * FROM no_such_table");
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.status().message().find("no_such_table") != std::string::npos);
+}
+
+TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
+  TempDir dir;
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(k TEXT PRIMARY KEY, n INTEGER, b BLOB)").ok());
+  auto ins = db->Prepare("INSERT INTO t(k, n, b) VALUES(?, ?, ?)");
+  REQUIRE(ins.ok());
+  const Bytes blob = {0, 1, 2, 255};
+  CHECK(ins->Bind(1, std::string_view("a")).Bind(2, int64_t{-7}).Bind(3, ByteView(blob)).Run().ok());
+  CHECK(db->Changes() == 1);
+  // Run resets and clears bindings: the statement is reusable.
+  CHECK(ins->Bind(1, std::string_view("empty")).Bind(2, int64_t{0}).Bind(3, ByteView()).Run().ok());
+  CHECK(ins->Bind(1, std::string_view("null")).BindNull(2).BindNull(3).Run().ok());
+  // A duplicate key is a constraint violation, reported as FailedPrecondition.
+  Status dup = ins->Bind(1, std::string_view("a")).Bind(2, int64_t{1}).Run();
+  CHECK(dup.code() == Status::Code::kFailedPrecondition);
+  // ...and the statement still works afterwards.
+  CHECK(ins->Bind(1, std::string_view("b")).Bind(2, int64_t{1}).Run().ok());
+  CHECK(CountRows(*db, "t") == 4);
+
+  auto sel = db->Prepare("SELECT n, b, typeof(b) FROM t WHERE k = ?");
+  REQUIRE(sel.ok());
+  sel->Bind(1, std::string_view("a"));
+  auto row = sel->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK(sel->ColumnInt(0) == -7);
+  CHECK(sel->ColumnBlob(1) == blob);
+  auto done = sel->Step();
+  REQUIRE(done.ok());
+  CHECK_FALSE(*done);
+  CHECK(sel->Reset().ok());
+
+  // A zero-length blob binds as a blob, not as NULL.
+  sel->Bind(1, std::string_view("empty"));
+  row = sel->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK(sel->ColumnText(2) == "blob");
+  CHECK(sel->ColumnBlob(1).empty());
+  CHECK(sel->Reset().ok());
+
+  sel->Bind(1, std::string_view("null"));
+  row = sel->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK(sel->ColumnIsNull(0));
+  CHECK(sel->ColumnIsNull(1));
+}
+
+TEST_CASE("storage/sqlite: a transaction rolls back when it leaves scope uncommitted") {
+  TempDir dir;
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
+  {
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES(1), (2), (3)").ok());
+    CHECK(CountRows(*db, "t") == 3);
+  }
+  CHECK(CountRows(*db, "t") == 0);
+  CHECK(sqlite3_get_autocommit(db->handle()) != 0);  // no transaction left open
+}
+
+TEST_CASE("storage/sqlite: a committed transaction persists across reopen") {
+  TempDir dir;
+  {
+    auto db = Database::Open(dir.File("a.db"));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES(1), (2)").ok());
+    CHECK(tx->Commit().ok());
+    // Destroying a committed transaction does not roll anything back.
+  }
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  CHECK(CountRows(*db, "t") == 2);
+}
+
+TEST_CASE("storage/sqlite: a moved transaction rolls back exactly once") {
+  TempDir dir;
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
+  {
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    Transaction moved = std::move(*tx);
+    REQUIRE(db->Exec("INSERT INTO t VALUES(1)").ok());
+  }
+  CHECK(CountRows(*db, "t") == 0);
+  // Nothing is left open, so a new transaction can begin and commit.
+  auto tx = Transaction::Begin(*db);
+  REQUIRE(tx.ok());
+  REQUIRE(db->Exec("INSERT INTO t VALUES(5)").ok());
+  REQUIRE(tx->Commit().ok());
+  CHECK(CountRows(*db, "t") == 1);
+}
+
+TEST_CASE("storage/sqlite: a second writer is refused while a transaction is open") {
+  TempDir dir;
+  auto a = Database::Open(dir.File("a.db"));
+  REQUIRE(a.ok());
+  REQUIRE(a->Exec("CREATE TABLE t(n INTEGER)").ok());
+  Database::Options o;
+  o.busy_timeout_ms = 0;
+  auto b = Database::Open(dir.File("a.db"), o);
+  REQUIRE(b.ok());
+  auto tx = Transaction::Begin(*a);
+  REQUIRE(tx.ok());
+  auto tx2 = Transaction::Begin(*b);
+  REQUIRE_FALSE(tx2.ok());
+  CHECK(tx2.status().code() == Status::Code::kUnavailable);
+  // Nested BEGIN on the same connection is an error, not a crash.
+  auto nested = Transaction::Begin(*a);
+  CHECK_FALSE(nested.ok());
+}
+
+}  // namespace
+}  // namespace credmesh
