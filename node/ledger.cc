@@ -28,10 +28,30 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(Store& store, Clock& clock, Authori
   for (Projection* p : projections) CREDMESH_RETURN_IF_ERROR(p->Migrate(store.db()));
   std::unique_ptr<Ledger> ledger(new Ledger(store, clock, authorizer, std::move(projections)));
   // Never stamp below what we already hold, even if the wall clock went back
-  // while the node was down.
-  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
-  if (!ledger->hlc_.IsTooFarInFuture(max_hlc)) ledger->hlc_.RaiseTo(max_hlc);
+  // while the node was down: raise the clock to the newest timestamp it had
+  // accepted, which excludes records held for being too far in the future
+  // (those never moved the clock), however far ahead of the wall clock it is.
+  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, MaxAcceptedHlc(store));
+  ledger->hlc_.RaiseTo(max_hlc);
   return ledger;
+}
+
+Result<uint64_t> Ledger::MaxAcceptedHlc(Store& store) {
+  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
+  if (max_hlc == 0) return max_hlc;
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st, store.db().Prepare("SELECT hlc FROM records WHERE NOT (state = ? AND reason = ?) "
+                                       "ORDER BY hlc DESC LIMIT 1"));
+  st.Bind(1, int64_t{static_cast<int>(RecordState::kPending)}).Bind(2, std::string_view(kHeldFutureReason));
+  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? static_cast<uint64_t>(st.ColumnInt(0)) : uint64_t{0};
+}
+
+bool Ledger::ShouldHold(uint64_t ts) {
+  // A timestamp at or below our own clock cannot drag it forward, so it is
+  // never held; this also keeps local writes stamped after a restart with a
+  // slow wall clock (see Open) from being held.
+  return ts > hlc_.last() && hlc_.IsTooFarInFuture(ts);
 }
 
 Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh) {
@@ -55,7 +75,7 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   std::vector<RecordId> inserted;
   for (const VerifiedRecord* rec : records) {
     const uint64_t ts = rec->record().hlc;
-    bool held = hlc_.IsTooFarInFuture(ts);
+    bool held = ShouldHold(ts);
     CREDMESH_ASSIGN_OR_RETURN(
         bool is_new, rs.Insert(*rec, held ? RecordState::kPending : initial,
                                held ? kHeldFutureReason : "", now));
@@ -146,7 +166,7 @@ Result<IngestSummary> Ledger::ReleaseHeld() {
   CREDMESH_ASSIGN_OR_RETURN(auto rows, store_.records().List(q));
   std::vector<VerifiedRecord> due;
   for (const auto& row : rows) {
-    if (row.reason != kHeldFutureReason || hlc_.IsTooFarInFuture(row.hlc)) continue;
+    if (row.reason != kHeldFutureReason || ShouldHold(row.hlc)) continue;
     CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec, store_.records().Load(row.id));
     due.push_back(std::move(rec));
   }

@@ -93,6 +93,11 @@ class Ledger {
   Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,
                       std::vector<RecordId>* ids_out);
   Status Settle(const std::vector<const VerifiedRecord*>& fresh);
+  // True if a record stamped `ts` must be held (kHeldFutureReason): it is too
+  // far ahead of the wall clock and above everything this clock has reached.
+  bool ShouldHold(uint64_t ts);
+  // Largest timestamp among stored records that are not held; 0 if none.
+  static Result<uint64_t> MaxAcceptedHlc(Store& store);
 
   Store& store_;
   Clock& clock_;

@@ -1,0 +1,345 @@
+#include "node/ledger.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "protocol/crypto.h"
+
+namespace credmesh {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // ms
+constexpr int64_t kMinute = 60 * 1000;
+constexpr int64_t kHour = 60 * kMinute;
+
+class TempDir {
+ public:
+  TempDir() {
+    uint8_t r[8];
+    RandomBytes(r, sizeof r);
+    path_ = fs::temp_directory_path() / ("credmesh-ledger-test-" + ToHex(ByteView(r, sizeof r)));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+Bytes Encoded(const SigningKey& key, const std::string& entity, uint64_t hlc,
+              const std::string& text = "x") {
+  auto r = VerifiedRecord::Create("note", "school/pine", entity, hlc, Value::Map{{"text", text}}, key);
+  REQUIRE(r.ok());
+  return r->bytes();
+}
+
+// A store and a standalone (no authorizer) ledger over it.
+struct Fixture {
+  TempDir dir;
+  ManualClock clock{kT0};
+  SigningKey key = SigningKey::Generate();
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Ledger> ledger;
+
+  Fixture() { Reopen(); }
+  void Reopen(Authorizer* auth = nullptr, std::vector<Projection*> projections = {}) {
+    ledger.reset();
+    store.reset();
+    auto s = Store::Open(dir.File("node.db"));
+    REQUIRE(s.ok());
+    store = std::move(*s);
+    auto l = Ledger::Open(*store, clock, auth, std::move(projections));
+    REQUIRE(l.ok());
+    ledger = std::move(*l);
+  }
+  int64_t Count(const RecordQuery& q = {}) {
+    auto n = store->records().Count(q);
+    REQUIRE(n.ok());
+    return *n;
+  }
+  RecordRow Row(const RecordId& id) {
+    auto row = store->records().GetRow(id);
+    REQUIRE(row.ok());
+    REQUIRE(row->has_value());
+    return **row;
+  }
+};
+
+RecordId IdOf(const Bytes& b) { return ComputeRecordId(b); }
+
+TEST_CASE("node/ledger: Ingest stores the valid records and counts the rest as rejected") {
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    Fixture f;
+    std::vector<Bytes> batch;
+    for (int i = 0; i < 100; ++i) batch.push_back(Encoded(f.key, "e" + std::to_string(i), HybridClock::Make(kT0 - 1000 + i, 0)));
+    std::vector<Bytes> good = batch;
+    Bytes bad_sig = batch[10];
+    bad_sig.back() ^= 0x80;
+    Bytes truncated(batch[20].begin(), batch[20].end() - 1);
+    Bytes trailing = batch[30];
+    trailing.push_back(0xc0);
+    batch[10] = bad_sig;
+    batch[20] = truncated;
+    batch[30] = trailing;
+    batch.push_back(Bytes{});
+    batch.push_back(Bytes{0xde, 0xad, 0xbe, 0xef});
+
+    auto s = f.ledger->Ingest(batch, threads);
+    REQUIRE(s.ok());
+    CHECK(s->received == 102);
+    CHECK(s->rejected == 5);
+    CHECK(s->inserted == 97);
+    CHECK(s->valid == 97);
+    CHECK(s->pending == 0);
+    CHECK(s->denied == 0);
+    CHECK(s->duplicates == 0);
+    REQUIRE(s->errors.size() == 5);
+    CHECK(s->errors[0].find("record #10") == 0);
+    CHECK(s->errors[1].find("record #20") == 0);
+    CHECK(f.Count() == 97);
+    auto c = f.store->records().Contains(IdOf(good[10]));
+    REQUIRE(c.ok());
+    CHECK_FALSE(*c);
+    c = f.store->records().Contains(IdOf(good[11]));
+    REQUIRE(c.ok());
+    CHECK(*c);
+    // Every stored record re-verifies.
+    for (int i : {0, 11, 99}) CHECK(f.store->records().Load(IdOf(good[i])).ok());
+  }
+}
+
+TEST_CASE("node/ledger: a batch of nothing but invalid records stores nothing") {
+  Fixture f;
+  auto s = f.ledger->Ingest({Bytes{1, 2, 3}, Bytes{}}, 1);
+  REQUIRE(s.ok());
+  CHECK(s->received == 2);
+  CHECK(s->rejected == 2);
+  CHECK(s->inserted == 0);
+  CHECK(f.Count() == 0);
+}
+
+TEST_CASE("node/ledger: duplicates within a batch and across batches are no-ops") {
+  Fixture f;
+  Bytes a = Encoded(f.key, "a", HybridClock::Make(kT0, 1));
+  Bytes b = Encoded(f.key, "b", HybridClock::Make(kT0, 2));
+  Bytes c = Encoded(f.key, "c", HybridClock::Make(kT0, 3));
+  auto s1 = f.ledger->Ingest({a, b, a, a}, 1);
+  REQUIRE(s1.ok());
+  CHECK(s1->received == 4);
+  CHECK(s1->inserted == 2);
+  CHECK(s1->duplicates == 2);
+  CHECK(s1->valid == 2);
+  CHECK(f.Count() == 2);
+
+  auto s2 = f.ledger->Ingest({b, c, a}, 2);
+  REQUIRE(s2.ok());
+  CHECK(s2->inserted == 1);
+  CHECK(s2->duplicates == 2);
+  CHECK(s2->valid == 1);
+  CHECK(f.Count() == 3);
+
+  // And after a reopen.
+  f.Reopen();
+  auto s3 = f.ledger->Ingest({a, b, c}, 1);
+  REQUIRE(s3.ok());
+  CHECK(s3->inserted == 0);
+  CHECK(s3->duplicates == 3);
+  CHECK(f.Count() == 3);
+}
+
+TEST_CASE("node/ledger: Write signs with the node's clock and stores a valid record") {
+  Fixture f;
+  auto r1 = f.ledger->Write("note", "school/pine", "n1", Value::Map{{"text", "one"}}, f.key);
+  REQUIRE(r1.ok());
+  CHECK(HybridClock::Millis(r1->record().hlc) == kT0);
+  CHECK(r1->record().author == f.key.public_key());
+  auto r2 = f.ledger->Write("note", "school/pine", "n2", Value::Map{{"text", "two"}}, f.key);
+  REQUIRE(r2.ok());
+  CHECK(r2->record().hlc > r1->record().hlc);  // same millisecond: the counter ticks
+  CHECK(f.Count() == 2);
+  RecordRow row = f.Row(r1->id());
+  CHECK(row.state == RecordState::kValid);
+  CHECK(row.received_ms == kT0);
+  auto loaded = f.store->records().Load(r2->id());
+  REQUIRE(loaded.ok());
+  CHECK(loaded->record() == r2->record());
+  // Invalid fields are refused before anything is stored.
+  auto bad = f.ledger->Write("Bad Kind", "school/pine", "n3", Value::Map{}, f.key);
+  CHECK_FALSE(bad.ok());
+  CHECK(f.Count() == 2);
+}
+
+TEST_CASE("node/ledger: the HLC never goes backwards across a reopen with the clock moved back") {
+  Fixture f;
+  uint64_t newest = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = f.ledger->Write("note", "school/pine", "n" + std::to_string(i), Value::Map{}, f.key);
+    REQUIRE(r.ok());
+    newest = r->record().hlc;
+    f.clock.Advance(1000);
+  }
+  // A record far in the future is held; it must not be mistaken for "newest".
+  Bytes future = Encoded(f.key, "future", HybridClock::Make(kT0 + 30 * kHour, 0));
+  auto held = f.ledger->Ingest({future}, 1);
+  REQUIRE(held.ok());
+  CHECK(held->pending == 1);
+
+  // The machine restarts with its wall clock three hours behind.
+  f.clock.Set(kT0 - 3 * kHour);
+  f.Reopen();
+  CHECK(f.ledger->hlc().last() >= newest);
+  CHECK(f.ledger->hlc().last() < HybridClock::Make(kT0 + 30 * kHour, 0));
+  uint64_t prev = newest;
+  for (int i = 0; i < 3; ++i) {
+    auto r = f.ledger->Write("note", "school/pine", "after" + std::to_string(i), Value::Map{}, f.key);
+    REQUIRE(r.ok());  // a local write is never held, even ahead of a slow wall clock
+    CHECK(r->record().hlc > prev);
+    CHECK(f.Row(r->id()).state == RecordState::kValid);
+    prev = r->record().hlc;
+  }
+  RecordQuery valid;
+  valid.state = RecordState::kValid;
+  CHECK(f.Count(valid) == 8);
+  RecordQuery pending;
+  pending.state = RecordState::kPending;
+  CHECK(f.Count(pending) == 1);
+}
+
+TEST_CASE("node/ledger: records too far in the future are held, then released") {
+  Fixture f;
+  const uint64_t near = HybridClock::Make(kT0 + 9 * kMinute, 0);   // within the skew
+  const uint64_t far = HybridClock::Make(kT0 + 60 * kMinute, 0);   // beyond it
+  Bytes near_rec = Encoded(f.key, "near", near);
+  Bytes far_rec = Encoded(f.key, "far", far);
+  auto s = f.ledger->Ingest({near_rec, far_rec}, 1);
+  REQUIRE(s.ok());
+  CHECK(s->inserted == 2);
+  CHECK(s->valid == 1);
+  CHECK(s->pending == 1);
+  RecordRow held = f.Row(IdOf(far_rec));
+  CHECK(held.state == RecordState::kPending);
+  CHECK(held.reason == kHeldFutureReason);
+  CHECK(f.Row(IdOf(near_rec)).state == RecordState::kValid);
+  // The held record did not drag the clock forward; the near one did.
+  CHECK(f.ledger->hlc().last() >= near);
+  CHECK(f.ledger->hlc().last() < far);
+
+  // Ingesting it again is a duplicate and changes nothing.
+  auto again = f.ledger->Ingest({far_rec}, 1);
+  REQUIRE(again.ok());
+  CHECK(again->duplicates == 1);
+  CHECK(f.Row(IdOf(far_rec)).state == RecordState::kPending);
+
+  // Not yet: 45 minutes later it is still more than 10 minutes ahead.
+  f.clock.Advance(45 * kMinute);
+  auto early = f.ledger->ReleaseHeld();
+  REQUIRE(early.ok());
+  CHECK(early->received == 0);
+  CHECK(f.Row(IdOf(far_rec)).state == RecordState::kPending);
+
+  // Survives a reopen, and is released once the clock has caught up.
+  f.Reopen();
+  CHECK(f.ledger->hlc().last() < far);
+  f.clock.Advance(6 * kMinute);
+  auto released = f.ledger->ReleaseHeld();
+  REQUIRE(released.ok());
+  CHECK(released->received == 1);
+  RecordRow row = f.Row(IdOf(far_rec));
+  CHECK(row.state == RecordState::kValid);
+  CHECK(row.reason.empty());
+  CHECK(f.ledger->hlc().last() >= far);
+  auto none = f.ledger->ReleaseHeld();
+  REQUIRE(none.ok());
+  CHECK(none->received == 0);
+}
+
+// Denies records by one author, leaves records whose entity starts with
+// "wait" pending, and validates the rest.
+class TestAuthorizer final : public Authorizer {
+ public:
+  explicit TestAuthorizer(PublicKey denied) : denied_(denied) {}
+  Status Migrate(Database&) override { return Status::Ok(); }
+  Status Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+                   std::vector<RecordId>& changed) override {
+    for (const VerifiedRecord* r : fresh) {
+      if (r->record().author == denied_) {
+        CREDMESH_RETURN_IF_ERROR(store.records().SetState(r->id(), RecordState::kDenied, "not granted"));
+      } else if (r->record().entity.rfind("wait", 0) == 0) {
+        // stays pending
+      } else {
+        CREDMESH_RETURN_IF_ERROR(store.records().SetState(r->id(), RecordState::kValid, ""));
+        changed.push_back(r->id());
+      }
+    }
+    return Status::Ok();
+  }
+  Status Reauthorize(Store&, std::vector<RecordId>&) override { return Status::Ok(); }
+
+ private:
+  PublicKey denied_;
+};
+
+// Records the ids it is told about; can be made to fail.
+class TestProjection final : public Projection {
+ public:
+  Status Migrate(Database&) override { return Status::Ok(); }
+  Status Apply(Store&, const std::vector<RecordId>& changed) override {
+    if (fail) return Status::IoError("projection failed");
+    applied.insert(changed.begin(), changed.end());
+    return Status::Ok();
+  }
+  Status Clear(Database&) override {
+    applied.clear();
+    return Status::Ok();
+  }
+  bool fail = false;
+  std::set<RecordId> applied;
+};
+
+TEST_CASE("node/ledger: with an authorizer, the summary reports the settled states") {
+  Fixture f;
+  SigningKey mallory = SigningKey::Generate();
+  TestAuthorizer auth(mallory.public_key());
+  TestProjection proj;
+  f.Reopen(&auth, {&proj});
+  Bytes ok1 = Encoded(f.key, "ok1", HybridClock::Make(kT0, 1));
+  Bytes ok2 = Encoded(f.key, "ok2", HybridClock::Make(kT0, 2));
+  Bytes wait = Encoded(f.key, "wait1", HybridClock::Make(kT0, 3));
+  Bytes denied = Encoded(mallory, "m", HybridClock::Make(kT0, 4));
+  Bytes future = Encoded(f.key, "later", HybridClock::Make(kT0 + kHour, 0));
+  auto s = f.ledger->Ingest({ok1, ok2, wait, denied, future, ok1}, 1);
+  REQUIRE(s.ok());
+  CHECK(s->inserted == 5);
+  CHECK(s->duplicates == 1);
+  CHECK(s->valid == 2);
+  CHECK(s->pending == 2);
+  CHECK(s->denied == 1);
+  CHECK(proj.applied == std::set<RecordId>{IdOf(ok1), IdOf(ok2)});
+  CHECK(f.Row(IdOf(denied)).reason == "not granted");
+
+  // A local write the authorizer refuses leaves no trace.
+  auto w = f.ledger->Write("note", "school/pine", "x", Value::Map{}, mallory);
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.status().code() == Status::Code::kUnauthorized);
+  CHECK(w.status().message() == "not granted");
+  CHECK(f.Count() == 5);
+
+  // A failure inside the transaction stores nothing of the batch.
+  proj.fail = true;
+  auto failed = f.ledger->Ingest({Encoded(f.key, "ok3", HybridClock::Make(kT0, 9))}, 1);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().message() == "projection failed");
+  CHECK(f.Count() == 5);
+}
+
+}  // namespace
+}  // namespace credmesh
