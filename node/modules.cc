@@ -1,9 +1,17 @@
 // modules.cc: the authorizer and projections every node runs with.
 #include "node/node.h"
+#include "node/trust_authorizer.h"
 
 namespace credmesh {
 
-std::unique_ptr<Authorizer> MakeAuthorizer(Node& /*node*/) { return nullptr; }
+// Nodes of a district check every record against the district's trust
+// records; standalone and not-yet-enrolled nodes trust what they hold.
+std::unique_ptr<Authorizer> MakeAuthorizer(Node& node) {
+  const NodeConfig& c = node.config();
+  auto root = PublicKey::FromHex(c.root_key);
+  if (c.district.empty() || !root) return nullptr;
+  return std::make_unique<TrustAuthorizer>(c.district, *root);
+}
 
 std::vector<std::unique_ptr<Projection>> MakeProjections(Node& /*node*/) { return {}; }
 

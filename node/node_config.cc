@@ -18,6 +18,10 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
     c.listen = j.value("listen", c.listen);
     c.sync_interval_s = j.value("sync_interval_s", c.sync_interval_s);
     c.verify_threads = j.value("verify_threads", c.verify_threads);
+    c.school = j.value("school", c.school);
+    c.root_key = j.value("root_key", c.root_key);
+    c.hub_address = j.value("hub_address", c.hub_address);
+    c.hub_key = j.value("hub_key", c.hub_key);
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
   }
@@ -39,6 +43,12 @@ std::string NodeConfig::ToJson() const {
                       {"listen", listen},
                       {"sync_interval_s", sync_interval_s},
                       {"verify_threads", verify_threads}};
+  for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"school", &school},
+                             {"root_key", &root_key},
+                             {"hub_address", &hub_address},
+                             {"hub_key", &hub_key}}) {
+    if (!v->empty()) j[k] = *v;
+  }
   return j.dump(2) + "\n";
 }
 

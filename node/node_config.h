@@ -17,6 +17,11 @@ struct NodeConfig {
   std::string listen = "tcp://127.0.0.1:7600";  // sync endpoint for `serve`
   int sync_interval_s = 60;         // periodic sync with each peer
   unsigned verify_threads = 2;      // threads used to verify incoming batches
+  // Trust (docs/trust.md): set by `init --hub` or `enrol install`.
+  std::string school;               // school id from the node certificate
+  std::string root_key;             // district root public key, hex
+  std::string hub_address;          // hub sync endpoint from the certificate bundle
+  std::string hub_key;              // hub node public key, hex
 
   static Result<NodeConfig> Parse(const std::string& json_text);
   std::string ToJson() const;

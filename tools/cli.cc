@@ -1,4 +1,5 @@
 #include "tools/cli.h"
+#include "tools/trust_cli.h"
 
 #include <unistd.h>
 
@@ -33,7 +34,9 @@ Result<std::unique_ptr<Node>> OpenNode(const Context& ctx) {
 
 Result<const SigningKey*> SignerFor(Node& node, const std::string& as) {
   if (as.empty()) return &node.identity();
-  return Status::FailedPrecondition("--as " + as + ": people's keys are not supported yet");
+  auto key = UnlockPerson(node, as);
+  if (!key.ok()) return key.status().WithContext("--as " + as);
+  return key;
 }
 
 void AddAsOption(CLI::App* cmd, std::string& as) {

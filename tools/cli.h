@@ -56,5 +56,8 @@ bool StderrIsTty();
 void RegisterNodeCommands(CLI::App& app, Context& ctx);    // init, status
 void RegisterRecordCommands(CLI::App& app, Context& ctx);  // log, show, verify, rebuild
 void RegisterNoteCommands(CLI::App& app, Context& ctx);    // note add
+void RegisterTrustCommands(CLI::App& app, Context& ctx);   // enrol, root, revoke
+void RegisterPersonCommands(CLI::App& app, Context& ctx);  // person add|grant|list
+void RegisterTransferCommands(CLI::App& app, Context& ctx);  // export, import
 
 }  // namespace credmesh::cli

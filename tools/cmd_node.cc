@@ -2,15 +2,19 @@
 #include <iostream>
 
 #include "tools/cli.h"
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 namespace {
 
 struct InitArgs {
   std::string name;
+  bool hub = false, school = false;  // trust: docs/trust.md
+  std::string district;
 };
 
 int RunInit(const Context& ctx, const InitArgs& args) {
+  if (args.hub || args.school) return RunTrustInit(ctx.dir, args.hub, args.district, args.name);
   NodeConfig config;
   config.name = args.name.empty() ? "credmesh node" : args.name;
   Status s = Node::Init(ctx.dir, config);
@@ -42,6 +46,7 @@ int RunStatus(const Context& ctx) {
                         {"node_key", (*node)->identity().public_key().hex()},
                         {"records", *total},
                         {"pending", pending->size()}};
+    if (Status s = AddTrustStatus(**node, j); !s.ok()) return Fail(s);
     PrintJson(j);
     return kExitOk;
   }
@@ -49,6 +54,9 @@ int RunStatus(const Context& ctx) {
             << "  key:      " << (*node)->identity().public_key().hex() << "\n"
             << "  records:  " << *total << "\n"
             << "  pending:  " << pending->size() << "\n";
+  nlohmann::json trust;
+  if (Status s = AddTrustStatus(**node, trust); !s.ok()) return Fail(s);
+  PrintTrustStatus(trust);
   return kExitOk;
 }
 
@@ -59,6 +67,10 @@ void RegisterNodeCommands(CLI::App& app, Context& ctx) {
   CLI::App* init = app.add_subcommand("init", "Create a new node: identity key, database, config");
   AddDirOption(init, ctx);
   init->add_option("--name", args->name, "Human name of this node (school or hub)");
+  CLI::Option* hub = init->add_flag("--hub", args->hub, "Create a district hub with a new root key");
+  CLI::Option* school = init->add_flag("--school", args->school, "Create a school node and an enrolment request");
+  hub->excludes(school);
+  init->add_option("--district", args->district, "District name (with --hub), e.g. \"Valley USD\"")->needs(hub);
   OnRun(init, ctx, [&ctx, args] { return RunInit(ctx, *args); });
 
   CLI::App* status = app.add_subcommand("status", "Show this node's identity, records and quarantine");

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   RegisterNodeCommands(app, ctx);
   RegisterRecordCommands(app, ctx);
   RegisterNoteCommands(app, ctx);
+  RegisterTrustCommands(app, ctx);
+  RegisterPersonCommands(app, ctx);
+  RegisterTransferCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,116 @@
+// credmesh export / import: carry signed records between nodes as a file
+// (sneakernet). Format (docs/trust.md, "Record files"): the line
+// "credmesh-records/1\n", then per record a 4-byte big-endian length and the
+// record's canonical encoding. Import goes through Ledger::Ingest, so every
+// record is verified and authorized exactly as if it came over the network.
+#include <fstream>
+#include <iostream>
+
+#include "node/key_file.h"
+#include "tools/cli.h"
+
+namespace credmesh::cli {
+namespace {
+
+constexpr char kMagic[] = "credmesh-records/1\n";
+constexpr size_t kBatch = 2000;
+
+struct TransferArgs {
+  std::vector<std::string> scopes;
+  std::string file;
+};
+
+int RunExport(const Context& ctx, const TransferArgs& a) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  std::string out(kMagic);
+  size_t count = 0;
+  auto add = [&](const RecordRow&, ByteView bytes) {
+    uint32_t n = static_cast<uint32_t>(bytes.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+    out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    ++count;
+    return Status::Ok();
+  };
+  std::vector<std::optional<std::string>> scopes;
+  for (const auto& s : a.scopes) scopes.push_back(s);
+  if (scopes.empty()) scopes.push_back(std::nullopt);
+  for (const auto& s : scopes) {
+    RecordQuery q;
+    q.scope = s;
+    Status st = (*node)->store().records().ForEach(q, add);
+    if (!st.ok()) return Fail(st);
+  }
+  Status st = WriteFileAtomic(a.file, out, 0600);
+  if (!st.ok()) return Fail(st);
+  std::cout << "exported " << count << " record(s) to " << a.file << "\n";
+  return kExitOk;
+}
+
+Result<std::vector<Bytes>> ReadRecordsFile(const std::string& path) {
+  CREDMESH_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+  const std::string magic(kMagic);
+  if (data.compare(0, magic.size(), magic) != 0) {
+    return Status::InvalidArgument(path + " is not a credmesh records file");
+  }
+  std::vector<Bytes> out;
+  size_t pos = magic.size();
+  while (pos < data.size()) {
+    if (data.size() - pos < 4) return Status::Corruption(path + ": truncated length");
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(data[pos + i]);
+    pos += 4;
+    if (n > RecordLimits::kMaxRecordSize) return Status::ResourceExhausted(path + ": record too large");
+    if (data.size() - pos < n) return Status::Corruption(path + ": truncated record");
+    out.emplace_back(data.begin() + pos, data.begin() + pos + n);
+    pos += n;
+  }
+  return out;
+}
+
+int RunImport(const Context& ctx, const TransferArgs& a) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  auto records = ReadRecordsFile(a.file);
+  if (!records.ok()) return Fail(records.status());
+  IngestSummary total;
+  for (size_t i = 0; i < records->size(); i += kBatch) {
+    size_t end = std::min(records->size(), i + kBatch);
+    std::vector<Bytes> batch(records->begin() + i, records->begin() + end);
+    auto s = (*node)->ledger().Ingest(std::move(batch), (*node)->config().verify_threads);
+    if (!s.ok()) return Fail(s.status());
+    total += *s;
+  }
+  if (ctx.json) {
+    PrintJson({{"received", total.received}, {"inserted", total.inserted},
+               {"duplicates", total.duplicates}, {"rejected", total.rejected},
+               {"valid", total.valid}, {"pending", total.pending}, {"denied", total.denied},
+               {"errors", total.errors}});
+  } else {
+    std::cout << "imported " << total.received << " record(s): " << total.inserted << " new ("
+              << total.valid << " valid, " << total.pending << " pending, " << total.denied
+              << " denied), " << total.duplicates << " duplicate(s), " << total.rejected
+              << " rejected\n";
+    for (const auto& e : total.errors) std::cout << "  rejected: " << e << "\n";
+  }
+  return total.rejected ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void RegisterTransferCommands(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<TransferArgs>();
+  CLI::App* exp = app.add_subcommand("export", "Write records to a file (to carry to another node)");
+  AddDirOption(exp, ctx);
+  exp->add_option("--scope", a->scopes, "Only records of this scope (repeatable; default: all)");
+  exp->add_option("-o,--output", a->file, "File to write")->required();
+  OnRun(exp, ctx, [&ctx, a] { return RunExport(ctx, *a); });
+
+  CLI::App* imp = app.add_subcommand("import", "Verify, authorize and store the records of a file");
+  AddDirOption(imp, ctx);
+  AddJsonOption(imp, ctx);
+  imp->add_option("FILE", a->file, "File written by credmesh export")->required();
+  OnRun(imp, ctx, [&ctx, a] { return RunImport(ctx, *a); });
+}
+
+}  // namespace credmesh::cli

@@ -1,0 +1,179 @@
+#include "tools/trust_cli.h"
+
+#include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "node/enrolment.h"
+#include "node/key_file.h"
+#include "node/person_keys.h"
+#include "tools/cli.h"
+
+namespace credmesh::cli {
+namespace {
+
+constexpr char kRootKeyFile[] = "root.key";
+constexpr char kRequestFile[] = "enrolment-request.json";
+
+Result<std::string> Prompt(const std::string& text) {
+  if (::isatty(STDIN_FILENO) != 1) {
+    return Status::FailedPrecondition(
+        "a passphrase is needed but stdin is not a terminal; set CREDMESH_PASSPHRASE");
+  }
+  std::cerr << text << std::flush;
+  termios old{};
+  ::tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  std::string line;
+  std::getline(std::cin, line);
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::cerr << "\n";
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> GetPassphrase(const std::string& who, bool confirm, const char* env) {
+  for (const char* var : {env, "CREDMESH_PASSPHRASE"}) {
+    if (!var) continue;
+    if (const char* p = std::getenv(var); p && *p) return std::string(p);
+  }
+  CREDMESH_ASSIGN_OR_RETURN(std::string pass, Prompt("Passphrase for " + who + ": "));
+  if (pass.empty()) return Status::InvalidArgument("empty passphrase");
+  if (confirm) {
+    CREDMESH_ASSIGN_OR_RETURN(std::string again, Prompt("Repeat passphrase for " + who + ": "));
+    bool same = again == pass;
+    sodium_memzero(again.data(), again.size());
+    if (!same) return Status::InvalidArgument("the passphrases differ");
+  }
+  return pass;
+}
+
+bool RootKeyAvailable(const Node& node, const std::string& file) {
+  return !file.empty() || std::filesystem::exists(node.Path(kRootKeyFile));
+}
+
+Result<SigningKey> LoadRootKey(const Node& node, const std::string& file) {
+  std::string path = file.empty() ? node.Path(kRootKeyFile) : file;
+  if (file.empty() && !std::filesystem::exists(path)) {
+    return Status::NotFound("the district root key is not on this node (" + path +
+                            "); pass --root-key FILE from the offline copy");
+  }
+  CREDMESH_ASSIGN_OR_RETURN(SigningKey key, ReadKeyFile(path));
+  if (key.public_key().hex() != node.config().root_key) {
+    return Status::Unauthorized(path + " is not the root key of district " + node.config().district);
+  }
+  return key;
+}
+
+Result<const SigningKey*> UnlockPerson(const Node& node, const std::string& who) {
+  static std::map<std::string, std::unique_ptr<SigningKey>> unlocked;
+  PersonKeyStore store(node.dir());
+  CREDMESH_ASSIGN_OR_RETURN(PersonKeyEntry entry, store.Find(who));
+  auto& slot = unlocked[entry.key.hex()];
+  if (slot) return slot.get();
+  CREDMESH_ASSIGN_OR_RETURN(std::string pass, GetPassphrase(entry.name, false, nullptr));
+  auto key = store.Unlock(entry, pass);
+  sodium_memzero(pass.data(), pass.size());
+  if (!key.ok()) return key.status();
+  slot = std::make_unique<SigningKey>(std::move(*key));
+  return slot.get();
+}
+
+int RunTrustInit(const std::string& dir, bool hub, const std::string& district_name,
+                 const std::string& name) {
+  NodeConfig config;
+  if (hub) {
+    config.role = "hub";
+    config.district = Slugify(district_name);
+    if (config.district.empty()) return Fail("--district needs a name with letters or digits");
+    config.name = name.empty() ? district_name + " hub" : name;
+    SigningKey root = SigningKey::Generate();
+    config.root_key = root.public_key().hex();
+    Status s = Node::Init(dir, config);
+    if (!s.ok()) return Fail(s);
+    s = WriteKeyFile(dir + "/" + kRootKeyFile, root);
+    if (!s.ok()) return Fail(s);
+    auto node = Node::Open(dir, SystemClock::Instance());
+    if (!node.ok()) return Fail(node.status());
+    s = FoundDistrict(**node, root, district_name);
+    if (!s.ok()) return Fail(s);
+    std::cout << "Initialized hub of district " << config.district << " (" << district_name
+              << ") in " << dir << "\n"
+              << "  node key: " << (*node)->identity().public_key().hex() << "\n"
+              << "  root key: " << config.root_key << "\n"
+              << "  root key file: " << dir << "/" << kRootKeyFile
+              << " (keep it offline: credmesh root export, see docs/trust.md)\n";
+    return kExitOk;
+  }
+  if (name.empty()) return Fail("init --school needs --name (the school's name)");
+  config.role = "school";
+  config.name = name;
+  Status s = Node::Init(dir, config);
+  if (!s.ok()) return Fail(s);
+  auto node = Node::Open(dir, SystemClock::Instance());
+  if (!node.ok()) return Fail(node.status());
+  auto request = EnrolmentRequest::Create((*node)->identity(), name);
+  std::string path = dir + "/" + kRequestFile;
+  s = WriteFileAtomic(path, request.ToJson());
+  if (!s.ok()) return Fail(s);
+  std::cout << "Initialized school node \"" << name << "\" in " << dir << "\n"
+            << "  node key: " << request.node_key.hex() << "\n"
+            << "  enrolment request: " << path << "\n"
+            << "  next: take it to the hub: credmesh enrol issue --dir HUB " << path
+            << " --school-id ID -o CERT\n";
+  return kExitOk;
+}
+
+Status AddTrustStatus(Node& node, nlohmann::json& j) {
+  CREDMESH_ASSIGN_OR_RETURN(NodeCertInfo cert, OwnCertificate(node));
+  nlohmann::json t = {{"enrolled", !cert.role.empty()}};
+  if (!cert.role.empty()) {
+    t["certificate"] = {{"role", cert.role}, {"district", cert.district}, {"school", cert.school}};
+  }
+  const NodeConfig& c = node.config();
+  if (!c.hub_address.empty()) t["hub"] = {{"address", c.hub_address}, {"key", c.hub_key}};
+  t["root_key_on_node"] = std::filesystem::exists(node.Path(kRootKeyFile));
+  RecordQuery q;
+  q.state = RecordState::kPending;
+  CREDMESH_ASSIGN_OR_RETURN(auto rows, node.store().records().List(q));
+  std::map<std::string, int64_t> reasons;
+  for (const auto& r : rows) ++reasons[r.reason.empty() ? "(not yet decided)" : r.reason];
+  auto arr = nlohmann::json::array();
+  for (const auto& [reason, n] : reasons) arr.push_back({{"reason", reason}, {"count", n}});
+  t["pending_by_reason"] = arr;
+  q.state = RecordState::kDenied;
+  CREDMESH_ASSIGN_OR_RETURN(int64_t denied, node.store().records().Count(q));
+  t["denied"] = denied;
+  j["trust"] = t;
+  return Status::Ok();
+}
+
+void PrintTrustStatus(const nlohmann::json& j) {
+  const auto& t = j["trust"];
+  if (t["enrolled"].get<bool>()) {
+    const auto& c = t["certificate"];
+    std::cout << "  enrolled: " << c["role"].get<std::string>() << " of district "
+              << c["district"].get<std::string>();
+    if (!c["school"].get<std::string>().empty()) std::cout << ", school " << c["school"].get<std::string>();
+    std::cout << "\n";
+  } else {
+    std::cout << "  enrolled: no — local work only (install a certificate: credmesh enrol install)\n";
+  }
+  if (t.contains("hub")) std::cout << "  hub:      " << t["hub"]["address"].get<std::string>() << "\n";
+  std::cout << "  denied:   " << t["denied"].get<int64_t>() << "\n";
+  for (const auto& p : t["pending_by_reason"]) {
+    std::cout << "  waiting:  " << p["count"].get<int64_t>() << " — " << p["reason"].get<std::string>()
+              << "\n";
+  }
+}
+
+}  // namespace credmesh::cli

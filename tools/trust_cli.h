@@ -1,0 +1,36 @@
+// trust_cli.h: command-line plumbing of the trust layer shared by the trust
+// commands and cli.cc: passphrases, the root key, people's keys, `init --hub`
+// / `init --school`, and the trust part of `status`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "node/node.h"
+
+namespace credmesh::cli {
+
+// The passphrase for `who`: $CREDMESH_PASSPHRASE, else a no-echo prompt on the
+// terminal (asked twice when `confirm`). `env` names a more specific variable
+// tried first (e.g. CREDMESH_NEW_PASSPHRASE); may be null.
+Result<std::string> GetPassphrase(const std::string& who, bool confirm, const char* env);
+
+// The district root key: `file` if given, else DIR/root.key. NotFound (with
+// advice) when the root is kept offline and no file was given.
+Result<SigningKey> LoadRootKey(const Node& node, const std::string& file);
+// True if a root key is available without asking (file given or DIR/root.key).
+bool RootKeyAvailable(const Node& node, const std::string& file);
+
+// Unlocks the person `who` from the node's key store; the key lives until the
+// process exits.
+Result<const SigningKey*> UnlockPerson(const Node& node, const std::string& who);
+
+// `init --hub --district NAME` / `init --school --name NAME`.
+int RunTrustInit(const std::string& dir, bool hub, const std::string& district_name,
+                 const std::string& name);
+
+// Adds enrolment and quarantine (pending grouped by reason) to `status`.
+Status AddTrustStatus(Node& node, nlohmann::json& j);
+void PrintTrustStatus(const nlohmann::json& j);
+
+}  // namespace credmesh::cli
