@@ -1,0 +1,413 @@
+#include "protocol/reconcile.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "protocol/value.h"
+
+namespace credmesh {
+namespace {
+
+constexpr uint64_t kBaseTs = uint64_t{1'700'000'000'000} << 16;  // an HLC value in 2023
+
+RecordId RandomId(std::mt19937_64& rng) {
+  RecordId id;
+  for (auto& b : id.data) b = static_cast<uint8_t>(rng());
+  return id;
+}
+
+// Items with clustered timestamps, so equal timestamps (and id prefixes in
+// bounds) occur often.
+std::vector<SyncItem> RandomItems(std::mt19937_64& rng, size_t n, uint64_t spread_ms = 5000) {
+  std::vector<SyncItem> out(n);
+  for (auto& it : out) it = {kBaseTs + ((rng() % spread_ms) << 16), RandomId(rng)};
+  return out;
+}
+
+struct Outcome {
+  int messages = 0;
+  int round_trips = 0;
+  size_t bytes = 0;
+  size_t max_message = 0;
+  std::vector<RecordId> have_a, need_a, have_b, need_b;
+};
+
+// Runs a whole reconciliation between initiator A and responder B.
+Outcome Run(const ItemSource& a_src, const ItemSource& b_src, ReconcileLimits limits = {},
+            int max_messages = 500) {
+  auto a = Reconciler::Create(a_src, limits);
+  auto b = Reconciler::Create(b_src, limits);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  Outcome out;
+  auto msg = a->Initiate();
+  REQUIRE(msg.ok());
+  Bytes in_flight = *msg;
+  bool to_b = true;
+  while (true) {
+    ++out.messages;
+    out.bytes += in_flight.size();
+    out.max_message = std::max(out.max_message, in_flight.size());
+    REQUIRE(out.messages < max_messages);
+    auto step = (to_b ? *b : *a).Respond(in_flight);
+    REQUIRE_MESSAGE(step.ok(), step.status().ToString());
+    auto& have = to_b ? out.have_b : out.have_a;
+    auto& need = to_b ? out.need_b : out.need_a;
+    have.insert(have.end(), step->have_ids.begin(), step->have_ids.end());
+    need.insert(need.end(), step->need_ids.begin(), step->need_ids.end());
+    if (!step->reply) {
+      CHECK(step->finished);
+      break;
+    }
+    in_flight = *step->reply;
+    to_b = !to_b;
+  }
+  out.round_trips = (out.messages + 1) / 2;
+  return out;
+}
+
+std::set<RecordId> Ids(const std::vector<SyncItem>& items) {
+  std::set<RecordId> s;
+  for (const auto& it : items) s.insert(it.id);
+  return s;
+}
+
+std::set<RecordId> Minus(const std::set<RecordId>& x, const std::set<RecordId>& y) {
+  std::set<RecordId> out;
+  std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::inserter(out, out.end()));
+  return out;
+}
+
+// Checks that A's and B's findings cover each difference exactly once.
+void CheckExact(const Outcome& o, const std::vector<SyncItem>& a, const std::vector<SyncItem>& b) {
+  auto sa = Ids(a), sb = Ids(b);
+  std::vector<RecordId> a_only(o.have_a), b_only(o.have_b);
+  a_only.insert(a_only.end(), o.need_b.begin(), o.need_b.end());
+  b_only.insert(b_only.end(), o.need_a.begin(), o.need_a.end());
+  std::sort(a_only.begin(), a_only.end());
+  std::sort(b_only.begin(), b_only.end());
+  CHECK(std::adjacent_find(a_only.begin(), a_only.end()) == a_only.end());  // no duplicates
+  CHECK(std::adjacent_find(b_only.begin(), b_only.end()) == b_only.end());
+  auto want_a = Minus(sa, sb), want_b = Minus(sb, sa);
+  CHECK(std::set<RecordId>(a_only.begin(), a_only.end()) == want_a);
+  CHECK(std::set<RecordId>(b_only.begin(), b_only.end()) == want_b);
+  CHECK(a_only.size() == want_a.size());
+  CHECK(b_only.size() == want_b.size());
+}
+
+MemoryItemSource Source(const std::vector<SyncItem>& items) {
+  MemoryItemSource s;
+  REQUIRE(s.Insert(items).ok());
+  return s;
+}
+
+TEST_CASE("protocol/reconcile: identical sets finish in one round trip with a few bytes") {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{10'000}, size_t{200'000}}) {
+    CAPTURE(n);
+    std::mt19937_64 rng(n);
+    auto items = RandomItems(rng, n, 100'000);
+    auto a = Source(items);
+    auto b = Source(items);
+    auto o = Run(a, b);
+    CHECK(o.round_trips <= 3);
+    CHECK(o.round_trips == 1);
+    CHECK(o.bytes < 1024);
+    CHECK(o.have_a.empty());
+    CHECK(o.need_a.empty());
+    CHECK(o.have_b.empty());
+    CHECK(o.need_b.empty());
+    MESSAGE("n=" << n << ": " << o.messages << " messages, " << o.bytes << " bytes");
+  }
+}
+
+TEST_CASE("protocol/reconcile: an empty side learns everything, both directions") {
+  std::mt19937_64 rng(7);
+  auto items = RandomItems(rng, 3000);
+  auto full = Source(items);
+  MemoryItemSource empty;
+  auto o1 = Run(full, empty);
+  CheckExact(o1, items, {});
+  auto o2 = Run(empty, full);
+  CheckExact(o2, {}, items);
+  // The empty initiator sends an empty IdList; the full side resolves it at once.
+  CHECK(o2.messages == 2);
+  CHECK(o2.have_b.size() == 3000);
+}
+
+TEST_CASE("protocol/reconcile: exact have/need sets for typical differences") {
+  struct Case {
+    const char* name;
+    size_t common, only_a, only_b;
+  };
+  const Case cases[] = {
+      {"one-sided A", 10'000, 100, 0},   {"one-sided B", 10'000, 0, 100},
+      {"two-sided", 10'000, 37, 53},     {"1% each", 10'000, 100, 100},
+      {"50% each", 5'000, 5'000, 5'000}, {"disjoint", 0, 10'000, 10'000},
+      {"single difference in 200k", 200'000, 1, 0},
+  };
+  for (const auto& c : cases) {
+    std::string name = c.name;
+    CAPTURE(name);
+    std::mt19937_64 rng(c.common + c.only_a * 3 + c.only_b * 7);
+    auto common = RandomItems(rng, c.common, 100'000);
+    auto xa = RandomItems(rng, c.only_a, 100'000);
+    auto xb = RandomItems(rng, c.only_b, 100'000);
+    std::vector<SyncItem> a = common, b = common;
+    a.insert(a.end(), xa.begin(), xa.end());
+    b.insert(b.end(), xb.begin(), xb.end());
+    auto sa = Source(a), sb = Source(b);
+    auto o = Run(sa, sb);
+    CheckExact(o, a, b);
+    MESSAGE(name << ": " << o.round_trips << " round trips, " << o.bytes << " bytes");
+    if (c.only_a + c.only_b == 1) {
+      CHECK(o.round_trips <= 5);
+      CHECK(o.bytes < 4096);
+    }
+  }
+}
+
+TEST_CASE("protocol/reconcile: property test over random seeds, sizes and limits") {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    size_t common = rng() % 3000, na = rng() % 400, nb = rng() % 400;
+    if (seed % 5 == 0) na = 0;
+    uint64_t spread = 1 + rng() % 2000;  // small spreads: many equal timestamps
+    auto c = RandomItems(rng, common, spread);
+    auto xa = RandomItems(rng, na, spread);
+    auto xb = RandomItems(rng, nb, spread);
+    std::vector<SyncItem> a = c, b = c;
+    a.insert(a.end(), xa.begin(), xa.end());
+    b.insert(b.end(), xb.begin(), xb.end());
+    ReconcileLimits limits;
+    if (seed % 2 == 0) {  // tight limits force multi-round spreading
+      limits.max_message_bytes = 4096;
+      limits.max_ranges = 20;
+      limits.max_ids_per_step = 1024;
+    }
+    limits.buckets = 2 + rng() % 15;
+    limits.id_list_threshold = limits.buckets + rng() % 40;
+    auto sa = Source(a), sb = Source(b);
+    auto o = Run(sa, sb, limits, 5000);
+    CheckExact(o, a, b);
+    CHECK(o.max_message <= limits.max_message_bytes);
+  }
+}
+
+TEST_CASE("protocol/reconcile: a large difference is spread over rounds within the limits") {
+  std::mt19937_64 rng(99);
+  auto a = RandomItems(rng, 20'000, 50'000);
+  auto b = RandomItems(rng, 20'000, 50'000);
+  ReconcileLimits limits;
+  limits.max_message_bytes = 8192;
+  limits.max_ranges = 64;
+  limits.max_ids_per_step = 2048;
+  auto sa = Source(a), sb = Source(b);
+  auto o = Run(sa, sb, limits, 10'000);
+  CheckExact(o, a, b);
+  CHECK(o.max_message <= 8192);
+  CHECK(o.round_trips > 5);
+}
+
+TEST_CASE("protocol/reconcile: the per-step id budget bounds have/need of one step") {
+  std::mt19937_64 rng(5);
+  auto many = RandomItems(rng, 50'000, 1'000'000);
+  auto full = Source(many);
+  MemoryItemSource empty;
+  ReconcileLimits limits;  // max_ids_per_step 65536 by default
+  limits.max_ids_per_step = 4096;
+  auto r_full = Reconciler::Create(full, limits);
+  auto r_empty = Reconciler::Create(empty, limits);
+  REQUIRE(r_full.ok());
+  REQUIRE(r_empty.ok());
+  auto msg = r_empty->Initiate();  // empty IdList over everything
+  REQUIRE(msg.ok());
+  size_t total = 0;
+  Bytes in_flight = *msg;
+  bool to_full = true;
+  for (int i = 0; i < 1000; ++i) {
+    auto step = (to_full ? *r_full : *r_empty).Respond(in_flight);
+    REQUIRE(step.ok());
+    CHECK(step->have_ids.size() + step->need_ids.size() <= 4096 + 4096);
+    total += step->have_ids.size();
+    if (!step->reply) break;
+    in_flight = *step->reply;
+    to_full = !to_full;
+  }
+  CHECK(total == 50'000);
+}
+
+TEST_CASE("protocol/reconcile: one million items reconcile with a single difference") {
+  std::mt19937_64 rng(1'000'000);
+  auto items = RandomItems(rng, 1'000'000, 10'000'000);
+  MemoryItemSource a, b;
+  REQUIRE(a.Insert(items).ok());
+  REQUIRE(b.Insert(items).ok());
+  SyncItem extra{kBaseTs + (12345ull << 16), RandomId(rng)};
+  REQUIRE(b.Insert(extra).ok());
+  auto o = Run(a, b);
+  // Whichever side receives the final IdList reports the one difference.
+  std::vector<RecordId> found = o.have_b;
+  found.insert(found.end(), o.need_a.begin(), o.need_a.end());
+  CHECK(found == std::vector<RecordId>{extra.id});
+  CHECK(o.need_b.empty());
+  CHECK(o.have_a.empty());
+  CHECK(o.round_trips <= 5);
+  MESSAGE("1M, one difference: " << o.round_trips << " round trips, " << o.bytes << " bytes");
+}
+
+// ---- strict decoding ----------------------------------------------------
+
+Bytes Enc(const Value& v) {
+  Bytes out;
+  EncodeValue(v, out);
+  return out;
+}
+
+Bytes Fp() { return Bytes(16, 0xab); }
+
+void ExpectRejected(const Bytes& msg, Status::Code code, const std::string& fragment) {
+  MemoryItemSource s;
+  auto r = Reconciler::Create(s);
+  REQUIRE(r.ok());
+  auto step = r->Respond(msg);
+  REQUIRE_FALSE(step.ok());
+  CHECK(step.status().code() == code);
+  CHECK_MESSAGE(step.status().message().find(fragment) != std::string::npos,
+                step.status().message());
+}
+
+TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages are rejected") {
+  using A = Value::Array;
+  const auto kBad = Status::Code::kInvalidArgument;
+  ExpectRejected({}, kBad, "truncated");
+  ExpectRejected({0x91}, kBad, "truncated");
+  ExpectRejected({0x90, 0x00}, kBad, "trailing");
+  ExpectRejected({0xc1}, kBad, "malformed");
+  ExpectRejected(Enc(Value::Map{}), kBad, "expected an array");
+  ExpectRejected(Enc(A{5}), kBad, "a range must be an array");
+  ExpectRejected(Enc(A{A{-1}}), kBad, "2 to 4 elements");
+  ExpectRejected(Enc(A{A{-1, "x", Fp()}}), kBad, "must be integers");
+  ExpectRejected(Enc(A{A{-1, 3}}), kBad, "unknown mode 3");
+  ExpectRejected(Enc(A{A{-1, 1}}), kBad, "wrong number of elements");
+  ExpectRejected(Enc(A{A{-1, 1, Bytes(15, 1)}}), kBad, "16 bytes");
+  ExpectRejected(Enc(A{A{-1, 1, "fingerprint"}}), kBad, "fingerprint must be bytes");
+  ExpectRejected(Enc(A{A{-1, 2, Bytes(33, 1)}}), kBad, "multiple of 32");
+  Bytes unsorted(64, 0);
+  unsorted[0] = 2;
+  unsorted[32] = 1;
+  ExpectRejected(Enc(A{A{-1, 2, unsorted}}), kBad, "strictly ascending");
+  ExpectRejected(Enc(A{A{-2, 1, Fp()}}), kBad, "negative");
+  ExpectRejected(Enc(A{A{5, 1, Fp(), Bytes{1, 0}}}), kBad, "zero byte");
+  ExpectRejected(Enc(A{A{5, 1, Fp(), Bytes(33, 1)}}), kBad, "1..32 bytes");
+  ExpectRejected(Enc(A{A{-1, 1, Fp(), Bytes{1}}}), kBad, "infinity bound takes no id prefix");
+  ExpectRejected(Enc(A{A{0, 1, Fp()}}), kBad, "strictly ascending");  // empty first range
+  ExpectRejected(Enc(A{A{5, 1, Fp(), Bytes{7}}, A{0, 1, Fp(), Bytes{3}}}), kBad,
+                 "strictly ascending");
+  ExpectRejected(Enc(A{A{-1, 1, Fp()}, A{5, 1, Fp()}}), kBad, "follows the infinity bound");
+  ExpectRejected(Enc(A{A{5, 0}, A{5, 0}, A{-1, 1, Fp()}}), kBad, "adjacent Skip");
+  ExpectRejected(Enc(A{A{5, 1, Fp()}, A{-1, 0}}), kBad, "trailing Skip");
+  ExpectRejected(Enc(A{A{INT64_MAX, 1, Fp()}, A{1, 1, Fp()}}), kBad, "overflows");
+  // Non-canonical: the integer 5 as a uint8 (0xcc 0x05) instead of a fixint.
+  ExpectRejected({0x91, 0x93, 0xcc, 0x05, 0x01, 0xc4, 0x10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                  1, 1, 1},
+                 kBad, "non-canonical");
+  // A float where an integer belongs.
+  ExpectRejected({0x91, 0x92, 0xca, 0, 0, 0, 0, 0x01}, kBad, "floats");
+
+  // Limits.
+  ReconcileLimits small;
+  small.max_message_bytes = 4096;
+  small.max_ranges = 20;
+  MemoryItemSource s;
+  auto r = Reconciler::Create(s, small);
+  REQUIRE(r.ok());
+  auto big = r->Respond(Enc(A{A{-1, 2, Bytes(32 * 200, 1)}}));
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.status().code() == Status::Code::kResourceExhausted);
+  A many;
+  for (int i = 0; i < 21; ++i) many.push_back(A{1, 1, Fp()});
+  auto lots = r->Respond(Enc(many));
+  REQUIRE_FALSE(lots.ok());
+  CHECK(lots.status().code() == Status::Code::kResourceExhausted);
+}
+
+TEST_CASE("protocol/reconcile: fuzzed mutations of valid messages never crash") {
+  std::mt19937_64 rng(42);
+  auto items = RandomItems(rng, 2000, 100);
+  auto a = Source(items);
+  auto extra = RandomItems(rng, 50, 100);
+  auto b_items = items;
+  b_items.insert(b_items.end(), extra.begin(), extra.end());
+  auto b = Source(b_items);
+  auto ra = Reconciler::Create(a);
+  auto rb = Reconciler::Create(b);
+  REQUIRE(ra.ok());
+  REQUIRE(rb.ok());
+  auto first = rb->Respond(*ra->Initiate());
+  REQUIRE(first.ok());
+  REQUIRE(first->reply);
+  const Bytes valid = *first->reply;
+  int rejected = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Bytes m = valid;
+    int kind = static_cast<int>(rng() % 3);
+    if (kind == 0) m[rng() % m.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    if (kind == 1) m.resize(rng() % m.size());
+    if (kind == 2) m.insert(m.begin() + static_cast<std::ptrdiff_t>(rng() % m.size()),
+                            static_cast<uint8_t>(rng()));
+    auto step = ra->Respond(m);  // must return, either way
+    if (!step.ok()) ++rejected;
+  }
+  CHECK(rejected > 1000);
+}
+
+TEST_CASE("protocol/reconcile: limits are validated") {
+  MemoryItemSource s;
+  ReconcileLimits l;
+  l.max_message_bytes = 100;
+  CHECK_FALSE(Reconciler::Create(s, l).ok());
+  l = {};
+  l.max_ranges = 4;
+  CHECK_FALSE(Reconciler::Create(s, l).ok());
+  l = {};
+  l.buckets = 1;
+  CHECK_FALSE(Reconciler::Create(s, l).ok());
+  l = {};
+  l.id_list_threshold = 4;
+  CHECK_FALSE(Reconciler::Create(s, l).ok());
+  CHECK(Reconciler::Create(s, {}).ok());
+}
+
+TEST_CASE("protocol/reconcile: message encodings are the documented bytes") {
+  MemoryItemSource empty;
+  auto r = Reconciler::Create(empty);
+  REQUIRE(r.ok());
+  // Empty set: one IdList range over everything: [[-1, 2, bin(0)]].
+  CHECK(ToHex(*r->Initiate()) == "9193ff02c400");
+  auto step = r->Respond(*r->Initiate());
+  REQUIRE(step.ok());
+  CHECK(ToHex(*step->reply) == "90");
+  CHECK(step->finished);
+  CHECK(IsFinalReconcileMessage(*step->reply));
+  // Two items: one IdList with both ids, ascending bytewise.
+  MemoryItemSource two;
+  RecordId a, b;
+  a.data.fill(0xff);
+  b.data.fill(0x11);
+  REQUIRE(two.Insert(SyncItem{5, a}).ok());
+  REQUIRE(two.Insert(SyncItem{7, b}).ok());
+  auto r2 = Reconciler::Create(two);
+  REQUIRE(r2.ok());
+  CHECK(ToHex(*r2->Initiate()) == "9193ff02c440" + std::string(64, '1') + std::string(64, 'f'));
+  auto last = r->Respond(*step->reply);
+  REQUIRE(last.ok());
+  CHECK_FALSE(last->reply);
+  CHECK(last->finished);
+}
+
+}  // namespace
+}  // namespace credmesh
