@@ -59,5 +59,6 @@ void RegisterNoteCommands(CLI::App& app, Context& ctx);    // note add
 void RegisterTrustCommands(CLI::App& app, Context& ctx);   // enrol, root, revoke
 void RegisterPersonCommands(CLI::App& app, Context& ctx);  // person add|grant|list
 void RegisterTransferCommands(CLI::App& app, Context& ctx);  // export, import
+void RegisterPutCommand(CLI::App& app, Context& ctx);      // put (any kind, low-level)
 
 }  // namespace credmesh::cli

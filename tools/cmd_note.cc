@@ -10,10 +10,12 @@ namespace {
 struct NoteArgs {
   std::string text;
   std::string scope;
+  std::string as;
 };
 
 std::string DefaultScope(const NodeConfig& c) {
   if (c.role == "hub" && !c.district.empty()) return "district/" + c.district;
+  if (c.role == "school" && !c.school.empty()) return "school/" + c.school;
   return "school/local";
 }
 
@@ -25,7 +27,9 @@ int RunNoteAdd(const Context& ctx, const NoteArgs& args) {
   uint8_t rnd[16];
   RandomBytes(rnd, sizeof rnd);
   std::string entity = "note-" + ToHex(ByteView(rnd, sizeof rnd));
-  auto rec = n.ledger().Write("note", scope, entity, Value::Map{{"text", args.text}}, n.identity());
+  auto signer = SignerFor(n, args.as);
+  if (!signer.ok()) return Fail(signer.status());
+  auto rec = n.ledger().Write("note", scope, entity, Value::Map{{"text", args.text}}, **signer);
   if (!rec.ok()) return Fail(rec.status());
   if (ctx.json) {
     PrintJson({{"id", rec->id().hex()}, {"scope", scope}, {"entity", entity}});
@@ -46,6 +50,7 @@ void RegisterNoteCommands(CLI::App& app, Context& ctx) {
   AddJsonOption(add, ctx);
   add->add_option("TEXT", args->text, "The note's text")->required();
   add->add_option("--scope", args->scope, "Scope (default: school/local, or district/<d> on a hub)");
+  AddAsOption(add, args->as);
   OnRun(add, ctx, [&ctx, args] { return RunNoteAdd(ctx, *args); });
 }
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   RegisterTrustCommands(app, ctx);
   RegisterPersonCommands(app, ctx);
   RegisterTransferCommands(app, ctx);
+  RegisterPutCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
