@@ -1,0 +1,210 @@
+// bench_ingest: this machine's raw single-core Ed25519 verify rate next to
+// credmesh's sign rate, record verify rate and verified ingest into the store
+// (Ledger::Ingest into a fresh node database, 1 and 2 verify threads).
+//
+//   bench_ingest            100k and 1M records
+//   bench_ingest --quick    100k only
+//   bench_ingest --records N [--records M ...]
+//
+// Figures and how to read them: docs/benchmarks.md.
+#include <sodium.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "node/ledger.h"
+#include "protocol/crypto.h"
+#include "protocol/hlc.h"
+#include "protocol/record.h"
+#include "storage/store.h"
+
+namespace credmesh {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kBatch = 10000;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+Record MakeNote(const SigningKey& key, uint64_t hlc, size_t i) {
+  Record r;
+  r.kind = "note";
+  r.scope = "school/pine";
+  r.entity = "note-" + std::to_string(i);
+  r.hlc = hlc;
+  // A body of the size of a typical catalog or submission record.
+  r.body = Value::Map{{"text", "Grade 7 science: photosynthesis worksheet, revision " + std::to_string(i)},
+                      {"lang", "en"},
+                      {"tags", Value::Array{"science", "grade-7"}}};
+  SignRecord(r, key);
+  return r;
+}
+
+// Raw libsodium verify of one fixed message, on this thread, for ~1 s.
+double RawVerifyRate(const Bytes& message, const SigningKey& key) {
+  Signature sig = key.Sign(message);
+  size_t n = 0;
+  auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    for (int i = 0; i < 500; ++i) {
+      if (crypto_sign_verify_detached(sig.data.data(), message.data(), message.size(),
+                                      key.public_key().data.data()) != 0) {
+        std::fprintf(stderr, "raw verify failed\n");
+        std::exit(1);
+      }
+    }
+    n += 500;
+    elapsed = Seconds(start);
+  } while (elapsed < 1.0);
+  return static_cast<double>(n) / elapsed;
+}
+
+// Signs `count` records on all cores (setup, not measured).
+std::vector<Bytes> Generate(const SigningKey& key, size_t count, uint64_t hlc0) {
+  std::vector<Bytes> out(count);
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < count; i += threads) out[i] = EncodeRecord(MakeNote(key, hlc0 + i, i));
+    });
+  }
+  for (auto& th : pool) th.join();
+  return out;
+}
+
+struct IngestResult {
+  double seconds = 0;
+  size_t stored = 0;
+};
+
+IngestResult Ingest(const std::vector<Bytes>& records, unsigned threads) {
+  uint8_t rnd[8];
+  RandomBytes(rnd, sizeof rnd);
+  fs::path dir = fs::temp_directory_path() / ("credmesh-bench-" + ToHex(ByteView(rnd, sizeof rnd)));
+  fs::create_directories(dir);
+  IngestResult out;
+  {
+    auto store = Store::Open((dir / "credmesh.db").string());
+    if (!store.ok()) {
+      std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
+      std::exit(1);
+    }
+    auto ledger = Ledger::Open(**store, SystemClock::Instance(), nullptr, {});
+    if (!ledger.ok()) {
+      std::fprintf(stderr, "%s\n", ledger.status().ToString().c_str());
+      std::exit(1);
+    }
+    auto start = Clock::now();
+    for (size_t b = 0; b < records.size(); b += kBatch) {
+      std::vector<Bytes> batch(records.begin() + static_cast<ptrdiff_t>(b),
+                               records.begin() + static_cast<ptrdiff_t>(std::min(records.size(), b + kBatch)));
+      auto s = (*ledger)->Ingest(std::move(batch), threads);
+      if (!s.ok() || s->rejected != 0) {
+        std::fprintf(stderr, "ingest failed: %s\n", s.ok() ? "rejected records" : s.status().ToString().c_str());
+        std::exit(1);
+      }
+      out.stored += s->inserted;
+    }
+    out.seconds = Seconds(start);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return out;
+}
+
+void Row(const char* what, double rate, double raw) {
+  std::printf("  %-44s %12.0f /s  %6.1f%% of raw\n", what, rate, 100.0 * rate / raw);
+}
+
+int Main(int argc, char** argv) {
+  std::vector<size_t> sizes;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
+      sizes.push_back(std::strtoull(argv[++i], nullptr, 10));
+    } else {
+      std::fprintf(stderr, "usage: bench_ingest [--quick] [--records N]...\n");
+      return 2;
+    }
+  }
+  if (sizes.empty()) sizes = quick ? std::vector<size_t>{100000} : std::vector<size_t>{100000, 1000000};
+  size_t max_n = 0;
+  for (size_t n : sizes) max_n = std::max(max_n, n);
+
+  EnsureSodium();
+  SigningKey key = SigningKey::Generate();
+  const uint64_t hlc0 = HybridClock::Make(SystemClock::Instance().NowMillis() - 3600 * 1000, 0);
+  Record sample = MakeNote(key, hlc0, 123456);
+  const Bytes sample_msg = SigningMessage(sample);
+  std::printf("credmesh bench_ingest: %u hardware threads, SQLite %s, libsodium %s\n",
+              std::thread::hardware_concurrency(), sqlite3_libversion(), sodium_version_string());
+  std::printf("typical record: %zu bytes encoded, %zu bytes signed\n\n", EncodeRecord(sample).size(),
+              sample_msg.size());
+
+  const double raw = RawVerifyRate(sample_msg, key);
+  std::printf("  %-44s %12.0f /s  (the 100%% line)\n", "raw Ed25519 verify, 1 core", raw);
+
+  // Sign: VerifiedRecord::Create (sign, encode, and the verify Create does).
+  {
+    const size_t n = 20000;
+    auto start = Clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      auto r = VerifiedRecord::Create("note", "school/pine", "note-" + std::to_string(i), hlc0 + i,
+                                      Value::Map{{"text", "Grade 7 science worksheet " + std::to_string(i)}}, key);
+      if (!r.ok()) return 1;
+    }
+    Row("sign (VerifiedRecord::Create), 1 core", static_cast<double>(n) / Seconds(start), raw);
+  }
+
+  std::fprintf(stderr, "generating %zu signed records...\n", max_n);
+  const std::vector<Bytes> all = Generate(key, max_n, hlc0);
+
+  {
+    const size_t n = std::min<size_t>(all.size(), 100000);
+    auto start = Clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      auto v = VerifiedRecord::Verify(all[i]);
+      if (!v.ok()) return 1;
+    }
+    Row("verify (VerifiedRecord::Verify), 1 core", static_cast<double>(n) / Seconds(start), raw);
+  }
+
+  for (size_t n : sizes) {
+    std::vector<Bytes> records(all.begin(), all.begin() + static_cast<ptrdiff_t>(n));
+    for (unsigned threads : {1u, 2u}) {
+      IngestResult r = Ingest(records, threads);
+      if (r.stored != n) {
+        std::fprintf(stderr, "stored %zu of %zu\n", r.stored, n);
+        return 1;
+      }
+      char label[96];
+      std::snprintf(label, sizeof label, "ingest %zuk records, verify_threads=%u", n / 1000, threads);
+      Row(label, static_cast<double>(n) / r.seconds, raw);
+    }
+  }
+  // Other processes on the machine move the figures; a second measurement of
+  // the reference shows how much.
+  const double raw_end = RawVerifyRate(sample_msg, key);
+  std::printf("\n  %-44s %12.0f /s  (%+.1f%% vs. the start of the run)\n",
+              "raw Ed25519 verify, 1 core, again at the end", raw_end, 100.0 * (raw_end - raw) / raw);
+  return 0;
+}
+
+}  // namespace
+}  // namespace credmesh
+
+int main(int argc, char** argv) { return credmesh::Main(argc, argv); }
