@@ -91,70 +91,116 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-Result<Value> ValueFromObject(const msgpack::object& obj, const ValueLimits& limits,
-                              const std::string& path, size_t depth) {
+namespace {
+
+// Where a value sits inside the decoded object, e.g. record.body.list[2].
+// Spelled out only when an error needs it: building the string for every
+// element would cost O(elements x key length), which a hostile peer can make
+// seconds per record with one long map key above a wide array.
+struct Path {
+  static Path Root(const std::string& name) { return {&name, nullptr, {}, 0, false}; }
+  static Path Element(const Path& parent, uint32_t i) { return {nullptr, &parent, {}, i, false}; }
+  static Path Entry(const Path& parent, std::string_view k) {
+    return {nullptr, &parent, k, 0, true};
+  }
+
+  const std::string* root;  // set on the outermost node only
+  const Path* parent;
+  std::string_view key;  // map entry when is_key, else
+  uint32_t index;        // array element
+  bool is_key;
+
+  std::string str() const {
+    if (root) return *root;
+    std::string s = parent->str();
+    if (is_key) return s.append(".").append(key);
+    return s + "[" + std::to_string(index) + "]";
+  }
+};
+
+Result<Value> FromObject(const msgpack::object& obj, const ValueLimits& limits, const Path& path,
+                         size_t depth) {
   switch (obj.type) {
-    case msgpack::type::NIL: return Value();
-    case msgpack::type::BOOLEAN: return Value(obj.via.boolean);
+    case msgpack::type::NIL:
+      return Value();
+    case msgpack::type::BOOLEAN:
+      return Value(obj.via.boolean);
     case msgpack::type::POSITIVE_INTEGER:
       if (obj.via.u64 > static_cast<uint64_t>(INT64_MAX)) {
-        return Status::InvalidArgument(path + ": integer out of range for a body value");
+        return Status::InvalidArgument(path.str() + ": integer out of range for a body value");
       }
       return Value(static_cast<int64_t>(obj.via.u64));
-    case msgpack::type::NEGATIVE_INTEGER: return Value(obj.via.i64);
+    case msgpack::type::NEGATIVE_INTEGER:
+      return Value(obj.via.i64);
     case msgpack::type::FLOAT32:
     case msgpack::type::FLOAT64:
-      return Status::InvalidArgument(path + ": type confusion: floats are not allowed");
+      return Status::InvalidArgument(path.str() + ": type confusion: floats are not allowed");
     case msgpack::type::EXT:
-      return Status::InvalidArgument(path + ": type confusion: extension types are not allowed");
+      return Status::InvalidArgument(path.str() +
+                                     ": type confusion: extension types are not allowed");
     case msgpack::type::STR: {
       std::string s(obj.via.str.ptr, obj.via.str.size);
-      if (!IsValidUtf8(s)) return Status::InvalidArgument(path + ": string is not valid UTF-8");
+      if (!IsValidUtf8(s)) {
+        return Status::InvalidArgument(path.str() + ": string is not valid UTF-8");
+      }
       return Value(std::move(s));
     }
     case msgpack::type::BIN:
       return Value(Bytes(obj.via.bin.ptr, obj.via.bin.ptr + obj.via.bin.size));
     case msgpack::type::ARRAY: {
-      if (depth >= limits.max_depth) return Status::ResourceExhausted(path + ": nesting too deep");
+      if (depth >= limits.max_depth) {
+        return Status::ResourceExhausted(path.str() + ": nesting too deep");
+      }
       if (obj.via.array.size > limits.max_container) {
-        return Status::ResourceExhausted(path + ": array has too many elements");
+        return Status::ResourceExhausted(path.str() + ": array has too many elements");
       }
       Value::Array out;
       out.reserve(obj.via.array.size);
       for (uint32_t i = 0; i < obj.via.array.size; ++i) {
-        auto e = ValueFromObject(obj.via.array.ptr[i], limits,
-                                 path + "[" + std::to_string(i) + "]", depth + 1);
+        auto e = FromObject(obj.via.array.ptr[i], limits, Path::Element(path, i), depth + 1);
         if (!e.ok()) return e.status();
         out.push_back(std::move(*e));
       }
       return Value(std::move(out));
     }
     case msgpack::type::MAP: {
-      if (depth >= limits.max_depth) return Status::ResourceExhausted(path + ": nesting too deep");
+      if (depth >= limits.max_depth) {
+        return Status::ResourceExhausted(path.str() + ": nesting too deep");
+      }
       if (obj.via.map.size > limits.max_container) {
-        return Status::ResourceExhausted(path + ": map has too many entries");
+        return Status::ResourceExhausted(path.str() + ": map has too many entries");
       }
       Value::Map out;
       const std::string* prev = nullptr;
       for (uint32_t i = 0; i < obj.via.map.size; ++i) {
         const auto& kv = obj.via.map.ptr[i];
         if (kv.key.type != msgpack::type::STR) {
-          return Status::InvalidArgument(path + ": type confusion: map keys must be strings");
+          return Status::InvalidArgument(path.str() + ": type confusion: map keys must be strings");
         }
         std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
-        if (!IsValidUtf8(key)) return Status::InvalidArgument(path + ": map key is not valid UTF-8");
-        if (prev && !(*prev < key)) {
-          return Status::InvalidArgument(path + ": non-canonical: map key \"" + key +
-                                         (*prev == key ? "\" is duplicated" : "\" is out of order"));
+        if (!IsValidUtf8(key)) {
+          return Status::InvalidArgument(path.str() + ": map key is not valid UTF-8");
         }
-        auto e = ValueFromObject(kv.val, limits, path + "." + key, depth + 1);
+        if (prev && !(*prev < key)) {
+          return Status::InvalidArgument(
+              path.str() + ": non-canonical: map key \"" + key +
+              (*prev == key ? "\" is duplicated" : "\" is out of order"));
+        }
+        auto e = FromObject(kv.val, limits, Path::Entry(path, key), depth + 1);
         if (!e.ok()) return e.status();
         prev = &out.emplace(std::move(key), std::move(*e)).first->first;
       }
       return Value(std::move(out));
     }
   }
-  return Status::InvalidArgument(path + ": unknown MessagePack type");
+  return Status::InvalidArgument(path.str() + ": unknown MessagePack type");
+}
+
+}  // namespace
+
+Result<Value> ValueFromObject(const msgpack::object& obj, const ValueLimits& limits,
+                              const std::string& path, size_t depth) {
+  return FromObject(obj, limits, Path::Root(path), depth);
 }
 
 }  // namespace credmesh
