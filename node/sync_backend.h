@@ -1,0 +1,90 @@
+// sync_backend.h: what a sync session needs from a node's storage — the item
+// set of a scope (valid records only, docs/protocol.md §3), records by id,
+// and the one ingest path (Ledger: verify, authorize, store exactly like a
+// local write). Sessions talk only to this interface, so they can be tested
+// without sockets.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "node/ledger.h"
+#include "protocol/reconcile_source.h"
+#include "protocol/record.h"
+#include "storage/store.h"
+
+namespace credmesh {
+
+struct SyncIngestResult {
+  size_t inserted = 0;            // new records stored
+  size_t duplicates = 0;          // already held
+  std::vector<RecordId> refused;  // stored as denied by local policy: answered with ERROR 422
+};
+
+class SyncBackend {
+ public:
+  virtual ~SyncBackend() = default;
+  // The item set of `scope`. The pointer stays valid until the next call of
+  // any method of the backend.
+  virtual Result<const ItemSource*> Items(const std::string& scope) = 0;
+  // Appends to `out` the encodings of the valid records of `scope` among
+  // `ids`, and to `missing` every other id (unknown, other scope, quarantined).
+  virtual Status Fetch(const std::string& scope, const std::vector<RecordId>& ids,
+                       std::vector<Bytes>& out, std::vector<RecordId>& missing) = 0;
+  // Stores verified records (REQUIRES: all of one granted scope) through
+  // the ledger. Fails only on a storage error.
+  virtual Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) = 0;
+};
+
+// Per-scope in-memory item sets loaded from the records table and kept
+// current: Refresh() adds records stored since the last call (by rowid) and
+// reloads the loaded scopes when a stored record changed state.
+class ScopeItemCache {
+ public:
+  explicit ScopeItemCache(Store& store) : store_(store) {}
+  // The current items of `scope` (valid records), loaded on first use.
+  Result<const MemoryItemSource*> Get(const std::string& scope);
+  // Picks up records inserted or re-decided since the last call.
+  Status Refresh();
+  // Adds an item known to be valid now; a no-op for scopes not loaded.
+  Status Add(const std::string& scope, const SyncItem& item);
+  // Number of items of a loaded scope (0 if not loaded).
+  size_t Size(const std::string& scope);
+  // Ids of records Refresh() saw stored in a state other than valid since
+  // the last call.
+  std::vector<RecordId> TakeRefused() { return std::exchange(last_refused_, {}); }
+
+ private:
+  struct Entry {
+    MemoryItemSource items;
+  };
+  Status Load(const std::string& scope, Entry& e);
+  Store& store_;
+  std::map<std::string, std::unique_ptr<Entry>> scopes_;
+  int64_t max_rowid_ = -1;  // highest rowid seen by Refresh; -1 before the first
+  int64_t not_valid_ = 0;   // records not valid at the last Refresh
+  std::vector<RecordId> last_refused_;
+};
+
+// The backend of a real node: its store, its ledger, an item cache.
+class LedgerSyncBackend final : public SyncBackend {
+ public:
+  LedgerSyncBackend(Store& store, Ledger& ledger) : store_(store), ledger_(ledger), cache_(store) {}
+  Result<const ItemSource*> Items(const std::string& scope) override;
+  Status Fetch(const std::string& scope, const std::vector<RecordId>& ids,
+               std::vector<Bytes>& out, std::vector<RecordId>& missing) override;
+  Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
+  ScopeItemCache& cache() { return cache_; }
+
+ private:
+  Store& store_;
+  Ledger& ledger_;
+  ScopeItemCache cache_;
+  std::optional<Statement> fetch_;
+};
+
+}  // namespace credmesh

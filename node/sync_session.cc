@@ -1,0 +1,312 @@
+#include "node/sync_session.h"
+
+#include <algorithm>
+
+#include "protocol/reconcile.h"
+#include "protocol/verify_batch.h"
+
+namespace credmesh {
+
+SyncStats& SyncStats::operator+=(const SyncStats& o) {
+  frames_sent += o.frames_sent;
+  frames_received += o.frames_received;
+  bytes_sent += o.bytes_sent;
+  bytes_received += o.bytes_received;
+  records_sent += o.records_sent;
+  records_received += o.records_received;
+  records_inserted += o.records_inserted;
+  records_refused += o.records_refused;
+  round_trips += o.round_trips;
+  return *this;
+}
+
+const char* SessionStateName(SyncSession::State s) {
+  switch (s) {
+    case SyncSession::State::kStart: return "start";
+    case SyncSession::State::kExpectWelcome: return "expect-welcome";
+    case SyncSession::State::kExpectHello: return "expect-hello";
+    case SyncSession::State::kSyncing: return "syncing";
+    case SyncSession::State::kClosed: return "closed";
+  }
+  return "?";
+}
+
+SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock, SessionOptions options)
+    : backend_(backend), policy_(policy), clock_(clock), options_(std::move(options)),
+      limits_(wire::HandshakeLimits()) {
+  last_recv_ms_ = last_send_ms_ = clock_.MonotonicMillis();
+}
+
+std::string SyncSession::Outcome() const {
+  if (!closed()) return "";
+  if (completed_) return "ok";
+  if (error_received_) {
+    return "peer error " + std::to_string(error_received_->code) + " " +
+           std::string(wire::ErrorCodeName(error_received_->code)) +
+           (error_received_->text.empty() ? "" : ": " + error_received_->text);
+  }
+  if (error_sent_) {
+    return "sent error " + std::to_string(error_sent_->code) + " " +
+           std::string(wire::ErrorCodeName(error_sent_->code)) +
+           (error_sent_->text.empty() ? "" : ": " + error_sent_->text);
+  }
+  return "closed by peer before completion";
+}
+
+void SyncSession::Send(const wire::Message& message) {
+  out_.push_back(wire::Encode(message));
+  last_send_ms_ = clock_.MonotonicMillis();
+}
+
+void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope) {
+  if (closed()) return;
+  wire::Error e;
+  e.code = static_cast<int64_t>(code);
+  if (text.size() > wire::kMaxText) text.resize(wire::kMaxText);
+  e.text = std::move(text);
+  e.scope = std::move(scope);
+  if (code == wire::ErrorCode::kVersionUnsupported) e.versions = {wire::kProtocolVersion};
+  Send(e);
+  error_sent_ = e;
+  Close();
+}
+
+void SyncSession::Abort(wire::ErrorCode code, const std::string& text) { Fail(code, text); }
+
+void SyncSession::OnPeerError(const wire::Error& e) {
+  if (e.code == static_cast<int64_t>(wire::ErrorCode::kRecordRejected)) {
+    if (rejections_.size() < 64) rejections_.push_back(e);
+    return;
+  }
+  error_received_ = e;
+  Close();  // never answer an ERROR
+}
+
+void SyncSession::OnFrame(ByteView frame) {
+  if (closed()) return;
+  last_recv_ms_ = clock_.MonotonicMillis();
+  ++stats_.frames_received;
+  stats_.bytes_received += frame.size();
+  if (sent_since_recv_) {
+    ++stats_.round_trips;
+    sent_since_recv_ = false;
+  }
+  auto message = wire::DecodeMessage(frame, limits_);
+  if (!message.ok()) {
+    Fail(wire::ErrorCodeFor(message.status()), message.status().message());
+    return;
+  }
+  Handle(std::move(*message));
+  if (!closed()) Pump();
+}
+
+void SyncSession::Tick() {
+  if (closed() || state_ == State::kStart) return;
+  const int64_t now = clock_.MonotonicMillis();
+  if (now - last_recv_ms_ >= options_.idle_timeout_ms) {
+    Fail(wire::ErrorCode::kTimeout, "nothing received for " + std::to_string(now - last_recv_ms_) + " ms");
+    return;
+  }
+  if (state_ == State::kSyncing && now - last_send_ms_ >= options_.heartbeat_ms) {
+    Send(wire::Ping{ping_nonce_++});
+  }
+}
+
+std::optional<Bytes> SyncSession::NextFrame() {
+  if (out_.empty() && !closed()) Pump();
+  if (out_.empty()) return std::nullopt;
+  Bytes f = std::move(out_.front());
+  out_.pop_front();
+  ++stats_.frames_sent;
+  stats_.bytes_sent += f.size();
+  sent_since_recv_ = true;
+  return f;
+}
+
+bool SyncSession::IsGranted(const std::string& scope) const {
+  return std::find(granted_.begin(), granted_.end(), scope) != granted_.end();
+}
+
+// ---- per-scope transfer (docs/protocol.md §9.3, §10.1) -------------------
+
+void SyncSession::BeginScope(const std::string& scope, bool initiate) {
+  run_.emplace();
+  run_->scope = scope;
+  if (!initiate) {
+    run_->awaiting = true;  // the server waits for the client's initial RECONCILE
+    return;
+  }
+  auto items = backend_.Items(scope);
+  if (!items.ok()) return Fail(wire::ErrorCode::kInternal, items.status().ToString(), scope);
+  auto rec = Reconciler::Create(**items, wire::ReconcileLimitsFor(limits_));
+  if (!rec.ok()) return Fail(wire::ErrorCode::kInternal, rec.status().ToString(), scope);
+  auto first = rec->Initiate();
+  if (!first.ok()) return Fail(wire::ErrorCode::kInternal, first.status().ToString(), scope);
+  Send(wire::Reconcile{scope, std::move(*first)});
+  run_->awaiting = true;
+}
+
+void SyncSession::HandleScoped(wire::Message& message) {
+  const std::string* scope = nullptr;
+  if (auto* m = std::get_if<wire::Reconcile>(&message)) scope = &m->scope;
+  if (auto* m = std::get_if<wire::Records>(&message)) scope = &m->scope;
+  if (auto* m = std::get_if<wire::Want>(&message)) scope = &m->scope;
+  if (auto* m = std::get_if<wire::Done>(&message)) scope = &m->scope;
+  if (scope == nullptr) return Fail(wire::ErrorCode::kOutOfOrder, "not a per-scope message");
+  if (!IsGranted(*scope)) return Fail(wire::ErrorCode::kForbidden, "scope not granted", *scope);
+  if (!run_ || run_->scope != *scope) {
+    return Fail(wire::ErrorCode::kOutOfOrder, "not the scope being synchronised", *scope);
+  }
+  if (auto* m = std::get_if<wire::Reconcile>(&message)) OnReconcile(*m);
+  if (auto* m = std::get_if<wire::Records>(&message)) OnRecords(*m);
+  if (auto* m = std::get_if<wire::Want>(&message)) OnWant(*m);
+  if (std::holds_alternative<wire::Done>(message)) OnDone();
+}
+
+void SyncSession::OnReconcile(const wire::Reconcile& m) {
+  ScopeRun& r = *run_;
+  if (r.run_over || !r.awaiting || r.reply || r.done_recv) {
+    return Fail(wire::ErrorCode::kOutOfOrder, "RECONCILE not expected now", r.scope);
+  }
+  r.awaiting = false;
+  auto items = backend_.Items(r.scope);
+  if (!items.ok()) return Fail(wire::ErrorCode::kInternal, items.status().ToString(), r.scope);
+  auto rec = Reconciler::Create(**items, wire::ReconcileLimitsFor(limits_));
+  if (!rec.ok()) return Fail(wire::ErrorCode::kInternal, rec.status().ToString(), r.scope);
+  auto step = rec->Respond(m.payload);
+  if (!step.ok()) return Fail(wire::ErrorCodeFor(step.status()), step.status().message(), r.scope);
+  r.to_push.insert(r.to_push.end(), step->have_ids.begin(), step->have_ids.end());
+  r.need.insert(r.need.end(), step->need_ids.begin(), step->need_ids.end());
+  if (step->reply) {
+    r.reply = std::move(*step->reply);
+  } else {
+    r.run_over = true;  // we received the final message
+  }
+}
+
+void SyncSession::OnRecords(wire::Records& m) {
+  ScopeRun& r = *run_;
+  std::vector<RecordId> arrived;
+  auto verified = VerifyRecords(std::move(m.records), options_.verify_threads);
+  std::vector<VerifiedRecord> records;
+  records.reserve(verified.size());
+  for (auto& v : verified) {
+    if (!v.ok()) return Fail(wire::ErrorCode::kMalformed, "record: " + v.status().message(), r.scope);
+    if (v->record().scope != r.scope) {
+      return Fail(wire::ErrorCode::kForbidden,
+                  "record " + v->id().hex() + " is of scope " + v->record().scope, r.scope);
+    }
+    arrived.push_back(v->id());
+    records.push_back(std::move(*v));
+  }
+  // After the peer's DONE only answers to our WANTs may arrive.
+  auto wanted = [&](const RecordId& id) {
+    for (const auto& w : r.wanted) {
+      if (w.count(id)) return true;
+    }
+    return false;
+  };
+  if (r.done_recv) {
+    for (const RecordId& id : arrived) {
+      if (!wanted(id)) return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
+    }
+  }
+  stats_.records_received += records.size();
+  if (!records.empty()) {
+    auto res = backend_.Ingest(std::move(records));
+    if (!res.ok()) return Fail(wire::ErrorCode::kInternal, res.status().ToString(), r.scope);
+    stats_.records_inserted += res->inserted;
+    stats_.records_refused += res->refused.size();
+    for (const RecordId& id : res->refused) {
+      wire::Error e;
+      e.code = static_cast<int64_t>(wire::ErrorCode::kRecordRejected);
+      e.text = "record " + id.hex() + " refused by local policy";
+      e.scope = r.scope;
+      Send(e);
+    }
+  }
+  arrived.insert(arrived.end(), m.missing.begin(), m.missing.end());
+  for (const RecordId& id : arrived) {
+    for (auto& w : r.wanted) w.erase(id);
+  }
+  std::erase_if(r.wanted, [](const std::set<RecordId>& w) { return w.empty(); });
+}
+
+void SyncSession::OnWant(const wire::Want& m) {
+  ScopeRun& r = *run_;
+  if (r.done_recv) return Fail(wire::ErrorCode::kOutOfOrder, "WANT after DONE", r.scope);
+  std::vector<Bytes> found;
+  std::vector<RecordId> missing;
+  if (Status s = backend_.Fetch(r.scope, m.ids, found, missing); !s.ok()) {
+    return Fail(wire::ErrorCode::kInternal, s.ToString(), r.scope);
+  }
+  const size_t n = found.size();
+  auto batches = wire::BatchRecords(r.scope, std::move(found), limits_);
+  if (!batches.ok()) return Fail(wire::ErrorCode::kInternal, batches.status().ToString(), r.scope);
+  for (const auto& b : *batches) Send(b);
+  stats_.records_sent += n;
+  if (!missing.empty()) Send(wire::Records{r.scope, {}, std::move(missing)});
+}
+
+void SyncSession::OnDone() {
+  ScopeRun& r = *run_;
+  if (r.done_recv) return Fail(wire::ErrorCode::kOutOfOrder, "second DONE", r.scope);
+  r.done_recv = true;
+}
+
+bool SyncSession::Pump() {
+  if (!run_ || closed()) return false;
+  ScopeRun& r = *run_;
+  const size_t before = out_.size();
+  // Our needs become WANTs, at most kMaxOutstandingWants in flight.
+  while (!r.need.empty() && r.wanted.size() < kMaxOutstandingWants) {
+    const size_t k = std::min<size_t>(r.need.size(), static_cast<size_t>(limits_.max_ids));
+    wire::Want w{r.scope, {r.need.begin(), r.need.begin() + static_cast<std::ptrdiff_t>(k)}};
+    r.need.erase(r.need.begin(), r.need.begin() + static_cast<std::ptrdiff_t>(k));
+    r.wanted.emplace_back(w.ids.begin(), w.ids.end());
+    Send(w);
+  }
+  if (!r.to_push.empty()) {
+    // One batch per call keeps memory bounded; NextFrame calls again.
+    const size_t k = std::min<size_t>(r.to_push.size(), static_cast<size_t>(limits_.max_records));
+    std::vector<RecordId> ids(r.to_push.begin(), r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
+    r.to_push.erase(r.to_push.begin(), r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
+    std::vector<Bytes> found;
+    std::vector<RecordId> missing;  // vanished since reconciliation: nothing to push
+    if (Status s = backend_.Fetch(r.scope, ids, found, missing); !s.ok()) {
+      Fail(wire::ErrorCode::kInternal, s.ToString(), r.scope);
+      return true;
+    }
+    const size_t n = found.size();
+    auto batches = wire::BatchRecords(r.scope, std::move(found), limits_);
+    if (!batches.ok()) {
+      Fail(wire::ErrorCode::kInternal, batches.status().ToString(), r.scope);
+      return true;
+    }
+    for (const auto& b : *batches) Send(b);
+    stats_.records_sent += n;
+    return true;
+  }
+  if (r.reply && r.need.empty()) {
+    const bool final_reply = IsFinalReconcileMessage(*r.reply);
+    Send(wire::Reconcile{r.scope, std::move(*r.reply)});
+    r.reply.reset();
+    if (final_reply) {
+      r.run_over = true;
+    } else {
+      r.awaiting = true;
+    }
+  }
+  if (r.run_over && r.to_push.empty() && r.need.empty() && r.wanted.empty() && !r.done_sent) {
+    Send(wire::Done{r.scope});
+    r.done_sent = true;
+  }
+  CheckComplete();
+  return out_.size() > before;
+}
+
+void SyncSession::CheckComplete() {
+  if (run_ && run_->done_sent && run_->done_recv) OnScopeComplete();
+}
+
+}  // namespace credmesh
