@@ -60,5 +60,9 @@ void RegisterTrustCommands(CLI::App& app, Context& ctx);   // enrol, root, revok
 void RegisterPersonCommands(CLI::App& app, Context& ctx);  // person add|grant|list
 void RegisterTransferCommands(CLI::App& app, Context& ctx);  // export, import
 void RegisterPutCommand(CLI::App& app, Context& ctx);      // put (any kind, low-level)
+void RegisterSyncCommands(CLI::App& app, Context& ctx);    // peer, sync, serve
+// The sync part of `status` (cmd_sync.cc): peers and records per scope.
+Status AddSyncStatus(Node& node, nlohmann::json& j);
+void PrintSyncStatus(const nlohmann::json& j);
 
 }  // namespace credmesh::cli

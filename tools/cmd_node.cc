@@ -47,6 +47,7 @@ int RunStatus(const Context& ctx) {
                         {"records", *total},
                         {"pending", pending->size()}};
     if (Status s = AddTrustStatus(**node, j); !s.ok()) return Fail(s);
+    if (Status s = AddSyncStatus(**node, j); !s.ok()) return Fail(s);
     PrintJson(j);
     return kExitOk;
   }
@@ -57,6 +58,9 @@ int RunStatus(const Context& ctx) {
   nlohmann::json trust;
   if (Status s = AddTrustStatus(**node, trust); !s.ok()) return Fail(s);
   PrintTrustStatus(trust);
+  nlohmann::json sync;
+  if (Status s = AddSyncStatus(**node, sync); !s.ok()) return Fail(s);
+  PrintSyncStatus(sync);
   return kExitOk;
 }
 

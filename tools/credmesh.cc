@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   RegisterPersonCommands(app, ctx);
   RegisterTransferCommands(app, ctx);
   RegisterPutCommand(app, ctx);
+  RegisterSyncCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
