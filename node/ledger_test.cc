@@ -6,6 +6,7 @@
 #include <set>
 
 #include "protocol/crypto.h"
+#include "tests/temp_dir.h"
 
 namespace credmesh {
 namespace {
@@ -16,24 +17,6 @@ constexpr int64_t kT0 = 1'700'000'000'000;  // ms
 constexpr int64_t kMinute = 60 * 1000;
 constexpr int64_t kHour = 60 * kMinute;
 
-class TempDir {
- public:
-  TempDir() {
-    uint8_t r[8];
-    RandomBytes(r, sizeof r);
-    path_ = fs::temp_directory_path() / ("credmesh-ledger-test-" + ToHex(ByteView(r, sizeof r)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 Bytes Encoded(const SigningKey& key, const std::string& entity, uint64_t hlc,
               const std::string& text = "x") {
   auto r = VerifiedRecord::Create("note", "school/pine", entity, hlc, Value::Map{{"text", text}}, key);
@@ -43,7 +26,7 @@ Bytes Encoded(const SigningKey& key, const std::string& entity, uint64_t hlc,
 
 // A store and a standalone (no authorizer) ledger over it.
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"credmesh-ledger-test"};
   ManualClock clock{kT0};
   SigningKey key = SigningKey::Generate();
   std::unique_ptr<Store> store;

@@ -5,29 +5,12 @@
 #include <filesystem>
 
 #include "protocol/crypto.h"
+#include "tests/temp_dir.h"
 
 namespace credmesh {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    uint8_t r[8];
-    RandomBytes(r, sizeof r);
-    path_ = fs::temp_directory_path() / ("credmesh-migrations-test-" + ToHex(ByteView(r, sizeof r)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 bool TableExists(Database& db, const std::string& name) {
   auto st = db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
@@ -52,14 +35,14 @@ constexpr Migration kV2[] = {
 };
 
 TEST_CASE("storage/migrations: a fresh database is at version 0") {
-  TempDir dir;
+  TempDir dir("credmesh-migrations-test");
   auto db = Database::Open(dir.File("m.db"));
   REQUIRE(db.ok());
   CHECK(Version(*db, "widgets") == 0);
 }
 
 TEST_CASE("storage/migrations: migrations apply once and re-applying is a no-op") {
-  TempDir dir;
+  TempDir dir("credmesh-migrations-test");
   auto db = Database::Open(dir.File("m.db"));
   REQUIRE(db.ok());
   REQUIRE(ApplyMigrations(*db, "widgets", kV2).ok());
@@ -78,7 +61,7 @@ TEST_CASE("storage/migrations: migrations apply once and re-applying is a no-op"
 }
 
 TEST_CASE("storage/migrations: only the newer migrations run on upgrade, across reopen") {
-  TempDir dir;
+  TempDir dir("credmesh-migrations-test");
   {
     auto db = Database::Open(dir.File("m.db"));
     REQUIRE(db.ok());
@@ -100,7 +83,7 @@ TEST_CASE("storage/migrations: only the newer migrations run on upgrade, across 
 }
 
 TEST_CASE("storage/migrations: refuses a database newer than the code") {
-  TempDir dir;
+  TempDir dir("credmesh-migrations-test");
   auto db = Database::Open(dir.File("m.db"));
   REQUIRE(db.ok());
   REQUIRE(ApplyMigrations(*db, "widgets", kV2).ok());
@@ -112,7 +95,7 @@ TEST_CASE("storage/migrations: refuses a database newer than the code") {
 }
 
 TEST_CASE("storage/migrations: a failing migration leaves nothing behind") {
-  TempDir dir;
+  TempDir dir("credmesh-migrations-test");
   auto db = Database::Open(dir.File("m.db"));
   REQUIRE(db.ok());
   REQUIRE(ApplyMigrations(*db, "widgets", kV1).ok());
@@ -131,7 +114,7 @@ TEST_CASE("storage/migrations: a failing migration leaves nothing behind") {
 }
 
 TEST_CASE("storage/migrations: modules are versioned independently") {
-  TempDir dir;
+  TempDir dir("credmesh-migrations-test");
   auto db = Database::Open(dir.File("m.db"));
   REQUIRE(db.ok());
   constexpr Migration kOther[] = {{1, "CREATE TABLE other(x)"}};

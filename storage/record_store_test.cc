@@ -7,29 +7,12 @@
 
 #include "protocol/crypto.h"
 #include "storage/store.h"
+#include "tests/temp_dir.h"
 
 namespace credmesh {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    uint8_t r[8];
-    RandomBytes(r, sizeof r);
-    path_ = fs::temp_directory_path() / ("credmesh-record-store-test-" + ToHex(ByteView(r, sizeof r)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 VerifiedRecord MakeRecord(const SigningKey& key, std::string kind, std::string scope,
                           std::string entity, uint64_t hlc, std::string text = "x") {
@@ -60,7 +43,7 @@ std::vector<uint64_t> HlcsOf(RecordStore& rs, const RecordQuery& q) {
 }
 
 TEST_CASE("storage/record_store: insert stores the row; inserting a present record is a no-op") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   SigningKey key = SigningKey::Generate();
@@ -107,7 +90,7 @@ TEST_CASE("storage/record_store: insert stores the row; inserting a present reco
 }
 
 TEST_CASE("storage/record_store: absent ids") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   RecordId missing;
@@ -127,7 +110,7 @@ TEST_CASE("storage/record_store: absent ids") {
 }
 
 TEST_CASE("storage/record_store: SetState updates state and reason") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   SigningKey key = SigningKey::Generate();
@@ -145,7 +128,7 @@ TEST_CASE("storage/record_store: SetState updates state and reason") {
 }
 
 TEST_CASE("storage/record_store: queries filter, order and limit") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   SigningKey alice = SigningKey::Generate();
@@ -242,7 +225,7 @@ TEST_CASE("storage/record_store: queries filter, order and limit") {
 }
 
 TEST_CASE("storage/record_store: ForEach passes the stored bytes and stops at the first error") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   SigningKey key = SigningKey::Generate();
@@ -271,7 +254,7 @@ TEST_CASE("storage/record_store: ForEach passes the stored bytes and stops at th
 }
 
 TEST_CASE("storage/record_store: FindByIdPrefix") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   SigningKey key = SigningKey::Generate();
@@ -328,7 +311,7 @@ TEST_CASE("storage/record_store: FindByIdPrefix") {
 }
 
 TEST_CASE("storage/record_store: Load re-verifies the stored bytes") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   auto store = OpenStore(dir);
   RecordStore& rs = store->records();
   SigningKey key = SigningKey::Generate();
@@ -386,7 +369,7 @@ TEST_CASE("storage/record_store: Load re-verifies the stored bytes") {
 }
 
 TEST_CASE("storage/store: reopening keeps records and the schema version") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   SigningKey key = SigningKey::Generate();
   VerifiedRecord rec = MakeRecord(key, "note", "school/pine", "n1", 5);
   {
@@ -402,7 +385,7 @@ TEST_CASE("storage/store: reopening keeps records and the schema version") {
 }
 
 TEST_CASE("storage/store: Open refuses what it cannot use, with a clear error") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   const std::string path = dir.File("store.db");
 
   SUBCASE("missing file without create") {
@@ -441,7 +424,7 @@ TEST_CASE("storage/store: Open refuses what it cannot use, with a clear error") 
 }
 
 TEST_CASE("storage/store: Open on a truncated database fails cleanly") {
-  TempDir dir;
+  TempDir dir("credmesh-record-store-test");
   const std::string path = dir.File("store.db");
   SigningKey key = SigningKey::Generate();
   {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "protocol/crypto.h"
+#include "tests/temp_dir.h"
 
 namespace credmesh {
 namespace {
@@ -12,24 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    uint8_t r[8];
-    RandomBytes(r, sizeof r);
-    path_ = fs::temp_directory_path() / ("credmesh-sqlite-test-" + ToHex(ByteView(r, sizeof r)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 int OpenStatements(const Database& db) {
   int n = 0;
   for (sqlite3_stmt* s = sqlite3_next_stmt(db.handle(), nullptr); s;
@@ -49,7 +32,7 @@ int64_t CountRows(Database& db, const std::string& table) {
 }
 
 TEST_CASE("storage/sqlite: Open creates the file in WAL mode") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());
   CHECK(fs::exists(dir.File("a.db")));
@@ -62,7 +45,7 @@ TEST_CASE("storage/sqlite: Open creates the file in WAL mode") {
 }
 
 TEST_CASE("storage/sqlite: Open without create fails on a missing file") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   Database::Options o;
   o.create = false;
   auto db = Database::Open(dir.File("missing.db"), o);
@@ -73,7 +56,7 @@ TEST_CASE("storage/sqlite: Open without create fails on a missing file") {
 }
 
 TEST_CASE("storage/sqlite: a statement is finalized when it goes out of scope") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());
   CHECK(OpenStatements(*db) == 0);
@@ -101,7 +84,7 @@ TEST_CASE("storage/sqlite: a statement is finalized when it goes out of scope") 
 }
 
 TEST_CASE("storage/sqlite: Exec and Prepare report errors as values") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());
   Status s = db->Exec("CREATE TABLEX nonsense");
@@ -113,7 +96,7 @@ TEST_CASE("storage/sqlite: Exec and Prepare report errors as values") {
 }
 
 TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());
   REQUIRE(db->Exec("CREATE TABLE t(k TEXT PRIMARY KEY, n INTEGER, b BLOB)").ok());
@@ -163,7 +146,7 @@ TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
 }
 
 TEST_CASE("storage/sqlite: a transaction rolls back when it leaves scope uncommitted") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());
   REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
@@ -178,7 +161,7 @@ TEST_CASE("storage/sqlite: a transaction rolls back when it leaves scope uncommi
 }
 
 TEST_CASE("storage/sqlite: a committed transaction persists across reopen") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   {
     auto db = Database::Open(dir.File("a.db"));
     REQUIRE(db.ok());
@@ -195,7 +178,7 @@ TEST_CASE("storage/sqlite: a committed transaction persists across reopen") {
 }
 
 TEST_CASE("storage/sqlite: a moved transaction rolls back exactly once") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());
   REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
@@ -215,7 +198,7 @@ TEST_CASE("storage/sqlite: a moved transaction rolls back exactly once") {
 }
 
 TEST_CASE("storage/sqlite: a second writer is refused while a transaction is open") {
-  TempDir dir;
+  TempDir dir("credmesh-sqlite-test");
   auto a = Database::Open(dir.File("a.db"));
   REQUIRE(a.ok());
   REQUIRE(a->Exec("CREATE TABLE t(n INTEGER)").ok());

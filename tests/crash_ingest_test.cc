@@ -16,6 +16,7 @@
 
 #include "node/node.h"
 #include "protocol/crypto.h"
+#include "tests/temp_dir.h"
 
 extern char** environ;
 
@@ -23,24 +24,6 @@ namespace credmesh {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    uint8_t r[8];
-    RandomBytes(r, sizeof r);
-    path_ = fs::temp_directory_path() / ("credmesh-crash-test-" + ToHex(ByteView(r, sizeof r)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 // `count` signed notes of a typical size, stamped from `hlc0` upwards.
 std::vector<Bytes> MakeBatch(const SigningKey& key, size_t count, uint64_t hlc0, const std::string& tag) {
@@ -162,11 +145,11 @@ int MeasureMs(const std::string& dir, const std::vector<std::vector<Bytes>>& bat
 TEST_CASE("crash: SIGKILL during one large batch ingest leaves all of it or none") {
   constexpr size_t kRecords = 10000;
   constexpr int kKills = 4;
-  TempDir tmp;
+  TempDir tmp("credmesh-crash-test");
   SigningKey key = SigningKey::Generate();
   const std::vector<std::vector<Bytes>> batches = {MakeBatch(key, kRecords, NowHlc(), "big")};
 
-  const int full_ms = MeasureMs(tmp.Sub("calibrate"), batches);
+  const int full_ms = MeasureMs(tmp.File("calibrate"), batches);
   int none = 0, all = 0;
   for (int i = 0; i < kKills; ++i) {
     // Deterministic per iteration. Verification comes first and stores
@@ -176,7 +159,7 @@ TEST_CASE("crash: SIGKILL during one large batch ingest leaves all of it or none
     const int delay = std::uniform_int_distribution<int>(full_ms / 2, full_ms * 6 / 5)(rng);
     CAPTURE(i);
     CAPTURE(delay);
-    const std::string dir = tmp.Sub("node" + std::to_string(i));
+    const std::string dir = tmp.File("node" + std::to_string(i));
     REQUIRE(Node::Init(dir, NodeConfig{}).ok());
     Outcome o = KillAndCheck(StartIngester(dir, batches), delay, dir);
     CHECK((o.count == 0 || o.count == static_cast<int64_t>(kRecords)));
@@ -190,20 +173,20 @@ TEST_CASE("crash: SIGKILL during a sequence of batches leaves whole batches only
   constexpr size_t kBatch = 1000;
   constexpr size_t kBatches = 6;
   constexpr int kKills = 3;
-  TempDir tmp;
+  TempDir tmp("credmesh-crash-test");
   SigningKey key = SigningKey::Generate();
   std::vector<std::vector<Bytes>> batches;
   const uint64_t hlc0 = NowHlc();
   for (size_t b = 0; b < kBatches; ++b) {
     batches.push_back(MakeBatch(key, kBatch, hlc0 + b * kBatch, "b" + std::to_string(b)));
   }
-  const int full_ms = MeasureMs(tmp.Sub("calibrate"), batches);
+  const int full_ms = MeasureMs(tmp.File("calibrate"), batches);
   for (int i = 0; i < kKills; ++i) {
     std::mt19937 rng(2000 + i);
     const int delay = std::uniform_int_distribution<int>(0, full_ms)(rng);
     CAPTURE(i);
     CAPTURE(delay);
-    const std::string dir = tmp.Sub("node" + std::to_string(i));
+    const std::string dir = tmp.File("node" + std::to_string(i));
     REQUIRE(Node::Init(dir, NodeConfig{}).ok());
     Outcome o = KillAndCheck(StartIngester(dir, batches), delay, dir);
     CHECK(o.count % static_cast<int64_t>(kBatch) == 0);
