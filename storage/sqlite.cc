@@ -18,7 +18,7 @@ Result<Database> Database::Open(const std::string& path, const Options& options)
   if (!options.read_only) {
     CREDMESH_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
   }
-  CREDMESH_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"));
+  CREDMESH_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768"));
   return db;
 }
 

@@ -24,7 +24,8 @@ class Database {
     bool read_only = false;
     int busy_timeout_ms = 5000;
   };
-  // Opens `path` in WAL mode with foreign keys on and synchronous=NORMAL.
+  // Opens `path` in WAL mode with foreign keys on, synchronous=NORMAL and a
+  // 32 MiB page cache (keeps the record indexes of a large hub in memory).
   static Result<Database> Open(const std::string& path, const Options& options);
   static Result<Database> Open(const std::string& path) { return Open(path, Options()); }
 
