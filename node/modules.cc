@@ -1,4 +1,6 @@
 // modules.cc: the authorizer and projections every node runs with.
+#include "node/catalog_projection.h"
+#include "node/lifecycle_projection.h"
 #include "node/node.h"
 #include "node/trust_authorizer.h"
 
@@ -13,6 +15,13 @@ std::unique_ptr<Authorizer> MakeAuthorizer(Node& node) {
   return std::make_unique<TrustAuthorizer>(c.district, *root);
 }
 
-std::vector<std::unique_ptr<Projection>> MakeProjections(Node& /*node*/) { return {}; }
+// The lifecycle projection reads the catalog tables: it must run after the
+// catalog projection.
+std::vector<std::unique_ptr<Projection>> MakeProjections(Node& /*node*/) {
+  std::vector<std::unique_ptr<Projection>> out;
+  out.push_back(std::make_unique<CatalogProjection>());
+  out.push_back(std::make_unique<LifecycleProjection>());
+  return out;
+}
 
 }  // namespace credmesh

@@ -1,0 +1,167 @@
+// credential_records.h: the record kinds of the micro-credential domain and
+// their bodies (keys and record ids as lower-case hex, like trust records).
+// Layouts (docs/merge-rules.md has the rules that combine them):
+//
+//   scope district/<d>, entity "definition:<id>" or "stack:<id>"
+//     catalog.definition   DefinitionToBody (node/catalog_model.h)
+//     catalog.stack        StackToBody
+//     catalog.retire       {retired: bool}
+//   scope school/<s>, entity = submission id ("sub-<hex>")
+//     submission.open        {definition, version, educator, district}
+//     submission.reflection  {attempt, phase: pre|post, text}
+//     submission.evidence    {attempt, slot, text} | {attempt, slot, file: {name, type, size, hash}}
+//     submission.submit      {attempt, evidence: [record id...], pre, post}
+//     submission.withdraw    {attempt}
+//     submission.resubmit    {attempt, previous}   (attempt = previous + 1)
+//     review.add             {attempt, levels: {criterion: level}, feedback, decision: awarded|not_yet}
+//   scope public/<d>, entity "award:<submission id>"
+//     award.issue        {submission, attempt, review, definition, version, educator, school}
+//     award.revoke       {issue, reason}
+//     award.recognition  {issue, ceu_hundredths, issuer, note}
+//
+// Parse* check shape only (types, required keys, sizes); domain rules live in
+// submission_state.h and award_state.h. Pure functions, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/bytes.h"
+#include "protocol/status.h"
+#include "protocol/value.h"
+
+namespace credmesh {
+
+inline constexpr char kCatalogDefinitionKind[] = "catalog.definition";
+inline constexpr char kCatalogStackKind[] = "catalog.stack";
+inline constexpr char kCatalogRetireKind[] = "catalog.retire";
+inline constexpr char kSubmissionOpenKind[] = "submission.open";
+inline constexpr char kSubmissionReflectionKind[] = "submission.reflection";
+inline constexpr char kSubmissionEvidenceKind[] = "submission.evidence";
+inline constexpr char kSubmissionSubmitKind[] = "submission.submit";
+inline constexpr char kSubmissionWithdrawKind[] = "submission.withdraw";
+inline constexpr char kSubmissionResubmitKind[] = "submission.resubmit";
+inline constexpr char kReviewAddKind[] = "review.add";
+inline constexpr char kAwardIssueKind[] = "award.issue";
+inline constexpr char kAwardRevokeKind[] = "award.revoke";
+inline constexpr char kAwardRecognitionKind[] = "award.recognition";
+
+// Maximum length of free text fields (reflections, evidence text, feedback).
+inline constexpr size_t kMaxCredentialText = 64 * 1024;
+
+// Entities.
+std::string DefinitionEntity(const std::string& id);  // "definition:<id>"
+std::string StackEntity(const std::string& id);       // "stack:<id>"
+std::string AwardEntity(const std::string& submission_id);  // "award:<id>"
+// The submission id of an award entity; nullopt if `entity` is not one.
+std::optional<std::string> SubmissionOfAward(const std::string& entity);
+// The definition id of "definition:<id>"; nullopt otherwise.
+std::optional<std::string> DefinitionOfEntity(const std::string& entity);
+// "sub-" + 16 random hex digits.
+std::string NewSubmissionId();
+
+struct OpenBody {
+  std::string definition;
+  int64_t version = 0;
+  PublicKey educator;
+  std::string district;
+  Value ToValue() const;
+  static Result<OpenBody> Parse(const Value& body);
+};
+
+struct ReflectionBody {
+  int64_t attempt = 1;
+  std::string phase;  // pre | post
+  std::string text;
+  Value ToValue() const;
+  static Result<ReflectionBody> Parse(const Value& body);
+};
+
+struct EvidenceFile {
+  std::string name;
+  std::string type;  // media type, e.g. application/pdf
+  int64_t size = 0;
+  Hash256 hash;      // BLAKE2b-256 of the content
+  bool operator==(const EvidenceFile&) const = default;
+};
+
+struct EvidenceBody {
+  int64_t attempt = 1;
+  std::string slot;
+  std::optional<std::string> text;   // exactly one of text / file
+  std::optional<EvidenceFile> file;
+  Value ToValue() const;
+  static Result<EvidenceBody> Parse(const Value& body);
+};
+
+struct SubmitBody {
+  int64_t attempt = 1;
+  std::vector<RecordId> evidence;  // the evidence records frozen in the attempt
+  RecordId pre, post;              // the reflection records frozen in it
+  Value ToValue() const;
+  static Result<SubmitBody> Parse(const Value& body);
+};
+
+struct AttemptBody {  // submission.withdraw
+  int64_t attempt = 1;
+  Value ToValue() const;
+  static Result<AttemptBody> Parse(const Value& body);
+};
+
+struct ResubmitBody {
+  int64_t attempt = 2;
+  int64_t previous = 1;
+  Value ToValue() const;
+  static Result<ResubmitBody> Parse(const Value& body);
+};
+
+inline constexpr char kDecisionAwarded[] = "awarded";
+inline constexpr char kDecisionNotYet[] = "not_yet";
+
+struct ReviewBody {
+  int64_t attempt = 1;
+  std::map<std::string, std::string> levels;  // criterion id -> level id
+  std::string feedback;
+  std::string decision;  // awarded | not_yet
+  Value ToValue() const;
+  static Result<ReviewBody> Parse(const Value& body);
+};
+
+struct AwardIssueBody {
+  std::string submission;
+  int64_t attempt = 1;
+  RecordId review;
+  std::string definition;
+  int64_t version = 0;
+  PublicKey educator;
+  std::string school;  // the submission's scope, "school/<s>"
+  Value ToValue() const;
+  static Result<AwardIssueBody> Parse(const Value& body);
+};
+
+struct AwardRevokeBody {
+  RecordId issue;
+  std::string reason;
+  Value ToValue() const;
+  static Result<AwardRevokeBody> Parse(const Value& body);
+};
+
+struct RecognitionBody {
+  RecordId issue;
+  int64_t ceu_hundredths = 0;  // 150 = 1.5 continuing-education units
+  std::string issuer;          // who grants the recognition, e.g. the district
+  std::string note;
+  Value ToValue() const;
+  static Result<RecognitionBody> Parse(const Value& body);
+};
+
+struct RetireBody {
+  bool retired = true;
+  Value ToValue() const;
+  static Result<RetireBody> Parse(const Value& body);
+};
+
+}  // namespace credmesh
