@@ -61,6 +61,9 @@ void RegisterPersonCommands(CLI::App& app, Context& ctx);  // person add|grant|l
 void RegisterTransferCommands(CLI::App& app, Context& ctx);  // export, import
 void RegisterPutCommand(CLI::App& app, Context& ctx);      // put (any kind, low-level)
 void RegisterSyncCommands(CLI::App& app, Context& ctx);    // peer, sync, serve
+void RegisterCatalogCommands(CLI::App& app, Context& ctx);     // catalog import|export|list|show|retire
+void RegisterSubmissionCommands(CLI::App& app, Context& ctx);  // submission ..., review add
+void RegisterAwardCommands(CLI::App& app, Context& ctx);       // award ..., portfolio
 // The sync part of `status` (cmd_sync.cc): peers and records per scope.
 Status AddSyncStatus(Node& node, nlohmann::json& j);
 void PrintSyncStatus(const nlohmann::json& j);

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   RegisterTransferCommands(app, ctx);
   RegisterPutCommand(app, ctx);
   RegisterSyncCommands(app, ctx);
+  RegisterCatalogCommands(app, ctx);
+  RegisterSubmissionCommands(app, ctx);
+  RegisterAwardCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

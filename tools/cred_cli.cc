@@ -1,0 +1,61 @@
+#include "tools/cred_cli.h"
+
+#include <iostream>
+
+#include "node/credential_checks.h"
+#include "node/lifecycle_projection.h"
+#include "node/person_keys.h"
+
+namespace credmesh::cli {
+
+std::string SchoolScope(const NodeConfig& config, const std::string& school_flag) {
+  if (!school_flag.empty()) return "school/" + school_flag;
+  return "school/" + (config.school.empty() ? std::string("local") : config.school);
+}
+
+Result<VerifiedRecord> WriteCheckedStep(Node& node, const std::string& kind, const std::string& scope,
+                                        const std::string& entity, Value body, const SigningKey& key) {
+  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord candidate,
+                            VerifiedRecord::Create(kind, scope, entity, node.ledger().hlc().Now(), body, key));
+  CREDMESH_ASSIGN_OR_RETURN(std::string why, WhyStepIgnored(node.store(), candidate));
+  if (!why.empty()) return Status::FailedPrecondition(kind + " refused: " + why);
+  return node.ledger().Write(kind, scope, entity, std::move(body), key);
+}
+
+int WriteStep(const Context& ctx, Node& node, const std::string& kind, const std::string& scope,
+              const std::string& entity, Value body, const std::string& as) {
+  auto key = SignerFor(node, as);
+  if (!key.ok()) return Fail(key.status());
+  auto rec = WriteCheckedStep(node, kind, scope, entity, std::move(body), **key);
+  if (!rec.ok()) return Fail(rec.status());
+  if (ctx.json) {
+    PrintJson({{"id", rec->id().hex()}, {"kind", kind}, {"scope", scope}, {"entity", entity}});
+  } else {
+    std::cout << rec->id().hex() << "\n";
+  }
+  return kExitOk;
+}
+
+Result<nlohmann::json> LoadSubmission(Node& node, const std::string& id) {
+  CREDMESH_ASSIGN_OR_RETURN(auto doc, ShowSubmission(node.store().db(), id));
+  if (!doc) return Status::NotFound("no submission " + id + " (see: credmesh submission list)");
+  return std::move(*doc);
+}
+
+Result<PublicKey> ResolvePerson(Node& node, const std::string& who) {
+  if (who.size() == 64) {
+    if (auto k = PublicKey::FromHex(who)) return *k;
+  }
+  PersonKeyStore people(node.dir());
+  CREDMESH_ASSIGN_OR_RETURN(PersonKeyEntry e, people.Find(who));
+  return e.key;
+}
+
+std::string FormatCeu(int64_t hundredths) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(hundredths / 100),
+                static_cast<long long>(hundredths % 100));
+  return buf;
+}
+
+}  // namespace credmesh::cli
