@@ -72,7 +72,8 @@ std::string GrantId(const std::string& person_add_output) {
 
 TEST_CASE("trust e2e: hub, two schools by files, roles, refusals, quarantine") {
   Shell sh;
-  sh.Ok("init --dir hub --hub --district 'Valley USD'");
+  sh.Ok("init --dir hub --hub --district 'Valley USD' --listen tcp://127.0.0.1:7690 --sync-interval 7");
+  CHECK(Has(sh.Ok("status --dir hub --json"), "\"role\": \"hub\""));
   sh.Ok("init --dir pine --school --name 'Pine Elementary'");
   sh.Ok("init --dir oak --school --name 'Oak Middle'");
   CHECK(Has(sh.Ok("status --dir pine"), "local work only"));
@@ -83,6 +84,10 @@ TEST_CASE("trust e2e: hub, two schools by files, roles, refusals, quarantine") {
   sh.Ok("enrol install --dir pine pine.cert");
   sh.Ok("enrol install --dir oak oak.cert");
   CHECK(Has(sh.Ok("status --dir pine"), "school of district valley-usd, school pine"));
+  // Installing the certificate makes the hub (at its configured endpoint) a sync peer.
+  std::string peers = sh.Ok("peer list --dir pine --json");
+  CHECK(Has(peers, "\"hub\""));
+  CHECK(Has(peers, "tcp://127.0.0.1:7690"));
 
   // People. Schools grant their own educators and reviewers with their node key.
   sh.Ok("person add --dir hub --name Ada --email ada@valley.org --role admin");

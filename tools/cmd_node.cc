@@ -11,14 +11,32 @@ struct InitArgs {
   std::string name;
   bool hub = false, school = false;  // trust: docs/trust.md
   std::string district;
+  std::string listen;     // empty: the default endpoint
+  int sync_interval_s = 0;  // 0: the default
 };
 
+// Applies the transport settings given to init to the new node's config.
+int ApplyInitSettings(const Context& ctx, const InitArgs& args) {
+  if (args.listen.empty() && args.sync_interval_s == 0) return kExitOk;
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  NodeConfig& c = (*node)->mutable_config();
+  if (!args.listen.empty()) c.listen = args.listen;
+  if (args.sync_interval_s > 0) c.sync_interval_s = args.sync_interval_s;
+  Status s = (*node)->SaveConfig();
+  return s.ok() ? kExitOk : Fail(s);
+}
+
 int RunInit(const Context& ctx, const InitArgs& args) {
-  if (args.hub || args.school) return RunTrustInit(ctx.dir, args.hub, args.district, args.name);
+  if (args.hub || args.school) {
+    int rc = RunTrustInit(ctx.dir, args.hub, args.district, args.name);
+    return rc == kExitOk ? ApplyInitSettings(ctx, args) : rc;
+  }
   NodeConfig config;
   config.name = args.name.empty() ? "credmesh node" : args.name;
   Status s = Node::Init(ctx.dir, config);
   if (!s.ok()) return Fail(s);
+  if (int rc = ApplyInitSettings(ctx, args); rc != kExitOk) return rc;
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
   std::cout << "Initialized credmesh node in " << ctx.dir << "\n"
@@ -74,6 +92,11 @@ void RegisterNodeCommands(CLI::App& app, Context& ctx) {
   CLI::Option* hub = init->add_flag("--hub", args->hub, "Create a district hub with a new root key");
   CLI::Option* school = init->add_flag("--school", args->school, "Create a school node and an enrolment request");
   hub->excludes(school);
+  init->add_option("--listen", args->listen,
+                   "Sync endpoint `serve` binds, e.g. tcp://0.0.0.0:7600 (default tcp://127.0.0.1:7600)");
+  init->add_option("--sync-interval", args->sync_interval_s,
+                   "Seconds between periodic syncs with each peer (default 60)")
+      ->check(CLI::Range(1, 86400));
   init->add_option("--district", args->district, "District name (with --hub), e.g. \"Valley USD\"")->needs(hub);
   OnRun(init, ctx, [&ctx, args] { return RunInit(ctx, *args); });
 

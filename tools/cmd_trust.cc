@@ -4,6 +4,7 @@
 
 #include "node/enrolment.h"
 #include "node/key_file.h"
+#include "node/peers.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"
 
@@ -42,6 +43,18 @@ int RunEnrolInstall(const Context& ctx, const EnrolArgs& a) {
   if (!bundle.ok()) return Fail(bundle.status().WithContext(a.file));
   Status s = InstallBundle(ctx.dir, SystemClock::Instance(), *bundle);
   if (!s.ok()) return Fail(s);
+  if (!bundle->hub_address.empty()) {
+    // The hub becomes this node's first sync peer.
+    auto node = OpenNode(ctx);
+    if (!node.ok()) return Fail(node.status());
+    Database& db = (*node)->store().db();
+    s = PeerStore::Migrate(db);
+    if (s.ok()) {
+      s = PeerStore(db).Upsert("hub", bundle->hub_address, bundle->hub_key,
+                               SystemClock::Instance().NowMillis());
+    }
+    if (!s.ok()) return Fail(s.WithContext("add the hub as a peer"));
+  }
   std::cout << "enrolled as school " << bundle->school << " of district " << bundle->district
             << "; hub " << bundle->hub_address << "\n";
   return kExitOk;
