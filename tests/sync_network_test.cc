@@ -65,6 +65,11 @@ struct Net {
     Cli("enrol issue --dir " + D(hub) + " " + D(s) + "/enrolment-request.json --school-id " + s + " -o " +
         D(s) + ".cert");
     Cli("enrol install --dir " + D(s) + " " + D(s) + ".cert");
+    // Installing adds the hub at its configured address; these tests bind
+    // hubs to port 0, so each test adds the real endpoint itself.
+    auto peers = nlohmann::json::parse(Cli("peer list --json --dir " + D(s)));
+    CHECK(peers.dump().find("\"hub\"") != std::string::npos);
+    Cli("peer remove --dir " + D(s) + " hub");
   }
   std::map<std::string, pid_t> daemons;
   std::map<std::string, std::string> endpoints;
