@@ -38,7 +38,7 @@ stop() {
 create() {
   mkdir -p "$DEMO"
   echo "== creating the district hub and two schools in $DEMO"
-  $CM init --dir "$DEMO/hub" --hub --district "Demo District" --name "Demo District Hub" \
+  $CM init --dir "$DEMO/hub" --hub --district "Maple Valley" --name "Maple Valley district hub" \
     --listen "tcp://127.0.0.1:$PORT" --sync-interval 5
   $CM init --dir "$DEMO/pine" --school --name "Pine Elementary" \
     --listen "tcp://127.0.0.1:$((PORT + 1))" --sync-interval 5
@@ -57,6 +57,10 @@ create() {
     --role reviewer --kdf interactive
   $CM person add --dir "$DEMO/oak" --name "Ed Educator" --email ed@oak.example \
     --role educator --kdf interactive
+  $CM person add --dir "$DEMO/hub" --name "Irene Issuer" --email irene@demo.example \
+    --role issuer --kdf interactive
+  echo "== publishing the sample catalog (examples/catalog.json) from the hub"
+  $CM catalog import --dir "$DEMO/hub" examples/catalog.json --as "Irene Issuer"
 }
 
 start() {
@@ -73,6 +77,16 @@ start() {
   $CM note add --dir "$DEMO/hub" "District PD day moved to March 14 (visible to every school)"
   $CM note add --dir "$DEMO/pine" "Pine: formative-assessment PLC met (private to Pine and the hub)"
   $CM note add --dir "$DEMO/oak" "Oak: exit-ticket evidence collected (private to Oak and the hub)"
+  if [ ! -f "$DEMO/submission.id" ]; then
+    echo "== Ed (Oak) starts a micro-credential from the district catalog"
+    $CM sync --dir "$DEMO/oak" >/dev/null   # pull the catalog now rather than on schedule
+    $CM submission open --dir "$DEMO/oak" fa-individual-support --as "Ed Educator" \
+      >"$DEMO/submission.id"
+    S=$(cat "$DEMO/submission.id")
+    $CM submission reflect --dir "$DEMO/oak" "$S" --as "Ed Educator" \
+      --pre "Three students keep missing the fraction checks; I want a plan for each."
+    echo "   submission $S (see: $CM submission show --dir $DEMO/hub $S)"
+  fi
   echo "== waiting for the nodes to converge"
   sleep 8
   status
