@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "storage/sqlite.h"
+
 namespace {
 
 const std::string kCli = std::string(CREDMESH_BINARY_DIR) + "/tools/credmesh";
@@ -195,12 +197,30 @@ TEST_CASE("network: SIGKILL in the middle of a large sync, restart, re-sync: ide
     execl(kCli.c_str(), kCli.c_str(), "sync", "--timeout", "3", "--dir", net.D("pine").c_str(), nullptr);
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  // Kill the hub as soon as the first received batch is committed, i.e. in
+  // the middle of the transfer rather than before or after it.
+  const std::string hub_db = net.D("hub") + "/credmesh.db";
+  auto hub_count = [&]() -> int64_t {
+    credmesh::Database::Options ro;
+    ro.create = false;
+    ro.read_only = true;
+    auto db = credmesh::Database::Open(hub_db, ro);
+    if (!db.ok()) return 0;
+    auto q = db->Prepare("SELECT count(*) FROM records WHERE scope = 'school/pine'");
+    if (!q.ok()) return 0;
+    auto row = q->Step();
+    return row.ok() && *row ? q->ColumnInt(0) : 0;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (hub_count() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   net.Stop("hub", SIGKILL);
   int st;
   waitpid(sync_pid, &st, 0);
   const int64_t partial = net.Valid("hub", "school/pine");
   MESSAGE("hub held ", partial, " of 1500 records after the kill");
+  CHECK(partial > 0);  // the kill came after records had started to arrive
   // Restart the hub on the same endpoint and sync again, killing the client this time.
   net.Serve("hub", ep);
   pid_t sync2 = fork();
