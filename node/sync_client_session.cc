@@ -36,10 +36,7 @@ void SyncClientSession::Handle(wire::Message m) {
     case State::kSyncing:
       if (auto* p = std::get_if<wire::Ping>(&m)) return Send(wire::Pong{p->nonce});
       if (std::holds_alternative<wire::Pong>(m)) return;
-      if (std::holds_alternative<wire::Reconcile>(m) || std::holds_alternative<wire::Records>(m) ||
-          std::holds_alternative<wire::Want>(m) || std::holds_alternative<wire::Done>(m)) {
-        return HandleScoped(m);
-      }
+      if (IsScoped(m)) return HandleScoped(m);
       break;
     default:
       break;

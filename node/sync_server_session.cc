@@ -22,10 +22,7 @@ void SyncServerSession::Handle(wire::Message m) {
         BeginScope(r->scope, /*initiate=*/false);
         return HandleScoped(m);
       }
-      if (std::holds_alternative<wire::Reconcile>(m) || std::holds_alternative<wire::Records>(m) ||
-          std::holds_alternative<wire::Want>(m) || std::holds_alternative<wire::Done>(m)) {
-        return HandleScoped(m);
-      }
+      if (IsScoped(m)) return HandleScoped(m);
       break;
     default:
       break;

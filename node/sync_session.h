@@ -92,6 +92,11 @@ class SyncSession {
   bool IsGranted(const std::string& scope) const;
   // Per-scope messages: checks the scope (403 / 409) and runs the transfer.
   void HandleScoped(wire::Message& message);
+  // True for the per-scope messages HandleScoped takes: RECONCILE, RECORDS, WANT, DONE.
+  static bool IsScoped(const wire::Message& m) {
+    return std::holds_alternative<wire::Reconcile>(m) || std::holds_alternative<wire::Records>(m) ||
+           std::holds_alternative<wire::Want>(m) || std::holds_alternative<wire::Done>(m);
+  }
 
   SyncBackend& backend_;
   PeerPolicy& policy_;
