@@ -35,18 +35,22 @@ Database::~Database() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-Status Database::LastError(std::string_view context) const {
-  int code = sqlite3_extended_errcode(db_);
-  std::string msg = std::string(context) + ": " + sqlite3_errmsg(db_);
+// The one place SQLite result codes become Status codes.
+static Status StatusFromSqlite(int code, std::string msg) {
   switch (code & 0xff) {
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Status::Corruption(msg);
+    case SQLITE_NOTADB: return Status::Corruption(std::move(msg));
     case SQLITE_FULL: return Status::ResourceExhausted(msg + " (disk full)");
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Status::Unavailable(msg);
-    case SQLITE_CONSTRAINT: return Status::FailedPrecondition(msg);
-    default: return Status::IoError(msg);
+    case SQLITE_LOCKED: return Status::Unavailable(std::move(msg));
+    case SQLITE_CONSTRAINT: return Status::FailedPrecondition(std::move(msg));
+    default: return Status::IoError(std::move(msg));
   }
+}
+
+Status Database::LastError(std::string_view context) const {
+  return StatusFromSqlite(sqlite3_extended_errcode(db_),
+                          std::string(context) + ": " + sqlite3_errmsg(db_));
 }
 
 Status Database::Exec(std::string_view sql) {
@@ -108,17 +112,7 @@ Result<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  sqlite3* db = sqlite3_db_handle(stmt_);
-  std::string msg = std::string("step: ") + sqlite3_errmsg(db);
-  switch (rc & 0xff) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Status::Corruption(msg);
-    case SQLITE_FULL: return Status::ResourceExhausted(msg + " (disk full)");
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Status::Unavailable(msg);
-    case SQLITE_CONSTRAINT: return Status::FailedPrecondition(msg);
-    default: return Status::IoError(msg);
-  }
+  return StatusFromSqlite(rc, std::string("step: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
 }
 
 Status Statement::Run() {
