@@ -150,11 +150,13 @@ Result<VerifiedRecord> Ledger::Write(std::string kind, std::string scope, std::s
                                                    key));
   IngestSummary summary;
   CREDMESH_RETURN_IF_ERROR(IngestLocked({&rec}, summary, nullptr));
-  CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(rec.id()));
-  if (!row) return Status::Internal("written record vanished");
-  if (row->state != RecordState::kValid) {
-    // The transaction rolls back: a refused local write leaves no trace.
-    return Status::Unauthorized(row->reason.empty() ? "record refused" : row->reason);
+  if (summary.valid == 0) {  // IngestLocked already read the state; fetch the reason
+    CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(rec.id()));
+    if (!row) return Status::Internal("written record vanished");
+    if (row->state != RecordState::kValid) {
+      // The transaction rolls back: a refused local write leaves no trace.
+      return Status::Unauthorized(row->reason.empty() ? "record refused" : row->reason);
+    }
   }
   CREDMESH_RETURN_IF_ERROR(tx.Commit());
   return rec;
