@@ -178,10 +178,9 @@ Status CatalogProjection::Clear(Database& db) {
                  "DELETE FROM catalog_retire_events; DELETE FROM catalog_ignored;");
 }
 
-Status CatalogProjection::Apply(Store& store, const std::vector<RecordId>& changed) {
-  CREDMESH_ASSIGN_OR_RETURN(auto described, DescribeChanged(store, changed));
+Status CatalogProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
   std::set<std::string> entities;
-  for (const auto& c : described) {
+  for (const auto& c : changed) {
     if (c.kind.rfind("catalog.", 0) == 0) entities.insert(c.entity);
   }
   for (const auto& e : entities) CREDMESH_RETURN_IF_ERROR(Recompute(store, e).WithContext("catalog " + e));

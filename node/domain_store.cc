@@ -17,14 +17,4 @@ Result<std::vector<DomainRecord>> LoadValidRecords(Store& store, const std::stri
   return out;
 }
 
-Result<std::vector<ChangedRecord>> DescribeChanged(Store& store, const std::vector<RecordId>& changed) {
-  std::vector<ChangedRecord> out;
-  out.reserve(changed.size());
-  for (const RecordId& id : changed) {
-    CREDMESH_ASSIGN_OR_RETURN(auto row, store.records().GetRow(id));
-    if (row) out.push_back({row->kind, row->entity});
-  }
-  return out;
-}
-
 }  // namespace credmesh

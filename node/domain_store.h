@@ -14,11 +14,4 @@ namespace credmesh {
 // (signatures were checked at ingest).
 Result<std::vector<DomainRecord>> LoadValidRecords(Store& store, const std::string& entity);
 
-struct ChangedRecord {
-  std::string kind;
-  std::string entity;
-};
-// Kind and entity of each id in `changed` that is still stored.
-Result<std::vector<ChangedRecord>> DescribeChanged(Store& store, const std::vector<RecordId>& changed);
-
 }  // namespace credmesh

@@ -1,5 +1,7 @@
 #include "node/ledger.h"
 
+#include <map>
+
 #include "protocol/verify_batch.h"
 
 namespace credmesh {
@@ -40,9 +42,11 @@ Result<uint64_t> Ledger::MaxAcceptedHlc(Store& store) {
   CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
   if (max_hlc == 0) return max_hlc;
   CREDMESH_ASSIGN_OR_RETURN(
-      Statement st, store.db().Prepare("SELECT hlc FROM records WHERE NOT (state = ? AND reason = ?) "
-                                       "ORDER BY hlc DESC LIMIT 1"));
-  st.Bind(1, int64_t{static_cast<int>(RecordState::kPending)}).Bind(2, std::string_view(kHeldFutureReason));
+      Statement st,
+      store.db().Prepare("SELECT hlc FROM records WHERE NOT (state = ? AND reason = ?) "
+                         "ORDER BY hlc DESC LIMIT 1"));
+  st.Bind(1, int64_t{static_cast<int>(RecordState::kPending)})
+      .Bind(2, std::string_view(kHeldFutureReason));
   CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
   return row ? static_cast<uint64_t>(st.ColumnInt(0)) : uint64_t{0};
 }
@@ -61,8 +65,22 @@ Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh) {
   } else {
     for (const VerifiedRecord* r : fresh) changed.push_back(r->id());
   }
-  if (changed.empty()) return Status::Ok();
-  for (Projection* p : projections_) CREDMESH_RETURN_IF_ERROR(p->Apply(store_, changed));
+  if (changed.empty() || projections_.empty()) return Status::Ok();
+  // Most changes are the fresh records themselves, already in memory; the
+  // rest (older records an authorizer re-decided) are read back.
+  std::map<RecordId, const Record*> known;
+  for (const VerifiedRecord* r : fresh) known.emplace(r->id(), &r->record());
+  std::vector<ChangedRecord> described;
+  described.reserve(changed.size());
+  for (const RecordId& id : changed) {
+    if (auto it = known.find(id); it != known.end()) {
+      described.push_back({id, it->second->kind, it->second->entity});
+      continue;
+    }
+    CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(id));
+    if (row) described.push_back({id, row->kind, row->entity});
+  }
+  for (Projection* p : projections_) CREDMESH_RETURN_IF_ERROR(p->Apply(store_, described));
   return Status::Ok();
 }
 
@@ -76,9 +94,8 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   for (const VerifiedRecord* rec : records) {
     const uint64_t ts = rec->record().hlc;
     bool held = ShouldHold(ts);
-    CREDMESH_ASSIGN_OR_RETURN(
-        bool is_new, rs.Insert(*rec, held ? RecordState::kPending : initial,
-                               held ? kHeldFutureReason : "", now));
+    CREDMESH_ASSIGN_OR_RETURN(bool is_new, rs.Insert(*rec, held ? RecordState::kPending : initial,
+                                                     held ? kHeldFutureReason : "", now));
     if (!is_new) {
       ++summary.duplicates;
       continue;
@@ -97,9 +114,12 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
     for (const RecordId& id : inserted) {
       CREDMESH_ASSIGN_OR_RETURN(auto row, rs.GetRow(id));
       if (!row) return Status::Internal("inserted record vanished");
-      if (row->state == RecordState::kValid) ++summary.valid;
-      else if (row->state == RecordState::kPending) ++summary.pending;
-      else ++summary.denied;
+      if (row->state == RecordState::kValid)
+        ++summary.valid;
+      else if (row->state == RecordState::kPending)
+        ++summary.pending;
+      else
+        ++summary.denied;
     }
   }
   if (ids_out) *ids_out = std::move(inserted);
@@ -144,10 +164,10 @@ Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned thread
 Result<VerifiedRecord> Ledger::Write(std::string kind, std::string scope, std::string entity,
                                      Value body, const SigningKey& key) {
   CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
-  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec,
-                            VerifiedRecord::Create(std::move(kind), std::move(scope),
-                                                   std::move(entity), hlc_.Now(), std::move(body),
-                                                   key));
+  CREDMESH_ASSIGN_OR_RETURN(
+      VerifiedRecord rec,
+      VerifiedRecord::Create(std::move(kind), std::move(scope), std::move(entity), hlc_.Now(),
+                             std::move(body), key));
   IngestSummary summary;
   CREDMESH_RETURN_IF_ERROR(IngestLocked({&rec}, summary, nullptr));
   if (summary.valid == 0) {  // IngestLocked already read the state; fetch the reason
@@ -195,9 +215,9 @@ Status Ledger::Rebuild() {
   if (authorizer_) CREDMESH_RETURN_IF_ERROR(authorizer_->Reauthorize(store_, ignored));
   RecordQuery q;
   q.state = RecordState::kValid;
-  std::vector<RecordId> valid;
+  std::vector<ChangedRecord> valid;
   CREDMESH_RETURN_IF_ERROR(store_.records().ForEach(q, [&](const RecordRow& r, ByteView) {
-    valid.push_back(r.id);
+    valid.push_back({r.id, r.kind, r.entity});
     return Status::Ok();
   }));
   for (Projection* p : projections_) CREDMESH_RETURN_IF_ERROR(p->Apply(store_, valid));

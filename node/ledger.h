@@ -17,7 +17,8 @@ namespace credmesh {
 
 // Reason text stored with records held because their timestamp is too far
 // ahead of this node's clock.
-inline constexpr char kHeldFutureReason[] = "timestamp too far in the future; held until the local clock catches up";
+inline constexpr char kHeldFutureReason[] =
+    "timestamp too far in the future; held until the local clock catches up";
 
 // Decides which stored records are valid. Implemented by the trust layer.
 class Authorizer {
@@ -25,7 +26,7 @@ class Authorizer {
   virtual ~Authorizer() = default;
   virtual Status Migrate(Database& db) = 0;
   // Runs inside the ingest transaction after `fresh` were inserted with state
-  // kPending. Must settle the state of every fresh record, of older pending
+  // kPending and an empty reason. Must settle the state of every fresh record, of older pending
   // records the fresh ones unblock, and of older records whose validity the
   // fresh ones change (revocations). Appends to `changed` the ids of records
   // that became valid or stopped being valid.
@@ -36,25 +37,33 @@ class Authorizer {
 };
 
 // Derived state kept in SQLite tables (catalog, submissions...).
+// A record that became valid or stopped being valid, with what projections
+// route on, so they need not read it back.
+struct ChangedRecord {
+  RecordId id;
+  std::string kind;
+  std::string entity;
+};
+
 class Projection {
  public:
   virtual ~Projection() = default;
   virtual Status Migrate(Database& db) = 0;
   // Runs inside the ingest transaction: `changed` records became valid or
   // stopped being valid. Must leave the tables equal to a full recompute.
-  virtual Status Apply(Store& store, const std::vector<RecordId>& changed) = 0;
+  virtual Status Apply(Store& store, const std::vector<ChangedRecord>& changed) = 0;
   // Drops all derived rows (rebuild then re-applies every valid record).
   virtual Status Clear(Database& db) = 0;
 };
 
 struct IngestSummary {
   size_t received = 0;
-  size_t inserted = 0;    // new records stored (in any state)
-  size_t duplicates = 0;  // already present: no-op
-  size_t rejected = 0;    // failed decoding/verification: not stored
-  size_t valid = 0;       // of the inserted, valid at the end of the ingest
-  size_t pending = 0;     // of the inserted, waiting
-  size_t denied = 0;      // of the inserted, not authorized
+  size_t inserted = 0;              // new records stored (in any state)
+  size_t duplicates = 0;            // already present: no-op
+  size_t rejected = 0;              // failed decoding/verification: not stored
+  size_t valid = 0;                 // of the inserted, valid at the end of the ingest
+  size_t pending = 0;               // of the inserted, waiting
+  size_t denied = 0;                // of the inserted, not authorized
   std::vector<std::string> errors;  // the first few rejection reasons
   IngestSummary& operator+=(const IngestSummary& o);
 };
@@ -74,8 +83,8 @@ class Ledger {
 
   // Creates, signs and stores a local record stamped with this node's clock.
   // Fails with Unauthorized, storing nothing, unless the record ends up valid.
-  Result<VerifiedRecord> Write(std::string kind, std::string scope, std::string entity,
-                               Value body, const SigningKey& key);
+  Result<VerifiedRecord> Write(std::string kind, std::string scope, std::string entity, Value body,
+                               const SigningKey& key);
 
   // Re-examines records held for future timestamps whose time has come.
   Result<IngestSummary> ReleaseHeld();
@@ -87,7 +96,10 @@ class Ledger {
 
  private:
   Ledger(Store& store, Clock& clock, Authorizer* authorizer, std::vector<Projection*> projections)
-      : store_(store), clock_(clock), hlc_(clock), authorizer_(authorizer),
+      : store_(store),
+        clock_(clock),
+        hlc_(clock),
+        authorizer_(authorizer),
         projections_(std::move(projections)) {}
   // Inside an open transaction: inserts, authorizes and projects.
   Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,

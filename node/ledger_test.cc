@@ -275,9 +275,9 @@ class TestAuthorizer final : public Authorizer {
 class TestProjection final : public Projection {
  public:
   Status Migrate(Database&) override { return Status::Ok(); }
-  Status Apply(Store&, const std::vector<RecordId>& changed) override {
+  Status Apply(Store&, const std::vector<ChangedRecord>& changed) override {
     if (fail) return Status::IoError("projection failed");
-    applied.insert(changed.begin(), changed.end());
+    for (const auto& c : changed) applied.insert(c.id);
     return Status::Ok();
   }
   Status Clear(Database&) override {

@@ -38,9 +38,9 @@ bool IsSubmissionKind(const std::string& k) {
 }
 
 Status Run(Database& db, const char* sql, const std::vector<std::string>& args) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  for (size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
-  return st.Run();
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db.Cached(sql));
+  for (size_t i = 0; i < args.size(); ++i) st->Bind(static_cast<int>(i + 1), args[i]);
+  return st->Run();
 }
 
 Status InsertIgnored(Database& db, const std::string& entity, const std::vector<IgnoredRecord>& ignored) {
@@ -157,10 +157,9 @@ Status LifecycleProjection::Clear(Database& db) {
                  "DELETE FROM lifecycle_ignored;");
 }
 
-Status LifecycleProjection::Apply(Store& store, const std::vector<RecordId>& changed) {
-  CREDMESH_ASSIGN_OR_RETURN(auto described, DescribeChanged(store, changed));
+Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
   std::set<std::string> subs, definitions;
-  for (const auto& c : described) {
+  for (const auto& c : changed) {
     if (IsSubmissionKind(c.kind)) {
       subs.insert(c.entity);
     } else if (c.kind.rfind("award.", 0) == 0) {

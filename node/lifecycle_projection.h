@@ -19,7 +19,7 @@ namespace credmesh {
 class LifecycleProjection final : public Projection {
  public:
   Status Migrate(Database& db) override;
-  Status Apply(Store& store, const std::vector<RecordId>& changed) override;
+  Status Apply(Store& store, const std::vector<ChangedRecord>& changed) override;
   Status Clear(Database& db) override;
 };
 

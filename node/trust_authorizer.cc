@@ -11,15 +11,19 @@ bool IsHeld(const RecordRow& row) {
   return row.state == RecordState::kPending && row.reason == kHeldFutureReason;
 }
 
-// Stores `d` for the record if it differs from `row`; reports flips of validity.
+// Stores `d` for record `id` if it differs from its stored state and
+// reason; reports flips of validity.
+Status Apply(RecordStore& rs, const RecordId& id, RecordState state, std::string_view reason,
+             const TrustDecision& d, std::vector<RecordId>& changed) {
+  if (state == d.state && reason == d.reason) return Status::Ok();
+  CREDMESH_RETURN_IF_ERROR(rs.SetState(id, d.state, d.reason));
+  if ((state == RecordState::kValid) != (d.state == RecordState::kValid)) changed.push_back(id);
+  return Status::Ok();
+}
+
 Status Apply(RecordStore& rs, const RecordRow& row, const TrustDecision& d,
              std::vector<RecordId>& changed) {
-  if (row.state == d.state && row.reason == d.reason) return Status::Ok();
-  CREDMESH_RETURN_IF_ERROR(rs.SetState(row.id, d.state, d.reason));
-  if ((row.state == RecordState::kValid) != (d.state == RecordState::kValid)) {
-    changed.push_back(row.id);
-  }
-  return Status::Ok();
+  return Apply(rs, row.id, row.state, row.reason, d, changed);
 }
 
 // Rows matching `q` with their decoded records, skipping records held for
@@ -110,9 +114,9 @@ Status TrustAuthorizer::Authorize(Store& store, const std::vector<const Verified
   for (const VerifiedRecord* r : fresh) {
     const Record& rec = r->record();
     if (IsTrustKind(rec.kind) || affected.count(rec.author)) continue;
-    CREDMESH_ASSIGN_OR_RETURN(auto row, rs.GetRow(r->id()));
-    if (!row) return Status::Internal("fresh record missing from the store");
-    CREDMESH_RETURN_IF_ERROR(Apply(rs, *row, EvaluateRecord(rec, view), changed));
+    // Stored just now as pending with no reason (the Authorizer contract).
+    CREDMESH_RETURN_IF_ERROR(
+        Apply(rs, r->id(), RecordState::kPending, "", EvaluateRecord(rec, view), changed));
   }
   return Status::Ok();
 }

@@ -67,8 +67,8 @@ struct District {
 class ValidSet final : public Projection {
  public:
   Status Migrate(Database&) override { return Status::Ok(); }
-  Status Apply(Store& store, const std::vector<RecordId>& changed) override {
-    for (const RecordId& id : changed) {
+  Status Apply(Store& store, const std::vector<ChangedRecord>& changed) override {
+    for (const auto& [id, kind, entity] : changed) {
       last_changed.insert(id);
       auto row = store.records().GetRow(id);
       if (!row.ok()) return row.status();

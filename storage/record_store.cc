@@ -114,10 +114,10 @@ Result<bool> RecordStore::Insert(const VerifiedRecord& rec, RecordState state,
 }
 
 Status RecordStore::SetState(const RecordId& id, RecordState state, std::string_view reason) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st,
-                            db_.Prepare("UPDATE records SET state = ?, reason = ? WHERE id = ?"));
-  st.Bind(1, int64_t{static_cast<int>(state)}).Bind(2, reason).Bind(3, id.view());
-  return st.Run();
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st,
+                            db_.Cached("UPDATE records SET state = ?, reason = ? WHERE id = ?"));
+  st->Bind(1, int64_t{static_cast<int>(state)}).Bind(2, reason).Bind(3, id.view());
+  return st->Run();
 }
 
 Result<bool> RecordStore::Contains(const RecordId& id) {
@@ -133,20 +133,20 @@ Result<bool> RecordStore::Contains(const RecordId& id) {
 }
 
 Result<std::optional<RecordRow>> RecordStore::GetRow(const RecordId& id) {
-  CREDMESH_ASSIGN_OR_RETURN(
-      Statement st, db_.Prepare(std::string("SELECT ") + kColumns + " FROM records WHERE id = ?"));
-  st.Bind(1, id.view());
-  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+  static const std::string kSql = std::string("SELECT ") + kColumns + " FROM records WHERE id = ?";
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db_.Cached(kSql));
+  st->Bind(1, id.view());
+  CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return std::optional<RecordRow>();
-  return std::optional<RecordRow>(ReadRow(st));
+  return std::optional<RecordRow>(ReadRow(*st));
 }
 
 Result<std::optional<Bytes>> RecordStore::GetBytes(const RecordId& id) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT bytes FROM records WHERE id = ?"));
-  st.Bind(1, id.view());
-  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db_.Cached("SELECT bytes FROM records WHERE id = ?"));
+  st->Bind(1, id.view());
+  CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return std::optional<Bytes>();
-  return std::optional<Bytes>(st.ColumnBlob(0));
+  return std::optional<Bytes>(st->ColumnBlob(0));
 }
 
 Result<VerifiedRecord> RecordStore::Load(const RecordId& id) {

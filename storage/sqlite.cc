@@ -2,6 +2,21 @@
 
 namespace credmesh {
 
+// Idle prepared statements by SQL text.
+struct StatementCache {
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  static constexpr size_t kMaxIdlePerSql = 4;
+  std::unordered_map<std::string, std::vector<Statement>, Hash, std::equal_to<>> idle;
+};
+
+Database::Database(sqlite3* db) : db_(db), cache_(std::make_unique<StatementCache>()) {}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), cache_(std::move(other.cache_)) {}
+
 Result<Database> Database::Open(const std::string& path, const Options& options) {
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
@@ -18,20 +33,23 @@ Result<Database> Database::Open(const std::string& path, const Options& options)
   if (!options.read_only) {
     CREDMESH_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
   }
-  CREDMESH_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768"));
+  CREDMESH_RETURN_IF_ERROR(
+      db.Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768"));
   return db;
 }
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    cache_.reset();  // finalize before closing
     if (db_) sqlite3_close_v2(db_);
-    db_ = other.db_;
-    other.db_ = nullptr;
+    db_ = std::exchange(other.db_, nullptr);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
 Database::~Database() {
+  cache_.reset();
   if (db_) sqlite3_close_v2(db_);
 }
 
@@ -39,12 +57,17 @@ Database::~Database() {
 static Status StatusFromSqlite(int code, std::string msg) {
   switch (code & 0xff) {
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Status::Corruption(std::move(msg));
-    case SQLITE_FULL: return Status::ResourceExhausted(msg + " (disk full)");
+    case SQLITE_NOTADB:
+      return Status::Corruption(std::move(msg));
+    case SQLITE_FULL:
+      return Status::ResourceExhausted(msg + " (disk full)");
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Status::Unavailable(std::move(msg));
-    case SQLITE_CONSTRAINT: return Status::FailedPrecondition(std::move(msg));
-    default: return Status::IoError(std::move(msg));
+    case SQLITE_LOCKED:
+      return Status::Unavailable(std::move(msg));
+    case SQLITE_CONSTRAINT:
+      return Status::FailedPrecondition(std::move(msg));
+    default:
+      return Status::IoError(std::move(msg));
   }
 }
 
@@ -70,6 +93,29 @@ Result<Statement> Database::Prepare(std::string_view sql) {
     return LastError("prepare \"" + std::string(sql.substr(0, 60)) + "\"");
   }
   return Statement(stmt);
+}
+
+Result<StatementLease> Database::Cached(std::string_view sql) {
+  auto it = cache_->idle.find(sql);
+  if (it == cache_->idle.end())
+    it = cache_->idle.emplace(std::string(sql), std::vector<Statement>()).first;
+  std::vector<Statement>& idle = it->second;
+  if (!idle.empty()) {
+    Statement st = std::move(idle.back());
+    idle.pop_back();
+    return StatementLease(&idle, std::move(st));
+  }
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
+  return StatementLease(&idle, std::move(st));
+}
+
+StatementLease::StatementLease(std::vector<Statement>* idle, Statement stmt)
+    : idle_(idle), stmt_(std::move(stmt)) {}
+
+StatementLease::~StatementLease() {
+  if (!idle_ || !stmt_) return;
+  (void)stmt_->Reset();  // an error here was already reported by Step
+  if (idle_->size() < StatementCache::kMaxIdlePerSql) idle_->push_back(std::move(*stmt_));
 }
 
 Statement& Statement::operator=(Statement&& other) noexcept {

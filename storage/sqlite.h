@@ -9,6 +9,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "protocol/bytes.h"
 #include "protocol/status.h"
@@ -16,11 +19,13 @@
 namespace credmesh {
 
 class Statement;
+class StatementLease;
+struct StatementCache;
 
 class Database {
  public:
   struct Options {
-    bool create = true;       // create the file if missing
+    bool create = true;  // create the file if missing
     bool read_only = false;
     int busy_timeout_ms = 5000;
   };
@@ -29,7 +34,7 @@ class Database {
   static Result<Database> Open(const std::string& path, const Options& options);
   static Result<Database> Open(const std::string& path) { return Open(path, Options()); }
 
-  Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -38,6 +43,11 @@ class Database {
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  // Like Prepare, for queries run again and again: the statement is parsed
+  // once and kept; the lease hands it back, reset, when it ends. Leases may
+  // nest (the same SQL twice at once gets two statements) and must end
+  // before the Database does.
+  Result<StatementLease> Cached(std::string_view sql);
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   sqlite3* handle() const { return db_; }
@@ -45,8 +55,9 @@ class Database {
   Status LastError(std::string_view context) const;
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db);
   sqlite3* db_ = nullptr;
+  std::unique_ptr<StatementCache> cache_;  // heap-stable: leases point into it
 };
 
 class Statement {
@@ -79,6 +90,25 @@ class Statement {
   friend class Database;
   explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A statement borrowed from Database::Cached.
+class StatementLease {
+ public:
+  StatementLease(StatementLease&& other) noexcept
+      : idle_(std::exchange(other.idle_, nullptr)), stmt_(std::move(other.stmt_)) {}
+  StatementLease& operator=(StatementLease&&) = delete;
+  StatementLease(const StatementLease&) = delete;
+  StatementLease& operator=(const StatementLease&) = delete;
+  ~StatementLease();
+  Statement& operator*() { return *stmt_; }
+  Statement* operator->() { return &*stmt_; }
+
+ private:
+  friend class Database;
+  StatementLease(std::vector<Statement>* idle, Statement stmt);
+  std::vector<Statement>* idle_;  // where the statement goes back to
+  std::optional<Statement> stmt_;
 };
 
 // BEGIN IMMEDIATE on construction; rolls back in the destructor unless
