@@ -3,6 +3,8 @@
 // every signature verified, bytes, round trips), the in-sync check (round
 // trips, bytes, ms) and a 1% difference (bytes vs the missing records' size).
 // Usage: bench_sync [N...]   (default: 100000 1000000). Not a test.
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -23,7 +25,15 @@ namespace {
 struct Figures {
   SyncStats stats;
   double ms = 0;
+  double cpu_ms = 0;  // user + system time of the whole process (both nodes)
 };
+
+double CpuMillis() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+         (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
 
 // Syncs `client` with `server` over loopback, scope school/pine only.
 Figures SyncOver(SyncWorld& w, SyncPeer& client, SyncPeer& server) {
@@ -41,6 +51,7 @@ Figures SyncOver(SyncWorld& w, SyncPeer& client, SyncPeer& server) {
   co.scopes = {"school/pine"};
   co.server_key = server.key();
   auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = CpuMillis();
   auto cl = SyncClient::Connect(ctx, client.node->identity(), *client.backend, *client.policy,
                                 SystemClock::Instance(), (*srv)->endpoint(), co);
   if (!cl.ok()) {
@@ -64,6 +75,7 @@ Figures SyncOver(SyncWorld& w, SyncPeer& client, SyncPeer& server) {
   }
   Figures f;
   f.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  f.cpu_ms = CpuMillis() - cpu0;
   stop = true;
   server_loop.join();
   f.stats = (*cl)->stats();
@@ -78,9 +90,9 @@ uint64_t Fill(SyncPeer& peer, const SigningKey& key, uint64_t hlc0, size_t n, si
   uint64_t bytes = 0;
   std::vector<VerifiedRecord> batch;
   for (size_t i = 0; i < n; ++i) {
-    auto r = VerifiedRecord::Create("note", "school/pine", "e" + std::to_string(tag) + "-" + std::to_string(i),
-                                    hlc0 + i * 8 + tag, Value::Map{{"text", "benchmark record " + std::to_string(i)}},
-                                    key);
+    auto r = VerifiedRecord::Create(
+        "note", "school/pine", "e" + std::to_string(tag) + "-" + std::to_string(i),
+        hlc0 + i * 8 + tag, Value::Map{{"text", "benchmark record " + std::to_string(i)}}, key);
     bytes += r->bytes().size();
     batch.push_back(std::move(*r));
     if (batch.size() == 20000 || i + 1 == n) {
@@ -102,7 +114,8 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes;
   for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoul(argv[i], nullptr, 10));
   if (sizes.empty()) sizes = {100'000, 1'000'000};
-  std::printf("%-9s | %-34s | %-28s | %-30s\n", "records", "full sync", "in-sync check", "1% difference");
+  std::printf("%-9s | %-34s | %-28s | %-30s\n", "records", "full sync", "in-sync check",
+              "1% difference");
   for (size_t n : sizes) {
     SyncWorld w;
     SyncPeer& pine = w.School("pine");
@@ -118,13 +131,21 @@ int main(int argc, char** argv) {
     const uint64_t diff_bytes = Fill(pine, pine.node->identity(), hlc0, diff, 1);
     Figures one = SyncOver(w, *w.hub, pine);
     const uint64_t one_bytes = one.stats.bytes_sent + one.stats.bytes_received;
-    std::printf("%-9zu | %8.0f rec/s %6.1f MB %4llu rt | %4llu rt %6llu B %7.1f ms | %7.2f MB vs %7.2f MB (x%.2f)\n",
-                n, full.stats.records_received * 1000.0 / full.ms,
-                (full.stats.bytes_sent + full.stats.bytes_received) / 1e6,
-                static_cast<unsigned long long>(full.stats.round_trips),
-                static_cast<unsigned long long>(same.stats.round_trips),
-                static_cast<unsigned long long>(same.stats.bytes_sent + same.stats.bytes_received), same.ms,
-                one_bytes / 1e6, diff_bytes / 1e6, static_cast<double>(one_bytes) / static_cast<double>(diff_bytes));
+    std::printf(
+        "%-9zu | %8.0f rec/s %6.1f MB %4llu rt | %4llu rt %6llu B %7.1f ms | %7.2f MB vs %7.2f MB "
+        "(x%.2f)\n",
+        n, full.stats.records_received * 1000.0 / full.ms,
+        (full.stats.bytes_sent + full.stats.bytes_received) / 1e6,
+        static_cast<unsigned long long>(full.stats.round_trips),
+        static_cast<unsigned long long>(same.stats.round_trips),
+        static_cast<unsigned long long>(same.stats.bytes_sent + same.stats.bytes_received), same.ms,
+        one_bytes / 1e6, diff_bytes / 1e6,
+        static_cast<double>(one_bytes) / static_cast<double>(diff_bytes));
+    std::printf(
+        "%-9s   full sync %.1f s wall, %.1f s CPU (%.2f cores busy); 1%%: %llu rt, %llu records\n",
+        "", full.ms / 1e3, full.cpu_ms / 1e3, full.cpu_ms / full.ms,
+        static_cast<unsigned long long>(one.stats.round_trips),
+        static_cast<unsigned long long>(one.stats.records_received));
     std::fflush(stdout);
   }
   return 0;

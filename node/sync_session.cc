@@ -1,6 +1,8 @@
 #include "node/sync_session.h"
 
 #include <algorithm>
+#include <chrono>
+#include <system_error>
 
 #include "protocol/reconcile.h"
 #include "protocol/verify_batch.h"
@@ -22,17 +24,26 @@ SyncStats& SyncStats::operator+=(const SyncStats& o) {
 
 const char* SessionStateName(SyncSession::State s) {
   switch (s) {
-    case SyncSession::State::kStart: return "start";
-    case SyncSession::State::kExpectWelcome: return "expect-welcome";
-    case SyncSession::State::kExpectHello: return "expect-hello";
-    case SyncSession::State::kSyncing: return "syncing";
-    case SyncSession::State::kClosed: return "closed";
+    case SyncSession::State::kStart:
+      return "start";
+    case SyncSession::State::kExpectWelcome:
+      return "expect-welcome";
+    case SyncSession::State::kExpectHello:
+      return "expect-hello";
+    case SyncSession::State::kSyncing:
+      return "syncing";
+    case SyncSession::State::kClosed:
+      return "closed";
   }
   return "?";
 }
 
-SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock, SessionOptions options)
-    : backend_(backend), policy_(policy), clock_(clock), options_(std::move(options)),
+SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock,
+                         SessionOptions options)
+    : backend_(backend),
+      policy_(policy),
+      clock_(clock),
+      options_(std::move(options)),
       limits_(wire::HandshakeLimits()) {
   last_recv_ms_ = last_send_ms_ = clock_.MonotonicMillis();
 }
@@ -102,9 +113,13 @@ void SyncSession::OnFrame(ByteView frame) {
 
 void SyncSession::Tick() {
   if (closed() || state_ == State::kStart) return;
+  // Frames stop arriving (for now): store what is still being verified.
+  SettleArrivals(true);
+  if (closed()) return;
   const int64_t now = clock_.MonotonicMillis();
   if (now - last_recv_ms_ >= options_.idle_timeout_ms) {
-    Fail(wire::ErrorCode::kTimeout, "nothing received for " + std::to_string(now - last_recv_ms_) + " ms");
+    Fail(wire::ErrorCode::kTimeout,
+         "nothing received for " + std::to_string(now - last_recv_ms_) + " ms");
     return;
   }
   if (state_ == State::kSyncing && now - last_send_ms_ >= options_.heartbeat_ms) {
@@ -186,12 +201,52 @@ void SyncSession::OnReconcile(const wire::Reconcile& m) {
 
 void SyncSession::OnRecords(wire::Records& m) {
   ScopeRun& r = *run_;
+  stats_.records_received += m.records.size();
+  Arrival a;
+  a.missing = std::move(m.missing);
+  a.after_done = r.done_recv;
+  std::vector<Bytes> encoded = std::move(m.records);
+  try {
+    a.verified = std::async(std::launch::async, [e = std::move(encoded)]() mutable {
+      return VerifyRecords(std::move(e), 1);
+    });
+  } catch (const std::system_error&) {
+    // No thread to be had: verify here.
+    std::promise<std::vector<Result<VerifiedRecord>>> now;
+    now.set_value(VerifyRecords(std::move(encoded), 1));
+    a.verified = now.get_future();
+  }
+  arrivals_.push_back(std::move(a));
+  // Bounded memory: at most verify_threads frames in flight.
+  const size_t max_in_flight = std::max(1u, options_.verify_threads);
+  while (!closed() && arrivals_.size() > max_in_flight) {
+    Arrival oldest = std::move(arrivals_.front());
+    arrivals_.pop_front();
+    Store(oldest.verified.get(), oldest);
+  }
+  SettleArrivals(false);
+}
+
+void SyncSession::SettleArrivals(bool wait) {
+  while (!closed() && run_ && !arrivals_.empty()) {
+    Arrival& front = arrivals_.front();
+    if (!wait && front.verified.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+      return;
+    Arrival a = std::move(front);
+    arrivals_.pop_front();
+    Store(a.verified.get(), a);
+  }
+}
+
+void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified, const Arrival& a) {
+  if (closed() || !run_) return;
+  ScopeRun& r = *run_;
   std::vector<RecordId> arrived;
-  auto verified = VerifyRecords(std::move(m.records), options_.verify_threads);
   std::vector<VerifiedRecord> records;
   records.reserve(verified.size());
   for (auto& v : verified) {
-    if (!v.ok()) return Fail(wire::ErrorCode::kMalformed, "record: " + v.status().message(), r.scope);
+    if (!v.ok())
+      return Fail(wire::ErrorCode::kMalformed, "record: " + v.status().message(), r.scope);
     if (v->record().scope != r.scope) {
       return Fail(wire::ErrorCode::kForbidden,
                   "record " + v->id().hex() + " is of scope " + v->record().scope, r.scope);
@@ -206,12 +261,12 @@ void SyncSession::OnRecords(wire::Records& m) {
     }
     return false;
   };
-  if (r.done_recv) {
+  if (a.after_done) {
     for (const RecordId& id : arrived) {
-      if (!wanted(id)) return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
+      if (!wanted(id))
+        return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
     }
   }
-  stats_.records_received += records.size();
   if (!records.empty()) {
     auto res = backend_.Ingest(std::move(records));
     if (!res.ok()) return Fail(wire::ErrorCode::kInternal, res.status().ToString(), r.scope);
@@ -225,7 +280,7 @@ void SyncSession::OnRecords(wire::Records& m) {
       Send(e);
     }
   }
-  arrived.insert(arrived.end(), m.missing.begin(), m.missing.end());
+  arrived.insert(arrived.end(), a.missing.begin(), a.missing.end());
   for (const RecordId& id : arrived) {
     for (auto& w : r.wanted) w.erase(id);
   }
@@ -256,6 +311,8 @@ void SyncSession::OnDone() {
 
 bool SyncSession::Pump() {
   if (!run_ || closed()) return false;
+  SettleArrivals(false);
+  if (!run_ || closed()) return true;  // storing failed: the ERROR is queued
   ScopeRun& r = *run_;
   const size_t before = out_.size();
   // Our needs become WANTs, at most kMaxOutstandingWants in flight.
@@ -269,7 +326,8 @@ bool SyncSession::Pump() {
   if (!r.to_push.empty()) {
     // One batch per call keeps memory bounded; NextFrame calls again.
     const size_t k = std::min<size_t>(r.to_push.size(), static_cast<size_t>(limits_.max_records));
-    std::vector<RecordId> ids(r.to_push.begin(), r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
+    std::vector<RecordId> ids(r.to_push.begin(),
+                              r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
     r.to_push.erase(r.to_push.begin(), r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
     std::vector<Bytes> found;
     std::vector<RecordId> missing;  // vanished since reconciliation: nothing to push
@@ -297,7 +355,8 @@ bool SyncSession::Pump() {
       r.awaiting = true;
     }
   }
-  if (r.run_over && r.to_push.empty() && r.need.empty() && r.wanted.empty() && !r.done_sent) {
+  if (r.run_over && r.to_push.empty() && r.need.empty() && r.wanted.empty() && arrivals_.empty() &&
+      !r.done_sent) {
     Send(wire::Done{r.scope});
     r.done_sent = true;
   }
@@ -306,7 +365,7 @@ bool SyncSession::Pump() {
 }
 
 void SyncSession::CheckComplete() {
-  if (run_ && run_->done_sent && run_->done_recv) OnScopeComplete();
+  if (run_ && run_->done_sent && run_->done_recv && arrivals_.empty()) OnScopeComplete();
 }
 
 }  // namespace credmesh

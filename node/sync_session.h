@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <optional>
 #include <set>
 #include <string>
@@ -33,8 +34,10 @@ struct SyncStats {
 };
 
 struct SessionOptions {
-  wire::SessionLimits limits;   // what we accept (HELLO / the server's own)
-  unsigned verify_threads = 1;  // signature checks of received RECORDS
+  wire::SessionLimits limits;  // what we accept (HELLO / the server's own)
+  // Received RECORDS frames verified at once, each on its own thread, while
+  // the session thread stores earlier ones (at least 1).
+  unsigned verify_threads = 1;
   int64_t idle_timeout_ms = 30'000;
   int64_t heartbeat_ms = 10'000;
   std::string agent = "credmesh/0.1.0";
@@ -50,8 +53,12 @@ class SyncSession {
   SyncSession& operator=(const SyncSession&) = delete;
 
   // Handles one received frame (the application frame, no routing id).
+  // Records it carries are verified on other threads and stored later, in
+  // order, by OnFrame, NextFrame or Tick.
   void OnFrame(ByteView frame);
-  // Lets time pass: idle time-out (ERROR 408) and heartbeat (PING).
+  // Call when no more frames are ready: stores every record still being
+  // verified (waiting for it), then lets time pass: idle time-out (ERROR
+  // 408) and heartbeat (PING).
   void Tick();
   // The next frame to send, or nullopt if none is ready now. Frames queued
   // before the session closed (such as its ERROR) are still returned.
@@ -112,8 +119,8 @@ class SyncSession {
   struct ScopeRun {
     std::string scope;
     bool run_over = false;
-    bool awaiting = false;        // a RECONCILE from the peer is expected
-    std::optional<Bytes> reply;   // our answer, held until needs are WANTed
+    bool awaiting = false;       // a RECONCILE from the peer is expected
+    std::optional<Bytes> reply;  // our answer, held until needs are WANTed
     std::deque<RecordId> to_push;
     std::deque<RecordId> need;
     std::deque<std::set<RecordId>> wanted;  // outstanding WANTs
@@ -121,6 +128,16 @@ class SyncSession {
   };
   void OnReconcile(const wire::Reconcile& m);
   void OnRecords(wire::Records& m);
+  // A RECORDS frame whose records are being verified off the session thread.
+  struct Arrival {
+    std::future<std::vector<Result<VerifiedRecord>>> verified;
+    std::vector<RecordId> missing;  // its "m"
+    bool after_done = false;        // arrived after the peer's DONE
+  };
+  // Stores verified arrivals in arrival order: those ready now, or all
+  // (waiting for their verification) if `wait`.
+  void SettleArrivals(bool wait);
+  void Store(std::vector<Result<VerifiedRecord>> verified, const Arrival& a);
   void OnWant(const wire::Want& m);
   void OnDone();
   // Produces the transfer's next frames; true if it queued anything.
@@ -128,6 +145,7 @@ class SyncSession {
   void CheckComplete();
 
   std::optional<ScopeRun> run_;
+  std::deque<Arrival> arrivals_;  // of the current scope, oldest first
   std::deque<Bytes> out_;
   std::optional<wire::Error> error_sent_, error_received_;
   std::vector<wire::Error> rejections_;

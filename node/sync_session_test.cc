@@ -102,6 +102,7 @@ struct Injected {
   }
   int64_t Inject(const Bytes& frame) {
     server->OnFrame(frame);
+    server->Tick();  // as the server's loop does: finish verifying and storing
     int64_t code = 0;
     while (auto f = server->NextFrame()) {
       auto m = wire::DecodeMessage(*f, wire::SessionLimits{});

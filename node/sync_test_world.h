@@ -32,8 +32,9 @@ struct SyncPeer {
   // Writes `n` notes in `scope`, signed by the node key.
   void Notes(const std::string& scope, int n, const std::string& tag = "n") {
     for (int i = 0; i < n; ++i) {
-      auto r = node->ledger().Write("note", scope, tag + std::to_string(i),
-                                    Value::Map{{"text", tag + std::to_string(i)}}, node->identity());
+      auto r =
+          node->ledger().Write("note", scope, tag + std::to_string(i),
+                               Value::Map{{"text", tag + std::to_string(i)}}, node->identity());
       if (!r.ok()) throw std::runtime_error(r.status().ToString());
     }
   }
@@ -63,7 +64,8 @@ struct SyncWorld {
   SyncWorld() {
     uint8_t rnd[8];
     RandomBytes(rnd, sizeof rnd);
-    dir = (std::filesystem::temp_directory_path() / ("credmesh-sync-" + ToHex(ByteView(rnd, 8)))).string();
+    dir = (std::filesystem::temp_directory_path() / ("credmesh-sync-" + ToHex(ByteView(rnd, 8))))
+              .string();
     NodeConfig c;
     c.role = "hub";
     c.name = "valley hub";
@@ -129,11 +131,14 @@ inline PairRun RunPair(SyncSession& client, SyncSession& server, int max_rounds 
   PairRun run;
   for (; run.rounds < max_rounds; ++run.rounds) {
     bool moved = false;
+    // As a socket loop does once no frame is ready: finish storing records.
+    client.Tick();
     while (auto f = client.NextFrame()) {
       moved = true;
       run.bytes += f->size();
       server.OnFrame(*f);
     }
+    server.Tick();
     while (auto f = server.NextFrame()) {
       moved = true;
       run.bytes += f->size();
@@ -156,8 +161,10 @@ inline std::unique_ptr<SyncClientSession> MakeClient(SyncPeer& from, SyncPeer& t
   return std::move(*c);
 }
 
-inline std::unique_ptr<SyncServerSession> MakeServer(SyncPeer& at, const PublicKey& client_key, Clock& clock) {
-  return std::make_unique<SyncServerSession>(*at.backend, *at.policy, clock, client_key, SessionOptions{});
+inline std::unique_ptr<SyncServerSession> MakeServer(SyncPeer& at, const PublicKey& client_key,
+                                                     Clock& clock) {
+  return std::make_unique<SyncServerSession>(*at.backend, *at.policy, clock, client_key,
+                                             SessionOptions{});
 }
 
 }  // namespace credmesh::testing
