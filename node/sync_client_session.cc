@@ -5,7 +5,8 @@
 namespace credmesh {
 
 Result<std::unique_ptr<SyncClientSession>> SyncClientSession::Create(SyncBackend& backend,
-                                                                     PeerPolicy& policy, Clock& clock,
+                                                                     PeerPolicy& policy,
+                                                                     Clock& clock,
                                                                      ClientOptions options) {
   if (options.scopes.empty()) return Status::InvalidArgument("no scopes to ask for");
   CREDMESH_RETURN_IF_ERROR(options.limits.Validate());
@@ -27,8 +28,8 @@ void SyncClientSession::Start() {
 
 // The table of docs/protocol.md §10.2. Rows not matched: ERROR 409, close.
 void SyncClientSession::Handle(wire::Message m) {
-  if (auto* e = std::get_if<wire::Error>(&m)) return OnPeerError(*e);        // any open
-  if (std::holds_alternative<wire::Bye>(m)) return Close();                   // any open
+  if (auto* e = std::get_if<wire::Error>(&m)) return OnPeerError(*e);  // any open
+  if (std::holds_alternative<wire::Bye>(m)) return Close();            // any open
   switch (state_) {
     case State::kExpectWelcome:
       if (auto* w = std::get_if<wire::Welcome>(&m)) return OnWelcome(*w);
@@ -41,8 +42,8 @@ void SyncClientSession::Handle(wire::Message m) {
     default:
       break;
   }
-  Fail(wire::ErrorCode::kOutOfOrder, std::string(wire::TypeName(m)) + " not allowed in state " +
-                                         SessionStateName(state_));
+  Fail(wire::ErrorCode::kOutOfOrder,
+       std::string(wire::TypeName(m)) + " not allowed in state " + SessionStateName(state_));
 }
 
 void SyncClientSession::OnWelcome(const wire::Welcome& w) {
@@ -72,6 +73,7 @@ void SyncClientSession::OnWelcome(const wire::Welcome& w) {
   }
   limits_ = w.limits;
   granted_ = w.scopes;
+  session_id_ = w.session;
   state_ = State::kSyncing;
   next_scope_ = 1;
   BeginScope(granted_[0], /*initiate=*/true);

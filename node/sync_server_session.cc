@@ -27,14 +27,15 @@ void SyncServerSession::Handle(wire::Message m) {
     default:
       break;
   }
-  Fail(wire::ErrorCode::kOutOfOrder, std::string(wire::TypeName(m)) + " not allowed in state " +
-                                         SessionStateName(state_));
+  Fail(wire::ErrorCode::kOutOfOrder,
+       std::string(wire::TypeName(m)) + " not allowed in state " + SessionStateName(state_));
 }
 
 void SyncServerSession::OnHello(const wire::Hello& h) {
   agent_ = h.agent;
   auto version = wire::NegotiateVersion(h.versions);
-  if (!version.ok()) return Fail(wire::ErrorCode::kVersionUnsupported, "no common protocol version");
+  if (!version.ok())
+    return Fail(wire::ErrorCode::kVersionUnsupported, "no common protocol version");
   auto peer = policy_.VerifyPeerChain(h.chain, peer_key_);
   if (!peer.ok()) return Fail(wire::ErrorCode::kUnauthorized, peer.status().message());
   auto self = policy_.Self();
@@ -43,7 +44,8 @@ void SyncServerSession::OnHello(const wire::Hello& h) {
   for (const std::string& s : h.scopes) {
     if (policy_.MayRead(*peer, s) && policy_.MayRead(*self, s)) granted.push_back(s);
   }
-  if (granted.empty()) return Fail(wire::ErrorCode::kForbidden, "no requested scope may be granted");
+  if (granted.empty())
+    return Fail(wire::ErrorCode::kForbidden, "no requested scope may be granted");
   auto chain = policy_.OwnChain();
   if (!chain.ok()) return Fail(wire::ErrorCode::kInternal, chain.status().ToString());
   wire::Welcome w;
@@ -54,6 +56,7 @@ void SyncServerSession::OnHello(const wire::Hello& h) {
   RandomBytes(w.session.data.data(), w.session.data.size());
   Send(w);
   limits_ = w.limits;
+  session_id_ = w.session;
   granted_ = std::move(granted);
   state_ = State::kSyncing;
 }

@@ -153,7 +153,7 @@ void SyncSession::BeginScope(const std::string& scope, bool initiate) {
   }
   auto items = backend_.Items(scope);
   if (!items.ok()) return Fail(wire::ErrorCode::kInternal, items.status().ToString(), scope);
-  auto rec = Reconciler::Create(**items, wire::ReconcileLimitsFor(limits_));
+  auto rec = Reconciler::Create(**items, wire::ReconcileLimitsFor(limits_), session_id_);
   if (!rec.ok()) return Fail(wire::ErrorCode::kInternal, rec.status().ToString(), scope);
   auto first = rec->Initiate();
   if (!first.ok()) return Fail(wire::ErrorCode::kInternal, first.status().ToString(), scope);
@@ -186,12 +186,11 @@ void SyncSession::OnReconcile(const wire::Reconcile& m) {
   r.awaiting = false;
   auto items = backend_.Items(r.scope);
   if (!items.ok()) return Fail(wire::ErrorCode::kInternal, items.status().ToString(), r.scope);
-  auto rec = Reconciler::Create(**items, wire::ReconcileLimitsFor(limits_));
+  auto rec = Reconciler::Create(**items, wire::ReconcileLimitsFor(limits_), session_id_);
   if (!rec.ok()) return Fail(wire::ErrorCode::kInternal, rec.status().ToString(), r.scope);
   auto step = rec->Respond(m.payload);
   if (!step.ok()) return Fail(wire::ErrorCodeFor(step.status()), step.status().message(), r.scope);
   r.to_push.insert(r.to_push.end(), step->have_ids.begin(), step->have_ids.end());
-  r.need.insert(r.need.end(), step->need_ids.begin(), step->need_ids.end());
   if (step->reply) {
     r.reply = std::move(*step->reply);
   } else {
@@ -202,19 +201,20 @@ void SyncSession::OnReconcile(const wire::Reconcile& m) {
 void SyncSession::OnRecords(wire::Records& m) {
   ScopeRun& r = *run_;
   stats_.records_received += m.records.size();
+  // We never send WANT, so after the peer's DONE no record may arrive.
+  if (r.done_recv && !m.records.empty()) {
+    return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
+  }
   Arrival a;
-  a.missing = std::move(m.missing);
-  a.after_done = r.done_recv;
   std::vector<Bytes> encoded = std::move(m.records);
   try {
-    a.verified = std::async(std::launch::async, [e = std::move(encoded)]() mutable {
-      return VerifyRecords(std::move(e), 1);
-    });
+    a = std::async(std::launch::async,
+                   [e = std::move(encoded)]() mutable { return VerifyRecords(std::move(e), 1); });
   } catch (const std::system_error&) {
     // No thread to be had: verify here.
     std::promise<std::vector<Result<VerifiedRecord>>> now;
     now.set_value(VerifyRecords(std::move(encoded), 1));
-    a.verified = now.get_future();
+    a = now.get_future();
   }
   arrivals_.push_back(std::move(a));
   // Bounded memory: at most verify_threads frames in flight.
@@ -222,7 +222,7 @@ void SyncSession::OnRecords(wire::Records& m) {
   while (!closed() && arrivals_.size() > max_in_flight) {
     Arrival oldest = std::move(arrivals_.front());
     arrivals_.pop_front();
-    Store(oldest.verified.get(), oldest);
+    Store(oldest.get());
   }
   SettleArrivals(false);
 }
@@ -230,18 +230,16 @@ void SyncSession::OnRecords(wire::Records& m) {
 void SyncSession::SettleArrivals(bool wait) {
   while (!closed() && run_ && !arrivals_.empty()) {
     Arrival& front = arrivals_.front();
-    if (!wait && front.verified.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-      return;
+    if (!wait && front.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
     Arrival a = std::move(front);
     arrivals_.pop_front();
-    Store(a.verified.get(), a);
+    Store(a.get());
   }
 }
 
-void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified, const Arrival& a) {
+void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
   if (closed() || !run_) return;
   ScopeRun& r = *run_;
-  std::vector<RecordId> arrived;
   std::vector<VerifiedRecord> records;
   records.reserve(verified.size());
   for (auto& v : verified) {
@@ -251,21 +249,7 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified, const Arri
       return Fail(wire::ErrorCode::kForbidden,
                   "record " + v->id().hex() + " is of scope " + v->record().scope, r.scope);
     }
-    arrived.push_back(v->id());
     records.push_back(std::move(*v));
-  }
-  // After the peer's DONE only answers to our WANTs may arrive.
-  auto wanted = [&](const RecordId& id) {
-    for (const auto& w : r.wanted) {
-      if (w.count(id)) return true;
-    }
-    return false;
-  };
-  if (a.after_done) {
-    for (const RecordId& id : arrived) {
-      if (!wanted(id))
-        return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
-    }
   }
   if (!records.empty()) {
     auto res = backend_.Ingest(std::move(records));
@@ -280,11 +264,6 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified, const Arri
       Send(e);
     }
   }
-  arrived.insert(arrived.end(), a.missing.begin(), a.missing.end());
-  for (const RecordId& id : arrived) {
-    for (auto& w : r.wanted) w.erase(id);
-  }
-  std::erase_if(r.wanted, [](const std::set<RecordId>& w) { return w.empty(); });
 }
 
 void SyncSession::OnWant(const wire::Want& m) {
@@ -315,14 +294,6 @@ bool SyncSession::Pump() {
   if (!run_ || closed()) return true;  // storing failed: the ERROR is queued
   ScopeRun& r = *run_;
   const size_t before = out_.size();
-  // Our needs become WANTs, at most kMaxOutstandingWants in flight.
-  while (!r.need.empty() && r.wanted.size() < kMaxOutstandingWants) {
-    const size_t k = std::min<size_t>(r.need.size(), static_cast<size_t>(limits_.max_ids));
-    wire::Want w{r.scope, {r.need.begin(), r.need.begin() + static_cast<std::ptrdiff_t>(k)}};
-    r.need.erase(r.need.begin(), r.need.begin() + static_cast<std::ptrdiff_t>(k));
-    r.wanted.emplace_back(w.ids.begin(), w.ids.end());
-    Send(w);
-  }
   if (!r.to_push.empty()) {
     // One batch per call keeps memory bounded; NextFrame calls again.
     const size_t k = std::min<size_t>(r.to_push.size(), static_cast<size_t>(limits_.max_records));
@@ -345,7 +316,7 @@ bool SyncSession::Pump() {
     stats_.records_sent += n;
     return true;
   }
-  if (r.reply && r.need.empty()) {
+  if (r.reply) {
     const bool final_reply = IsFinalReconcileMessage(*r.reply);
     Send(wire::Reconcile{r.scope, std::move(*r.reply)});
     r.reply.reset();
@@ -355,8 +326,7 @@ bool SyncSession::Pump() {
       r.awaiting = true;
     }
   }
-  if (r.run_over && r.to_push.empty() && r.need.empty() && r.wanted.empty() && arrivals_.empty() &&
-      !r.done_sent) {
+  if (r.run_over && r.to_push.empty() && arrivals_.empty() && !r.done_sent) {
     Send(wire::Done{r.scope});
     r.done_sent = true;
   }

@@ -46,7 +46,6 @@ struct SessionOptions {
 class SyncSession {
  public:
   enum class State { kStart, kExpectWelcome, kExpectHello, kSyncing, kClosed };
-  static constexpr size_t kMaxOutstandingWants = 4;
 
   virtual ~SyncSession() = default;
   SyncSession(const SyncSession&) = delete;
@@ -110,6 +109,7 @@ class SyncSession {
   Clock& clock_;
   SessionOptions options_;
   wire::SessionLimits limits_;  // handshake limits until WELCOME, then the effective ones
+  wire::SessionId session_id_;  // WELCOME "i": keys the short ids of reconciliation
   State state_ = State::kStart;
   std::vector<std::string> granted_;
   bool completed_ = false;
@@ -120,24 +120,18 @@ class SyncSession {
     std::string scope;
     bool run_over = false;
     bool awaiting = false;       // a RECONCILE from the peer is expected
-    std::optional<Bytes> reply;  // our answer, held until needs are WANTed
+    std::optional<Bytes> reply;  // our answer, sent once our pushes are out
     std::deque<RecordId> to_push;
-    std::deque<RecordId> need;
-    std::deque<std::set<RecordId>> wanted;  // outstanding WANTs
     bool done_sent = false, done_recv = false;
   };
   void OnReconcile(const wire::Reconcile& m);
   void OnRecords(wire::Records& m);
-  // A RECORDS frame whose records are being verified off the session thread.
-  struct Arrival {
-    std::future<std::vector<Result<VerifiedRecord>>> verified;
-    std::vector<RecordId> missing;  // its "m"
-    bool after_done = false;        // arrived after the peer's DONE
-  };
+  // The records of a RECORDS frame, being verified off the session thread.
+  using Arrival = std::future<std::vector<Result<VerifiedRecord>>>;
   // Stores verified arrivals in arrival order: those ready now, or all
   // (waiting for their verification) if `wait`.
   void SettleArrivals(bool wait);
-  void Store(std::vector<Result<VerifiedRecord>> verified, const Arrival& a);
+  void Store(std::vector<Result<VerifiedRecord>> verified);
   void OnWant(const wire::Want& m);
   void OnDone();
   // Produces the transfer's next frames; true if it queued anything.

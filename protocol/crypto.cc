@@ -81,6 +81,14 @@ Hash256 Blake2b256(ByteView data) {
   return h;
 }
 
+FixedBytes<8> SipHash24(const FixedBytes<16>& key, ByteView data) {
+  EnsureSodium();
+  static_assert(crypto_shorthash_BYTES == 8 && crypto_shorthash_KEYBYTES == 16);
+  FixedBytes<8> out;
+  crypto_shorthash(out.data.data(), data.data(), data.size(), key.data.data());
+  return out;
+}
+
 Blake2bHasher::Blake2bHasher() {
   EnsureSodium();
   crypto_generichash_init(reinterpret_cast<crypto_generichash_state*>(state_), nullptr, 0, 32);

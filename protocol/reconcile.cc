@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "protocol/crypto.h"
 #include "protocol/strict_unpack.h"
 #include "protocol/value.h"
 
@@ -20,13 +21,13 @@ struct InRange {
   Bound upper;
   RangeMode mode = RangeMode::kSkip;
   Fingerprint fingerprint;
-  std::vector<RecordId> ids;  // strictly ascending bytewise
+  std::vector<ShortId> sids;  // IdList / Need: ascending bytewise, repeats allowed
 };
 
 struct OutRange {
   Bound upper;
   RangeMode mode = RangeMode::kSkip;
-  Bytes data;  // fingerprint or concatenated ids
+  Bytes data;  // fingerprint or concatenated short ids
 };
 
 Status Malformed(size_t index, const std::string& what) {
@@ -35,8 +36,8 @@ Status Malformed(size_t index, const std::string& what) {
 
 Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimits& limits) {
   ValueLimits vl{3, std::max<size_t>(limits.max_ranges, 4)};
-  CREDMESH_ASSIGN_OR_RETURN(Value v,
-                            DecodeCanonicalValue(message, limits.max_message_bytes, vl, "reconcile"));
+  CREDMESH_ASSIGN_OR_RETURN(
+      Value v, DecodeCanonicalValue(message, limits.max_message_bytes, vl, "reconcile"));
   if (!v.is_array()) {
     return Status::InvalidArgument("reconcile: type confusion: expected an array of ranges");
   }
@@ -70,7 +71,7 @@ Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimit
       in.upper.ts = prev.ts + delta;
     }
     int64_t mode = f[1].as_int();
-    if (mode < 0 || mode > 2) return Malformed(i, "unknown mode " + std::to_string(mode));
+    if (mode < 0 || mode > 3) return Malformed(i, "unknown mode " + std::to_string(mode));
     in.mode = static_cast<RangeMode>(mode);
     size_t fixed = in.mode == RangeMode::kSkip ? 2 : 3;
     if (f.size() < fixed || f.size() > fixed + 1) {
@@ -80,7 +81,8 @@ Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimit
       const Value& p = f[fixed];
       if (!p.is_bytes()) return Malformed(i, "type confusion: id prefix must be bytes");
       const Bytes& b = p.as_bytes();
-      if (b.empty() || b.size() > RecordId::kSize) return Malformed(i, "id prefix must be 1..32 bytes");
+      if (b.empty() || b.size() > RecordId::kSize)
+        return Malformed(i, "id prefix must be 1..32 bytes");
       if (b.back() == 0) return Malformed(i, "non-canonical: id prefix ends in a zero byte");
       if (in.upper.is_infinity()) return Malformed(i, "the infinity bound takes no id prefix");
       std::copy(b.begin(), b.end(), in.upper.id.data.begin());
@@ -94,17 +96,19 @@ Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimit
       auto fp = Fingerprint::FromView(f[2].as_bytes());
       if (!fp) return Malformed(i, "fingerprint must be 16 bytes");
       in.fingerprint = *fp;
-    } else if (in.mode == RangeMode::kIdList) {
+    } else if (in.mode == RangeMode::kIdList || in.mode == RangeMode::kNeed) {
       if (!f[2].is_bytes()) return Malformed(i, "type confusion: id list must be bytes");
       const Bytes& b = f[2].as_bytes();
-      if (b.size() % RecordId::kSize != 0) return Malformed(i, "id list length is not a multiple of 32");
-      in.ids.resize(b.size() / RecordId::kSize);
-      for (size_t k = 0; k < in.ids.size(); ++k) {
-        std::copy_n(b.begin() + static_cast<std::ptrdiff_t>(k * RecordId::kSize), RecordId::kSize,
-                    in.ids[k].data.begin());
-        if (k > 0 && !(in.ids[k - 1] < in.ids[k])) {
-          return Malformed(i, "ids are not strictly ascending");
-        }
+      if (b.size() % ShortId::kSize != 0)
+        return Malformed(i, "id list length is not a multiple of 8");
+      if (in.mode == RangeMode::kNeed && b.empty())
+        return Malformed(i, "a Need range lists no ids");
+      in.sids.resize(b.size() / ShortId::kSize);
+      for (size_t k = 0; k < in.sids.size(); ++k) {
+        std::copy_n(b.begin() + static_cast<std::ptrdiff_t>(k * ShortId::kSize), ShortId::kSize,
+                    in.sids[k].data.begin());
+        if (k > 0 && in.sids[k] < in.sids[k - 1])
+          return Malformed(i, "short ids are not ascending");
       }
     }
     prev = in.upper;
@@ -137,7 +141,8 @@ class RangeWriter {
       Encode(r, ts, tmp);
       ++n;
     }
-    if (body_.size() + tmp.size() + kArrayHeaderMax + kRestReserveBytes > limits_.max_message_bytes ||
+    if (body_.size() + tmp.size() + kArrayHeaderMax + kRestReserveBytes >
+            limits_.max_message_bytes ||
         count_ + n + kRestReserveRanges > limits_.max_ranges) {
       return false;
     }
@@ -197,11 +202,11 @@ class RangeWriter {
   std::optional<Bound> pending_skip_;
 };
 
-Bytes Concat(std::vector<RecordId> ids) {
-  std::sort(ids.begin(), ids.end());
+Bytes Concat(std::vector<ShortId> sids) {
+  std::sort(sids.begin(), sids.end());
   Bytes out;
-  out.reserve(ids.size() * RecordId::kSize);
-  for (const auto& id : ids) out.insert(out.end(), id.data.begin(), id.data.end());
+  out.reserve(sids.size() * ShortId::kSize);
+  for (const auto& s : sids) out.insert(out.end(), s.data.begin(), s.data.end());
   return out;
 }
 
@@ -213,8 +218,8 @@ OutRange FingerprintRange(const Bound& upper, const RangeSummary& s) {
 // The one-pass state of a Respond call.
 class Responder {
  public:
-  Responder(const ItemSource& source, const ReconcileLimits& limits)
-      : source_(source), limits_(limits) {}
+  Responder(const ItemSource& source, const ReconcileLimits& limits, const ShortIdKey& key)
+      : source_(source), limits_(limits), key_(key) {}
 
   // Our description of [lower, upper), which holds `count` of our items:
   // an IdList if small, else `buckets` Fingerprint ranges split by count.
@@ -222,10 +227,10 @@ class Responder {
     std::vector<OutRange> out;
     if (count <= limits_.id_list_threshold) {
       CREDMESH_ASSIGN_OR_RETURN(auto items, source_.List(lower, upper, count));
-      std::vector<RecordId> ids;
-      ids.reserve(items.size());
-      for (const auto& it : items) ids.push_back(it.id);
-      out.push_back({upper, RangeMode::kIdList, Concat(std::move(ids))});
+      std::vector<ShortId> sids;
+      sids.reserve(items.size());
+      for (const auto& it : items) sids.push_back(ShortIdOf(key_, it.id));
+      out.push_back({upper, RangeMode::kIdList, Concat(std::move(sids))});
       return out;
     }
     Bound cur = lower;
@@ -246,18 +251,38 @@ class Responder {
     return out;
   }
 
-  // Compares the peer's complete id list of [lower, upper) with ours.
+  // Compares the peer's complete short-id list of [lower, upper) with ours:
+  // adds to `have` our items not in it, and returns in `unit` a Need range
+  // for its ids we lack (empty if none).
   Status Resolve(const Bound& lower, const Bound& upper, uint64_t count,
-                 const std::vector<RecordId>& theirs, ReconcileStep& step) {
+                 const std::vector<ShortId>& theirs, std::vector<RecordId>& have,
+                 std::vector<OutRange>& unit, size_t& needed) {
     CREDMESH_ASSIGN_OR_RETURN(auto items, source_.List(lower, upper, count));
-    std::vector<RecordId> ours;
+    std::vector<ShortId> ours;
     ours.reserve(items.size());
-    for (const auto& it : items) ours.push_back(it.id);
+    for (const auto& it : items) {
+      ShortId s = ShortIdOf(key_, it.id);
+      if (!std::binary_search(theirs.begin(), theirs.end(), s)) have.push_back(it.id);
+      ours.push_back(s);
+    }
     std::sort(ours.begin(), ours.end());
-    std::set_difference(ours.begin(), ours.end(), theirs.begin(), theirs.end(),
-                        std::back_inserter(step.have_ids));
+    std::vector<ShortId> need;
     std::set_difference(theirs.begin(), theirs.end(), ours.begin(), ours.end(),
-                        std::back_inserter(step.need_ids));
+                        std::back_inserter(need));
+    need.erase(std::unique(need.begin(), need.end()), need.end());
+    needed = need.size();
+    if (!need.empty()) unit.push_back({upper, RangeMode::kNeed, Concat(std::move(need))});
+    return Status::Ok();
+  }
+
+  // The peer asks for our items of [lower, upper) with the given short ids.
+  Status Supply(const Bound& lower, const Bound& upper, const std::vector<ShortId>& wanted,
+                std::vector<RecordId>& have) {
+    CREDMESH_ASSIGN_OR_RETURN(auto items, source_.List(lower, upper, limits_.max_ids_per_step));
+    for (const auto& it : items) {
+      if (std::binary_search(wanted.begin(), wanted.end(), ShortIdOf(key_, it.id)))
+        have.push_back(it.id);
+    }
     return Status::Ok();
   }
 
@@ -265,24 +290,37 @@ class Responder {
     ReconcileStep step;
     RangeWriter writer(limits_);
     Bound lower = Bound::Min();
+    size_t needed_total = 0;  // short ids we asked for in this reply
     for (const auto& in : ranges) {
       std::vector<OutRange> unit;  // empty: answer with Skip
-      if (in.mode != RangeMode::kSkip) {
+      std::vector<RecordId> have;  // found for this range; kept only if its answer fits
+      size_t needed = 0;
+      const size_t found = step.have_ids.size() + needed_total;
+      if (in.mode == RangeMode::kNeed) {
+        if (found > 0 && found + in.sids.size() > limits_.max_ids_per_step) {
+          // Budget spent: defer with our fingerprint; the peer describes the
+          // range again and we resolve it next round.
+          CREDMESH_ASSIGN_OR_RETURN(RangeSummary s, source_.Summarize(lower, in.upper));
+          unit.push_back(FingerprintRange(in.upper, s));
+        } else {
+          CREDMESH_RETURN_IF_ERROR(Supply(lower, in.upper, in.sids, have));
+        }
+      } else if (in.mode != RangeMode::kSkip) {
         CREDMESH_ASSIGN_OR_RETURN(RangeSummary s, source_.Summarize(lower, in.upper));
         if (in.mode == RangeMode::kFingerprint) {
           if (s.fingerprint() != in.fingerprint) {
             CREDMESH_ASSIGN_OR_RETURN(unit, Split(lower, in.upper, s.count));
           }
         } else {
-          size_t found = step.have_ids.size() + step.need_ids.size();
           if (s.count > limits_.max_ids_per_step) {
             // Too many of ours to list in one step: narrow the range instead.
             CREDMESH_ASSIGN_OR_RETURN(unit, Split(lower, in.upper, s.count));
-          } else if (found > 0 && found + s.count + in.ids.size() > limits_.max_ids_per_step) {
+          } else if (found > 0 && found + s.count + in.sids.size() > limits_.max_ids_per_step) {
             // Budget spent: defer with our fingerprint; the peer answers it.
             unit.push_back(FingerprintRange(in.upper, s));
           } else {
-            CREDMESH_RETURN_IF_ERROR(Resolve(lower, in.upper, s.count, in.ids, step));
+            CREDMESH_RETURN_IF_ERROR(
+                Resolve(lower, in.upper, s.count, in.sids, have, unit, needed));
           }
         }
       }
@@ -290,11 +328,14 @@ class Responder {
         writer.Skip(in.upper);
       } else if (!writer.TryAppend(unit)) {
         // Out of room: one Fingerprint covers everything from here on, and
-        // the peer continues from it in the next round.
+        // the peer continues from it in the next round; what this range
+        // found is found again then.
         CREDMESH_ASSIGN_OR_RETURN(RangeSummary rest, source_.Summarize(lower, Bound::Infinity()));
         writer.AppendRest(FingerprintRange(Bound::Infinity(), rest));
         break;
       }
+      step.have_ids.insert(step.have_ids.end(), have.begin(), have.end());
+      needed_total += needed;
       lower = in.upper;
     }
     step.reply = writer.Finish();
@@ -305,34 +346,41 @@ class Responder {
  private:
   const ItemSource& source_;
   const ReconcileLimits& limits_;
+  const ShortIdKey& key_;
 };
 
 }  // namespace
 
 Status ReconcileLimits::Validate() const {
-  if (buckets < 2 || buckets > 64) return Status::InvalidArgument("reconcile: buckets must be 2..64");
+  if (buckets < 2 || buckets > 64)
+    return Status::InvalidArgument("reconcile: buckets must be 2..64");
   if (id_list_threshold < buckets || id_list_threshold > 1024) {
     return Status::InvalidArgument("reconcile: id_list_threshold must be buckets..1024");
   }
   if (max_message_bytes < kMinMessageBytes ||
       max_message_bytes < 2 * (id_list_threshold * RecordId::kSize + 128) ||
       max_message_bytes < buckets * 64 + 256) {
-    return Status::InvalidArgument("reconcile: max_message_bytes is too small for the bucket "
-                                   "and id-list settings");
+    return Status::InvalidArgument(
+        "reconcile: max_message_bytes is too small for the bucket "
+        "and id-list settings");
   }
-  if (max_ranges < buckets + 4) return Status::InvalidArgument("reconcile: max_ranges < buckets + 4");
+  if (max_ranges < buckets + 4)
+    return Status::InvalidArgument("reconcile: max_ranges < buckets + 4");
   if (max_ids_per_step < 1024) return Status::InvalidArgument("reconcile: max_ids_per_step < 1024");
   return Status::Ok();
 }
 
-Result<Reconciler> Reconciler::Create(const ItemSource& source, ReconcileLimits limits) {
+Result<Reconciler> Reconciler::Create(const ItemSource& source, ReconcileLimits limits,
+                                      ShortIdKey key) {
   CREDMESH_RETURN_IF_ERROR(limits.Validate());
-  return Reconciler(source, limits);
+  return Reconciler(source, limits, key);
 }
+
+ShortId ShortIdOf(const ShortIdKey& key, const RecordId& id) { return SipHash24(key, id.view()); }
 
 Result<Bytes> Reconciler::Initiate() const {
   CREDMESH_ASSIGN_OR_RETURN(RangeSummary all, source_->Summarize(Bound::Min(), Bound::Infinity()));
-  Responder r(*source_, limits_);
+  Responder r(*source_, limits_, key_);
   std::vector<OutRange> unit;
   if (all.count <= limits_.id_list_threshold) {
     CREDMESH_ASSIGN_OR_RETURN(unit, r.Split(Bound::Min(), Bound::Infinity(), all.count));
@@ -351,12 +399,10 @@ Result<Reconciler::Step> Reconciler::Respond(ByteView message) const {
     done.finished = true;  // the peer's final message: nothing to answer
     return done;
   }
-  Responder r(*source_, limits_);
+  Responder r(*source_, limits_, key_);
   return r.Run(ranges);
 }
 
-bool IsFinalReconcileMessage(ByteView message) {
-  return message.size() == 1 && message[0] == 0x90;
-}
+bool IsFinalReconcileMessage(ByteView message) { return message.size() == 1 && message[0] == 0x90; }
 
 }  // namespace credmesh

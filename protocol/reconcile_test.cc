@@ -32,14 +32,16 @@ struct Outcome {
   int round_trips = 0;
   size_t bytes = 0;
   size_t max_message = 0;
-  std::vector<RecordId> have_a, need_a, have_b, need_b;
+  std::vector<RecordId> have_a, have_b;  // what each side found to push
 };
 
 // Runs a whole reconciliation between initiator A and responder B.
 Outcome Run(const ItemSource& a_src, const ItemSource& b_src, ReconcileLimits limits = {},
             int max_messages = 500) {
-  auto a = Reconciler::Create(a_src, limits);
-  auto b = Reconciler::Create(b_src, limits);
+  ShortIdKey key;
+  key.data.fill(0x5a);  // as a session id would be
+  auto a = Reconciler::Create(a_src, limits, key);
+  auto b = Reconciler::Create(b_src, limits, key);
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   Outcome out;
@@ -55,9 +57,7 @@ Outcome Run(const ItemSource& a_src, const ItemSource& b_src, ReconcileLimits li
     auto step = (to_b ? *b : *a).Respond(in_flight);
     REQUIRE_MESSAGE(step.ok(), step.status().ToString());
     auto& have = to_b ? out.have_b : out.have_a;
-    auto& need = to_b ? out.need_b : out.need_a;
     have.insert(have.end(), step->have_ids.begin(), step->have_ids.end());
-    need.insert(need.end(), step->need_ids.begin(), step->need_ids.end());
     if (!step->reply) {
       CHECK(step->finished);
       break;
@@ -81,12 +81,10 @@ std::set<RecordId> Minus(const std::set<RecordId>& x, const std::set<RecordId>& 
   return out;
 }
 
-// Checks that A's and B's findings cover each difference exactly once.
+// Checks that each side finds exactly what only it holds, each id once.
 void CheckExact(const Outcome& o, const std::vector<SyncItem>& a, const std::vector<SyncItem>& b) {
   auto sa = Ids(a), sb = Ids(b);
   std::vector<RecordId> a_only(o.have_a), b_only(o.have_b);
-  a_only.insert(a_only.end(), o.need_b.begin(), o.need_b.end());
-  b_only.insert(b_only.end(), o.need_a.begin(), o.need_a.end());
   std::sort(a_only.begin(), a_only.end());
   std::sort(b_only.begin(), b_only.end());
   CHECK(std::adjacent_find(a_only.begin(), a_only.end()) == a_only.end());  // no duplicates
@@ -116,9 +114,7 @@ TEST_CASE("protocol/reconcile: identical sets finish in one round trip with a fe
     CHECK(o.round_trips == 1);
     CHECK(o.bytes < 1024);
     CHECK(o.have_a.empty());
-    CHECK(o.need_a.empty());
     CHECK(o.have_b.empty());
-    CHECK(o.need_b.empty());
     MESSAGE("n=" << n << ": " << o.messages << " messages, " << o.bytes << " bytes");
   }
 }
@@ -143,9 +139,12 @@ TEST_CASE("protocol/reconcile: exact have/need sets for typical differences") {
     size_t common, only_a, only_b;
   };
   const Case cases[] = {
-      {"one-sided A", 10'000, 100, 0},   {"one-sided B", 10'000, 0, 100},
-      {"two-sided", 10'000, 37, 53},     {"1% each", 10'000, 100, 100},
-      {"50% each", 5'000, 5'000, 5'000}, {"disjoint", 0, 10'000, 10'000},
+      {"one-sided A", 10'000, 100, 0},
+      {"one-sided B", 10'000, 0, 100},
+      {"two-sided", 10'000, 37, 53},
+      {"1% each", 10'000, 100, 100},
+      {"50% each", 5'000, 5'000, 5'000},
+      {"disjoint", 0, 10'000, 10'000},
       {"single difference in 200k", 200'000, 1, 0},
   };
   for (const auto& c : cases) {
@@ -231,7 +230,7 @@ TEST_CASE("protocol/reconcile: the per-step id budget bounds have/need of one st
   for (int i = 0; i < 1000; ++i) {
     auto step = (to_full ? *r_full : *r_empty).Respond(in_flight);
     REQUIRE(step.ok());
-    CHECK(step->have_ids.size() + step->need_ids.size() <= 4096 + 4096);
+    CHECK(step->have_ids.size() <= 4096 + 4096);
     total += step->have_ids.size();
     if (!step->reply) break;
     in_flight = *step->reply;
@@ -249,11 +248,9 @@ TEST_CASE("protocol/reconcile: one million items reconcile with a single differe
   SyncItem extra{kBaseTs + (12345ull << 16), RandomId(rng)};
   REQUIRE(b.Insert(extra).ok());
   auto o = Run(a, b);
-  // Whichever side receives the final IdList reports the one difference.
-  std::vector<RecordId> found = o.have_b;
-  found.insert(found.end(), o.need_a.begin(), o.need_a.end());
-  CHECK(found == std::vector<RecordId>{extra.id});
-  CHECK(o.need_b.empty());
+  // B holds the one difference, so B finds it (from A's IdList, or from A's
+  // Need after B's IdList).
+  CHECK(o.have_b == std::vector<RecordId>{extra.id});
   CHECK(o.have_a.empty());
   CHECK(o.round_trips <= 5);
   MESSAGE("1M, one difference: " << o.round_trips << " round trips, " << o.bytes << " bytes");
@@ -291,15 +288,19 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   ExpectRejected(Enc(A{5}), kBad, "a range must be an array");
   ExpectRejected(Enc(A{A{-1}}), kBad, "2 to 4 elements");
   ExpectRejected(Enc(A{A{-1, "x", Fp()}}), kBad, "must be integers");
-  ExpectRejected(Enc(A{A{-1, 3}}), kBad, "unknown mode 3");
+  ExpectRejected(Enc(A{A{-1, 4}}), kBad, "unknown mode 4");
+  ExpectRejected(Enc(A{A{-1, 3}}), kBad, "wrong number of elements");
+  ExpectRejected(Enc(A{A{-1, 3, Bytes{}}}), kBad, "lists no ids");
+  ExpectRejected(Enc(A{A{-1, 3, Bytes(12, 1)}}), kBad, "multiple of 8");
   ExpectRejected(Enc(A{A{-1, 1}}), kBad, "wrong number of elements");
   ExpectRejected(Enc(A{A{-1, 1, Bytes(15, 1)}}), kBad, "16 bytes");
   ExpectRejected(Enc(A{A{-1, 1, "fingerprint"}}), kBad, "fingerprint must be bytes");
-  ExpectRejected(Enc(A{A{-1, 2, Bytes(33, 1)}}), kBad, "multiple of 32");
-  Bytes unsorted(64, 0);
+  ExpectRejected(Enc(A{A{-1, 2, Bytes(33, 1)}}), kBad, "multiple of 8");
+  Bytes unsorted(16, 0);
   unsorted[0] = 2;
-  unsorted[32] = 1;
-  ExpectRejected(Enc(A{A{-1, 2, unsorted}}), kBad, "strictly ascending");
+  unsorted[8] = 1;
+  ExpectRejected(Enc(A{A{-1, 2, unsorted}}), kBad, "not ascending");
+  ExpectRejected(Enc(A{A{-1, 3, unsorted}}), kBad, "not ascending");
   ExpectRejected(Enc(A{A{-2, 1, Fp()}}), kBad, "negative");
   ExpectRejected(Enc(A{A{5, 1, Fp(), Bytes{1, 0}}}), kBad, "zero byte");
   ExpectRejected(Enc(A{A{5, 1, Fp(), Bytes(33, 1)}}), kBad, "1..32 bytes");
@@ -312,9 +313,9 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   ExpectRejected(Enc(A{A{5, 1, Fp()}, A{-1, 0}}), kBad, "trailing Skip");
   ExpectRejected(Enc(A{A{INT64_MAX, 1, Fp()}, A{1, 1, Fp()}}), kBad, "overflows");
   // Non-canonical: the integer 5 as a uint8 (0xcc 0x05) instead of a fixint.
-  ExpectRejected({0x91, 0x93, 0xcc, 0x05, 0x01, 0xc4, 0x10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                  1, 1, 1},
-                 kBad, "non-canonical");
+  ExpectRejected(
+      {0x91, 0x93, 0xcc, 0x05, 0x01, 0xc4, 0x10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      kBad, "non-canonical");
   // A float where an integer belongs.
   ExpectRejected({0x91, 0x92, 0xca, 0, 0, 0, 0, 0x01}, kBad, "floats");
 
@@ -357,8 +358,9 @@ TEST_CASE("protocol/reconcile: fuzzed mutations of valid messages never crash") 
     int kind = static_cast<int>(rng() % 3);
     if (kind == 0) m[rng() % m.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
     if (kind == 1) m.resize(rng() % m.size());
-    if (kind == 2) m.insert(m.begin() + static_cast<std::ptrdiff_t>(rng() % m.size()),
-                            static_cast<uint8_t>(rng()));
+    if (kind == 2)
+      m.insert(m.begin() + static_cast<std::ptrdiff_t>(rng() % m.size()),
+               static_cast<uint8_t>(rng()));
     auto step = ra->Respond(m);  // must return, either way
     if (!step.ok()) ++rejected;
   }
@@ -393,7 +395,8 @@ TEST_CASE("protocol/reconcile: message encodings are the documented bytes") {
   CHECK(ToHex(*step->reply) == "90");
   CHECK(step->finished);
   CHECK(IsFinalReconcileMessage(*step->reply));
-  // Two items: one IdList with both ids, ascending bytewise.
+  // Two items: one IdList of their short ids (SipHash-2-4 under the all-zero
+  // key), ascending bytewise.
   MemoryItemSource two;
   RecordId a, b;
   a.data.fill(0xff);
@@ -402,7 +405,9 @@ TEST_CASE("protocol/reconcile: message encodings are the documented bytes") {
   REQUIRE(two.Insert(SyncItem{7, b}).ok());
   auto r2 = Reconciler::Create(two);
   REQUIRE(r2.ok());
-  CHECK(ToHex(*r2->Initiate()) == "9193ff02c440" + std::string(64, '1') + std::string(64, 'f'));
+  CHECK(ToHex(ShortIdOf(ShortIdKey{}, b).view()) == "d7677b26f39f38b6");  // ids 11 x 32
+  CHECK(ToHex(ShortIdOf(ShortIdKey{}, a).view()) == "311c256157f5d9b5");  // ids ff x 32
+  CHECK(ToHex(*r2->Initiate()) == "9193ff02c410311c256157f5d9b5d7677b26f39f38b6");
   auto last = r->Respond(*step->reply);
   REQUIRE(last.ok());
   CHECK_FALSE(last->reply);
