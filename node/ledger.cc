@@ -58,9 +58,12 @@ bool Ledger::ShouldHold(uint64_t ts) {
   return ts > hlc_.last() && hlc_.IsTooFarInFuture(ts);
 }
 
-Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh) {
+Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
+                      const std::vector<RecordId>* decided) {
   std::vector<RecordId> changed;
-  if (authorizer_) {
+  if (decided) {
+    changed = *decided;
+  } else if (authorizer_) {
     CREDMESH_RETURN_IF_ERROR(authorizer_->Authorize(store_, fresh, changed));
   } else {
     for (const VerifiedRecord* r : fresh) changed.push_back(r->id());
@@ -89,26 +92,58 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   RecordStore& rs = store_.records();
   const int64_t now = clock_.NowMillis();
   const RecordState initial = authorizer_ ? RecordState::kPending : RecordState::kValid;
+  std::vector<Authorizer::Decision> decisions;
+  bool predecided = false;
+  if (authorizer_) {
+    CREDMESH_ASSIGN_OR_RETURN(predecided, authorizer_->Predecide(store_, records, decisions));
+    if (predecided && decisions.size() != records.size()) {
+      return Status::Internal("authorizer decided " + std::to_string(decisions.size()) + " of " +
+                              std::to_string(records.size()) + " records");
+    }
+  }
   std::vector<const VerifiedRecord*> fresh;
-  std::vector<RecordId> inserted;
-  for (const VerifiedRecord* rec : records) {
+  std::vector<RecordId> inserted, became_valid;
+  size_t held_count = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const VerifiedRecord* rec = records[i];
     const uint64_t ts = rec->record().hlc;
-    bool held = ShouldHold(ts);
-    CREDMESH_ASSIGN_OR_RETURN(bool is_new, rs.Insert(*rec, held ? RecordState::kPending : initial,
-                                                     held ? kHeldFutureReason : "", now));
+    const bool held = ShouldHold(ts);
+    RecordState state = initial;
+    std::string_view reason = "";
+    if (held) {
+      state = RecordState::kPending;
+      reason = kHeldFutureReason;
+    } else if (predecided) {
+      state = decisions[i].state;
+      reason = decisions[i].reason;
+    }
+    CREDMESH_ASSIGN_OR_RETURN(bool is_new, rs.Insert(*rec, state, reason, now));
     if (!is_new) {
       ++summary.duplicates;
       continue;
     }
     ++summary.inserted;
     inserted.push_back(rec->id());
-    if (!held) {
-      hlc_.Observe(ts);
-      fresh.push_back(rec);
+    if (held) {
+      ++held_count;
+      continue;
+    }
+    hlc_.Observe(ts);
+    fresh.push_back(rec);
+    if (!predecided) continue;
+    if (state == RecordState::kValid) {
+      became_valid.push_back(rec->id());
+      ++summary.valid;
+    } else if (state == RecordState::kPending) {
+      ++summary.pending;
+    } else {
+      ++summary.denied;
     }
   }
-  CREDMESH_RETURN_IF_ERROR(Settle(fresh));
-  if (!authorizer_ && inserted.size() == fresh.size()) {
+  CREDMESH_RETURN_IF_ERROR(Settle(fresh, predecided ? &became_valid : nullptr));
+  if (predecided) {
+    summary.pending += held_count;  // the rest was counted above
+  } else if (!authorizer_ && inserted.size() == fresh.size()) {
     summary.valid += inserted.size();
   } else {
     for (const RecordId& id : inserted) {

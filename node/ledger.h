@@ -34,6 +34,21 @@ class Authorizer {
                            std::vector<RecordId>& changed) = 0;
   // Recomputes every record's state from scratch (used by rebuild).
   virtual Status Reauthorize(Store& store, std::vector<RecordId>& changed) = 0;
+
+  // A fast path for the common batch: records whose states follow from what
+  // is already stored and that change no other record's state (no trust
+  // records among them). Then fills `decisions` (one per record, in order)
+  // and returns true: the ledger stores them so decided and skips
+  // Authorize. Returns false when the batch needs Authorize.
+  struct Decision {
+    RecordState state = RecordState::kPending;
+    std::string reason;
+  };
+  virtual Result<bool> Predecide(Store& store, const std::vector<const VerifiedRecord*>& records,
+                                 std::vector<Decision>& decisions) {
+    (void)store, (void)records, (void)decisions;
+    return false;
+  }
 };
 
 // Derived state kept in SQLite tables (catalog, submissions...).
@@ -104,7 +119,10 @@ class Ledger {
   // Inside an open transaction: inserts, authorizes and projects.
   Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,
                       std::vector<RecordId>* ids_out);
-  Status Settle(const std::vector<const VerifiedRecord*>& fresh);
+  // Authorizes `fresh` (unless `decided` already holds the ids of those that
+  // became valid) and runs the projections over what changed.
+  Status Settle(const std::vector<const VerifiedRecord*>& fresh,
+                const std::vector<RecordId>* decided = nullptr);
   // True if a record stamped `ts` must be held (kHeldFutureReason): it is too
   // far ahead of the wall clock and above everything this clock has reached.
   bool ShouldHold(uint64_t ts);

@@ -121,6 +121,23 @@ Status TrustAuthorizer::Authorize(Store& store, const std::vector<const Verified
   return Status::Ok();
 }
 
+Result<bool> TrustAuthorizer::Predecide(Store& store,
+                                        const std::vector<const VerifiedRecord*>& records,
+                                        std::vector<Decision>& decisions) {
+  // Trust records change facts, and so other records' states: Authorize.
+  for (const VerifiedRecord* r : records) {
+    if (IsTrustKind(r->record().kind)) return false;
+  }
+  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
+  decisions.clear();
+  decisions.reserve(records.size());
+  for (const VerifiedRecord* r : records) {
+    TrustDecision d = EvaluateRecord(r->record(), view);
+    decisions.push_back({d.state, std::move(d.reason)});
+  }
+  return true;
+}
+
 Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed) {
   std::set<PublicKey> affected;
   CREDMESH_RETURN_IF_ERROR(RecomputeTrust(store, changed, affected));

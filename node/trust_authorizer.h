@@ -24,6 +24,8 @@ class TrustAuthorizer final : public Authorizer {
   Status Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
                    std::vector<RecordId>& changed) override;
   Status Reauthorize(Store& store, std::vector<RecordId>& changed) override;
+  Result<bool> Predecide(Store& store, const std::vector<const VerifiedRecord*>& records,
+                         std::vector<Decision>& decisions) override;
 
  private:
   // Recomputes the trust records' states and the facts table from all trust

@@ -137,7 +137,9 @@ Statement& Statement::Bind(int index, int64_t v) {
 }
 
 Statement& Statement::Bind(int index, std::string_view v) {
-  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  // A default string_view has no data pointer; it must still bind as '', not NULL.
+  sqlite3_bind_text(stmt_, index, v.data() ? v.data() : "", static_cast<int>(v.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 
