@@ -217,8 +217,9 @@ void SyncSession::OnRecords(wire::Records& m) {
     a = now.get_future();
   }
   arrivals_.push_back(std::move(a));
-  // Bounded memory: at most verify_threads frames in flight.
-  const size_t max_in_flight = std::max(1u, options_.verify_threads);
+  // Bounded memory: at most 2 * verify_threads frames in flight (two per
+  // thread, so a thread never idles while its next frame is being stored).
+  const size_t max_in_flight = 2 * std::max(1u, options_.verify_threads);
   while (!closed() && arrivals_.size() > max_in_flight) {
     Arrival oldest = std::move(arrivals_.front());
     arrivals_.pop_front();

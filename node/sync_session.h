@@ -35,8 +35,9 @@ struct SyncStats {
 
 struct SessionOptions {
   wire::SessionLimits limits;  // what we accept (HELLO / the server's own)
-  // Received RECORDS frames verified at once, each on its own thread, while
-  // the session thread stores earlier ones (at least 1).
+  // Received RECORDS frames are verified off the session thread, at most
+  // 2 * verify_threads at once (each on its own thread; the OS shares the
+  // cores), while the session thread stores earlier ones. At least 1.
   unsigned verify_threads = 1;
   int64_t idle_timeout_ms = 30'000;
   int64_t heartbeat_ms = 10'000;
