@@ -14,7 +14,8 @@ Result<int64_t> QueryInt(Database& db, const char* sql) {
 Status ScopeItemCache::Load(const std::string& scope, Entry& e) {
   e.items = MemoryItemSource();
   CREDMESH_ASSIGN_OR_RETURN(
-      Statement st, store_.db().Prepare("SELECT hlc, id FROM records WHERE scope = ? AND state = 0"));
+      Statement st,
+      store_.db().Prepare("SELECT hlc, id FROM records WHERE scope = ? AND state = 0"));
   st.Bind(1, scope);
   std::vector<SyncItem> items;
   for (;;) {
@@ -44,6 +45,11 @@ Status ScopeItemCache::Add(const std::string& scope, const SyncItem& item) {
   return it->second->items.Insert(item);
 }
 
+void ScopeItemCache::Prepare(const std::string& scope) {
+  auto it = scopes_.find(scope);
+  if (it != scopes_.end()) it->second->items.Prepare();
+}
+
 size_t ScopeItemCache::Size(const std::string& scope) {
   auto it = scopes_.find(scope);
   return it == scopes_.end() ? 0 : it->second->items.size();
@@ -52,12 +58,16 @@ size_t ScopeItemCache::Size(const std::string& scope) {
 Status ScopeItemCache::Refresh() {
   Database& db = store_.db();
   if (max_rowid_ < 0) {
-    CREDMESH_ASSIGN_OR_RETURN(max_rowid_, QueryInt(db, "SELECT coalesce(max(rowid), 0) FROM records"));
-    CREDMESH_ASSIGN_OR_RETURN(not_valid_, QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
+    CREDMESH_ASSIGN_OR_RETURN(max_rowid_,
+                              QueryInt(db, "SELECT coalesce(max(rowid), 0) FROM records"));
+    CREDMESH_ASSIGN_OR_RETURN(not_valid_,
+                              QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
     return Status::Ok();
   }
   CREDMESH_ASSIGN_OR_RETURN(
-      Statement st, db.Prepare("SELECT rowid, scope, hlc, id, state FROM records WHERE rowid > ? ORDER BY rowid"));
+      Statement st,
+      db.Prepare(
+          "SELECT rowid, scope, hlc, id, state FROM records WHERE rowid > ? ORDER BY rowid"));
   st.Bind(1, max_rowid_);
   int64_t new_not_valid = 0;
   for (;;) {
@@ -73,7 +83,8 @@ Status ScopeItemCache::Refresh() {
     }
     CREDMESH_RETURN_IF_ERROR(Add(st.ColumnText(1), {static_cast<uint64_t>(st.ColumnInt(2)), *id}));
   }
-  CREDMESH_ASSIGN_OR_RETURN(int64_t not_valid, QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
+  CREDMESH_ASSIGN_OR_RETURN(int64_t not_valid,
+                            QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
   if (not_valid != not_valid_ + new_not_valid) {
     // Some stored record changed state (a grant arrived, a revocation): the
     // loaded sets may be stale; reload them.
@@ -108,6 +119,8 @@ Status LedgerSyncBackend::Fetch(const std::string& scope, const std::vector<Reco
   }
   return fetch_->Reset();
 }
+
+void LedgerSyncBackend::ScopeCompleted(const std::string& scope) { cache_.Prepare(scope); }
 
 Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> records) {
   CREDMESH_ASSIGN_OR_RETURN(IngestSummary s, ledger_.IngestVerified(std::move(records)));

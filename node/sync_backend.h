@@ -38,6 +38,9 @@ class SyncBackend {
   // Stores verified records (REQUIRES: all of one granted scope) through
   // the ledger. Fails only on a storage error.
   virtual Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) = 0;
+  // A scope's transfer just completed: a quiet moment to bring its item set
+  // up to date, so the next session's first query is fast. Default: nothing.
+  virtual void ScopeCompleted(const std::string& scope) { (void)scope; }
 };
 
 // Per-scope in-memory item sets loaded from the records table and kept
@@ -54,6 +57,8 @@ class ScopeItemCache {
   Status Add(const std::string& scope, const SyncItem& item);
   // Number of items of a loaded scope (0 if not loaded).
   size_t Size(const std::string& scope);
+  // Merges what Refresh/Add queued into a loaded scope's set.
+  void Prepare(const std::string& scope);
   // Ids of records Refresh() saw stored in a state other than valid since
   // the last call.
   std::vector<RecordId> TakeRefused() { return std::exchange(last_refused_, {}); }
@@ -75,9 +80,10 @@ class LedgerSyncBackend final : public SyncBackend {
  public:
   LedgerSyncBackend(Store& store, Ledger& ledger) : store_(store), ledger_(ledger), cache_(store) {}
   Result<const ItemSource*> Items(const std::string& scope) override;
-  Status Fetch(const std::string& scope, const std::vector<RecordId>& ids,
-               std::vector<Bytes>& out, std::vector<RecordId>& missing) override;
+  Status Fetch(const std::string& scope, const std::vector<RecordId>& ids, std::vector<Bytes>& out,
+               std::vector<RecordId>& missing) override;
   Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
+  void ScopeCompleted(const std::string& scope) override;
   ScopeItemCache& cache() { return cache_; }
 
  private:

@@ -336,7 +336,10 @@ bool SyncSession::Pump() {
 }
 
 void SyncSession::CheckComplete() {
-  if (run_ && run_->done_sent && run_->done_recv && arrivals_.empty()) OnScopeComplete();
+  if (run_ && run_->done_sent && run_->done_recv && arrivals_.empty()) {
+    backend_.ScopeCompleted(run_->scope);
+    OnScopeComplete();
+  }
 }
 
 }  // namespace credmesh

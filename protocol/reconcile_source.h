@@ -101,6 +101,10 @@ class MemoryItemSource final : public ItemSource {
   size_t size() const;
   // Sum over all items: the whole-set summary.
   RangeSummary Total() const;
+  // Merges pending insertions now (O(n)), so that the next query is fast.
+  void Prepare() const { Rebuild(); }
+  // Insertions not merged yet.
+  size_t pending() const { return pending_.size(); }
 
   Result<RangeSummary> Summarize(const Bound& lower, const Bound& upper) const override;
   Result<std::optional<SyncItem>> ItemAt(const Bound& lower, uint64_t offset) const override;
