@@ -89,6 +89,8 @@ class Ledger {
   Ledger(Store& store, Clock& clock, Authorizer* authorizer, std::vector<Projection*> projections)
       : store_(store), clock_(clock), hlc_(clock), authorizer_(authorizer),
         projections_(std::move(projections)) {}
+  // Stores verified records in one transaction.
+  Result<IngestSummary> StoreVerified(const std::vector<const VerifiedRecord*>& records);
   // Inside an open transaction: inserts, authorizes and projects.
   Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,
                       std::vector<RecordId>* ids_out);
