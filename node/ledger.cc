@@ -66,6 +66,7 @@ Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
   } else if (authorizer_) {
     CREDMESH_RETURN_IF_ERROR(authorizer_->Authorize(store_, fresh, changed));
   } else {
+    changed.reserve(fresh.size());
     for (const VerifiedRecord* r : fresh) changed.push_back(r->id());
   }
   if (changed.empty() || projections_.empty()) return Status::Ok();
@@ -103,6 +104,8 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   }
   std::vector<const VerifiedRecord*> fresh;
   std::vector<RecordId> inserted, became_valid;
+  fresh.reserve(records.size());
+  inserted.reserve(records.size());
   size_t held_count = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const VerifiedRecord* rec = records[i];
@@ -161,27 +164,33 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   return Status::Ok();
 }
 
-Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records) {
+Result<IngestSummary> Ledger::StoreVerified(const std::vector<const VerifiedRecord*>& records) {
   IngestSummary summary;
   summary.received = records.size();
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+  CREDMESH_RETURN_IF_ERROR(IngestLocked(records, summary, nullptr));
+  CREDMESH_RETURN_IF_ERROR(tx.Commit());
+  return summary;
+}
+
+Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records) {
   std::vector<const VerifiedRecord*> ptrs;
   ptrs.reserve(records.size());
   for (const auto& r : records) ptrs.push_back(&r);
-  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
-  CREDMESH_RETURN_IF_ERROR(IngestLocked(ptrs, summary, nullptr));
-  CREDMESH_RETURN_IF_ERROR(tx.Commit());
-  return summary;
+  return StoreVerified(ptrs);
 }
 
 Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned threads) {
   const size_t n = encoded.size();
   auto results = VerifyRecords(std::move(encoded), threads);
-  std::vector<VerifiedRecord> ok;
+  // Stored straight from `results`, not moved into a vector of their own
+  // first: that cost one move per record and another large buffer per batch.
+  std::vector<const VerifiedRecord*> ok;
   ok.reserve(n);
   IngestSummary rejected;
   for (size_t i = 0; i < results.size(); ++i) {
     if (results[i].ok()) {
-      ok.push_back(std::move(*results[i]));
+      ok.push_back(&*results[i]);
     } else {
       ++rejected.rejected;
       if (rejected.errors.size() < kMaxReportedErrors) {
@@ -190,7 +199,7 @@ Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned thread
       }
     }
   }
-  CREDMESH_ASSIGN_OR_RETURN(IngestSummary summary, IngestVerified(std::move(ok)));
+  CREDMESH_ASSIGN_OR_RETURN(IngestSummary summary, StoreVerified(ok));
   summary.received = n;
   summary += rejected;
   return summary;

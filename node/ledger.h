@@ -116,6 +116,8 @@ class Ledger {
         hlc_(clock),
         authorizer_(authorizer),
         projections_(std::move(projections)) {}
+  // Stores verified records in one transaction.
+  Result<IngestSummary> StoreVerified(const std::vector<const VerifiedRecord*>& records);
   // Inside an open transaction: inserts, authorizes and projects.
   Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,
                       std::vector<RecordId>* ids_out);

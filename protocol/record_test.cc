@@ -133,6 +133,33 @@ TEST_CASE("protocol/record: Create signs and verifies; its id hashes its bytes")
   CHECK(empty->record().body == Value(Value::Map{}));
 }
 
+TEST_CASE("protocol/record: Verify checks the signature over exactly SigningMessage") {
+  // Verify cuts the signed bytes out of the encoding instead of encoding them
+  // again; bodies of every length class must still verify, and a signature
+  // over anything else must not.
+  SigningKey key = TestKey(5);
+  for (size_t len : {size_t{0}, size_t{31}, size_t{32}, size_t{255}, size_t{256}, size_t{65535},
+                     size_t{65536}, size_t{150 * 1024}}) {
+    CAPTURE(len);
+    Record r = Sample();
+    r.body = Value::Map{{"s", Value(std::string(len, 'x'))}, {"b", Value(Bytes(len / 2, 7))}};
+    SignRecord(r, key);
+    const Bytes enc = EncodeRecord(r);
+    auto v = VerifiedRecord::Verify(enc);
+    REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+    CHECK(v->record() == r);
+    // Signed over the eight-element array (the encoding itself, with the
+    // signature field) instead of the seven-element one: refused.
+    Bytes wrong(SigningMessage(r));
+    wrong.resize(19);
+    wrong.insert(wrong.end(), enc.begin(), enc.end());
+    r.signature = key.Sign(wrong);
+    auto bad = VerifiedRecord::Verify(EncodeRecord(r));
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().message() == "record: bad signature");
+  }
+}
+
 TEST_CASE("protocol/record: Create refuses invalid fields and oversized records") {
   SigningKey key = TestKey();
   auto bad = VerifiedRecord::Create("Note", "school/pine", "e", 1, Value::Map{}, key);

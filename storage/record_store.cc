@@ -98,16 +98,18 @@ Result<bool> RecordStore::Insert(const VerifiedRecord& rec, RecordState state,
                     "reason, received_ms) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING"));
     insert_.emplace(std::move(st));
   }
+  // `rec` and `reason` outlive the statement run below, which clears the
+  // bindings, so SQLite need not copy the record's bytes and fields.
   const Record& r = rec.record();
-  insert_->Bind(1, rec.id().view())
-      .Bind(2, r.scope)
-      .Bind(3, r.kind)
-      .Bind(4, r.entity)
+  insert_->BindStatic(1, rec.id().view())
+      .BindStatic(2, r.scope)
+      .BindStatic(3, r.kind)
+      .BindStatic(4, r.entity)
       .Bind(5, static_cast<int64_t>(r.hlc))
-      .Bind(6, r.author.view())
-      .Bind(7, ByteView(rec.bytes()))
+      .BindStatic(6, r.author.view())
+      .BindStatic(7, ByteView(rec.bytes()))
       .Bind(8, int64_t{static_cast<int>(state)})
-      .Bind(9, reason)
+      .BindStatic(9, reason)
       .Bind(10, received_ms);
   CREDMESH_RETURN_IF_ERROR(insert_->Run());
   return db_.Changes() > 0;

@@ -31,6 +31,8 @@ class Database {
   };
   // Opens `path` in WAL mode with foreign keys on, synchronous=NORMAL and a
   // 32 MiB page cache (keeps the record indexes of a large hub in memory).
+  // Writable connections checkpoint the WAL into the file when it reaches
+  // 64 MiB (16,384 pages) and keep at most 64 MiB of it afterwards.
   static Result<Database> Open(const std::string& path, const Options& options);
   static Result<Database> Open(const std::string& path) { return Open(path, Options()); }
 
@@ -73,6 +75,10 @@ class Statement {
   Statement& Bind(int index, std::string_view v);
   Statement& Bind(int index, ByteView v);
   Statement& BindNull(int index);
+  // As Bind, without SQLite copying the value. REQUIRES: `v` stays valid
+  // until the statement is reset (Run and Reset clear all bindings).
+  Statement& BindStatic(int index, std::string_view v);
+  Statement& BindStatic(int index, ByteView v);
 
   // Advances: true if a row is available, false when done.
   Result<bool> Step();

@@ -42,6 +42,15 @@ TEST_CASE("storage/sqlite: Open creates the file in WAL mode") {
   REQUIRE(row.ok());
   REQUIRE(*row);
   CHECK(st->ColumnText(0) == "wal");
+  // Checkpoints wait for 64 MiB of WAL; the file is kept to 64 MiB after one.
+  auto ckpt = db->Prepare("PRAGMA wal_autocheckpoint");
+  REQUIRE(ckpt.ok());
+  REQUIRE(*ckpt->Step());
+  CHECK(ckpt->ColumnInt(0) == 16384);
+  auto limit = db->Prepare("PRAGMA journal_size_limit");
+  REQUIRE(limit.ok());
+  REQUIRE(*limit->Step());
+  CHECK(limit->ColumnInt(0) == 64 * 1024 * 1024);
 }
 
 TEST_CASE("storage/sqlite: Open without create fails on a missing file") {
@@ -143,6 +152,34 @@ TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
   REQUIRE(*row);
   CHECK(sel->ColumnIsNull(0));
   CHECK(sel->ColumnIsNull(1));
+}
+
+TEST_CASE("storage/sqlite: BindStatic binds without copying; Run clears it even on failure") {
+  TempDir dir("credmesh-sqlite-test");
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(k TEXT PRIMARY KEY, b BLOB NOT NULL)").ok());
+  auto ins = db->Prepare("INSERT INTO t(k, b) VALUES(?, ?)");
+  REQUIRE(ins.ok());
+  {
+    const std::string key = "a";
+    const Bytes blob = {7, 0, 9};
+    CHECK(ins->BindStatic(1, key).BindStatic(2, ByteView(blob)).Run().ok());
+    // A zero-length blob binds as a blob, not as NULL (b is NOT NULL).
+    CHECK(ins->BindStatic(1, std::string_view("empty")).BindStatic(2, ByteView()).Run().ok());
+    // A failing run (duplicate key) must not leave the bindings in place.
+    CHECK_FALSE(ins->BindStatic(1, key).BindStatic(2, ByteView(blob)).Run().ok());
+  }
+  // The buffers above are gone; the statement no longer points at them.
+  char* expanded = sqlite3_expanded_sql(ins->handle());
+  REQUIRE(expanded != nullptr);
+  CHECK(std::string(expanded) == "INSERT INTO t(k, b) VALUES(NULL, NULL)");
+  sqlite3_free(expanded);
+  auto sel = db->Prepare("SELECT b FROM t WHERE k = 'a'");
+  REQUIRE(sel.ok());
+  REQUIRE(*sel->Step());
+  CHECK(sel->ColumnBlob(0) == Bytes{7, 0, 9});
+  CHECK(CountRows(*db, "t") == 2);
 }
 
 TEST_CASE("storage/sqlite: a transaction rolls back when it leaves scope uncommitted") {
