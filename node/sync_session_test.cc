@@ -1,9 +1,13 @@
 // Two sync sessions driven against each other in-process (no sockets):
-// convergence, the cost of an in-sync check, scope privacy, and each class
-// of bad peer (docs/protocol.md §10–§11).
+// convergence, the cost of an in-sync check, scope privacy, each class of
+// bad peer (docs/protocol.md §10–§11), and the example exchange of §15.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "node/sync_test_world.h"
+#include "protocol/strict_unpack.h"
+#include "protocol/value.h"
 #include "protocol/wire.h"
 
 namespace credmesh {
@@ -233,6 +237,159 @@ TEST_CASE("sync session: a cut session resumes with nothing lost or duplicated")
   CHECK(pine.Ids("school/pine") == w.hub->Ids("school/pine"));
   CHECK(pine.Count("school/pine") == 3500);
   CHECK(w.hub->Count("school/pine") == 3500);
+}
+
+// One logged frame of a session (docs/protocol.md §15).
+struct LoggedFrame {
+  bool to_server = false;
+  std::string type, scope, detail;
+  size_t bytes = 0;
+  size_t records = 0;  // records carried by a RECORDS frame
+};
+
+// "F16 I2(40) N1(3)": the ranges of a reconciliation payload by mode, with the
+// short ids of IdList and Need ranges.
+std::string DescribePayload(const Bytes& payload) {
+  auto v = DecodeCanonicalValue(payload, payload.size(), ValueLimits{3, 4096}, "payload");
+  if (!v.ok() || !v->is_array()) return "?";
+  if (v->as_array().empty()) return "[] (final)";
+  size_t count[4] = {0, 0, 0, 0}, sids[4] = {0, 0, 0, 0};
+  for (const Value& r : v->as_array()) {
+    const auto& f = r.as_array();
+    const auto mode = static_cast<size_t>(f[1].as_int());
+    if (mode > 3) return "?";
+    ++count[mode];
+    if (mode >= 2) sids[mode] += f[2].as_bytes().size() / 8;
+  }
+  std::string out;
+  const char* names[4] = {"S", "F", "I", "N"};
+  for (size_t m = 0; m < 4; ++m) {
+    if (count[m] == 0) continue;
+    if (!out.empty()) out += " ";
+    out += names[m] + std::to_string(count[m]);
+    if (m >= 2) out += "(" + std::to_string(sids[m]) + ")";
+  }
+  return out;
+}
+
+LoggedFrame Describe(const Bytes& frame, bool to_server) {
+  LoggedFrame f;
+  f.to_server = to_server;
+  f.bytes = frame.size();
+  auto m = wire::DecodeMessage(frame, wire::SessionLimits{});
+  REQUIRE(m.ok());
+  f.type = std::string(wire::TypeName(*m));
+  if (auto* r = std::get_if<wire::Reconcile>(&*m)) {
+    f.scope = r->scope;
+    f.detail =
+        "payload " + std::to_string(r->payload.size()) + " B: " + DescribePayload(r->payload);
+  } else if (auto* r = std::get_if<wire::Records>(&*m)) {
+    f.scope = r->scope;
+    f.records = r->records.size();
+    f.detail = std::to_string(r->records.size()) + " records, " +
+               std::to_string(r->missing.size()) + " missing";
+  } else if (auto* r = std::get_if<wire::Want>(&*m)) {
+    f.scope = r->scope;
+    f.detail = std::to_string(r->ids.size()) + " ids";
+  } else if (auto* r = std::get_if<wire::Done>(&*m)) {
+    f.scope = r->scope;
+  } else if (auto* r = std::get_if<wire::Hello>(&*m)) {
+    size_t chain = 0;
+    for (const auto& c : r->chain) chain += c.size();
+    f.detail = std::to_string(r->chain.size()) + " chain records (" + std::to_string(chain) +
+               " B), " + std::to_string(r->scopes.size()) + " scopes";
+  } else if (auto* r = std::get_if<wire::Welcome>(&*m)) {
+    size_t chain = 0;
+    for (const auto& c : r->chain) chain += c.size();
+    f.detail = std::to_string(r->chain.size()) + " chain records (" + std::to_string(chain) +
+               " B), " + std::to_string(r->scopes.size()) + " scopes granted";
+  }
+  return f;
+}
+
+// As RunPair, logging every frame.
+std::vector<LoggedFrame> RunLogged(SyncSession& client, SyncSession& server) {
+  std::vector<LoggedFrame> log;
+  for (int round = 0; round < 10000; ++round) {
+    bool moved = false;
+    client.Tick();
+    while (auto f = client.NextFrame()) {
+      moved = true;
+      log.push_back(Describe(*f, true));
+      server.OnFrame(*f);
+    }
+    server.Tick();
+    while (auto f = server.NextFrame()) {
+      moved = true;
+      log.push_back(Describe(*f, false));
+      client.OnFrame(*f);
+    }
+    if (!moved) break;
+  }
+  return log;
+}
+
+// The example exchange of docs/protocol.md §15, measured: pine (client)
+// syncs with its hub: district/valley in sync, school/pine with 3 new notes
+// on pine, public/valley with 2 new notes on the hub.
+TEST_CASE("sync session: the example exchange of protocol.md §15, frame by frame") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  const std::string district = "district/valley", school = "school/pine", pub = "public/valley";
+  w.hub->Notes(district, 1200 - static_cast<int>(w.hub->Count(district)), "d");
+  pine.Notes(school, 10000, "s");
+  w.hub->Notes(pub, 800, "p");
+  Sync(w, pine, *w.hub, "pine");
+  REQUIRE(pine.Ids(district) == w.hub->Ids(district));
+  pine.Notes(school, 3, "new");
+  w.hub->Notes(pub, 2, "award");
+  // As the daemon does on local writes: the item sets pick them up.
+  REQUIRE(pine.backend->cache().Refresh().ok());
+  REQUIRE(w.hub->backend->cache().Refresh().ok());
+
+  auto c = MakeClient(pine, *w.hub, w.clock, ScopesFor("pine"));
+  auto s = MakeServer(*w.hub, pine.key(), w.clock);
+  const auto log = RunLogged(*c, *s);
+  REQUIRE_MESSAGE(c->completed(), "client: ", c->Outcome(), " server: ", s->Outcome());
+  CHECK(s->closed());
+
+  size_t total = 0;
+  std::map<std::string, size_t> scope_bytes;
+  std::map<std::string, int> reconciles_to_server, reconciles_to_client;
+  std::map<std::string, size_t> pushed_to_server, pushed_to_client;
+  int wants = 0, n = 0;
+  for (const auto& f : log) {
+    MESSAGE(++n, " ", f.to_server ? "C->S" : "S->C", " ", f.type, " ", f.scope, " ", f.detail,
+            " | ", f.bytes, " bytes");
+    total += f.bytes;
+    if (!f.scope.empty()) scope_bytes[f.scope] += f.bytes;
+    if (f.type == "want") ++wants;
+    if (f.type == "reconcile")
+      ++(f.to_server ? reconciles_to_server : reconciles_to_client)[f.scope];
+    if (f.type == "records")
+      (f.to_server ? pushed_to_server : pushed_to_client)[f.scope] += f.records;
+  }
+  for (const auto& [scope, bytes] : scope_bytes) MESSAGE(scope, ": ", bytes, " bytes");
+  MESSAGE("records: district ", w.hub->Count(district), ", school ", w.hub->Count(school),
+          ", public ", w.hub->Count(pub), "; ", log.size(), " frames, ", total, " bytes, ",
+          c->stats().round_trips, " round trips");
+
+  CHECK(wants == 0);  // reconciliation needs no WANT
+  for (const std::string& scope : {district, school, pub}) {
+    CAPTURE(scope);
+    CHECK(pine.Ids(scope) == w.hub->Ids(scope));
+  }
+  // In sync: one RECONCILE each way (the Fingerprint, then the final []).
+  CHECK(reconciles_to_server[district] == 1);
+  CHECK(reconciles_to_client[district] == 1);
+  // Each side pushes exactly what only it held.
+  CHECK(pushed_to_server[school] == 3);
+  CHECK(pushed_to_client[school] == 0);
+  CHECK(pushed_to_client[pub] == 2);
+  CHECK(pushed_to_server[pub] == 0);
+  CHECK(pushed_to_server[district] + pushed_to_client[district] == 0);
+  // Measured: 4,969 bytes in 26 frames (HELLO and WELCOME alone 1,483).
+  CHECK(total < 5500);
 }
 
 }  // namespace
