@@ -144,31 +144,32 @@ Statement& Statement::Bind(int index, int64_t v) {
   return *this;
 }
 
-Statement& Statement::Bind(int index, std::string_view v) {
+Statement& Statement::BindText(int index, std::string_view v, sqlite3_destructor_type destructor) {
   // A default string_view has no data pointer; it must still bind as '', not NULL.
-  sqlite3_bind_text(stmt_, index, v.data() ? v.data() : "", static_cast<int>(v.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, v.data() ? v.data() : "", static_cast<int>(v.size()), destructor);
   return *this;
 }
 
-Statement& Statement::Bind(int index, ByteView v) {
+Statement& Statement::BindBlob(int index, ByteView v, sqlite3_destructor_type destructor) {
   // A zero-length blob must still bind as a blob, not NULL.
   static const uint8_t kEmpty = 0;
   sqlite3_bind_blob(stmt_, index, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()),
-                    SQLITE_TRANSIENT);
+                    destructor);
   return *this;
 }
 
+Statement& Statement::Bind(int index, std::string_view v) {
+  return BindText(index, v, SQLITE_TRANSIENT);
+}
+
+Statement& Statement::Bind(int index, ByteView v) { return BindBlob(index, v, SQLITE_TRANSIENT); }
+
 Statement& Statement::BindStatic(int index, std::string_view v) {
-  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-  return *this;
+  return BindText(index, v, SQLITE_STATIC);
 }
 
 Statement& Statement::BindStatic(int index, ByteView v) {
-  static const uint8_t kEmpty = 0;
-  sqlite3_bind_blob(stmt_, index, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()),
-                    SQLITE_STATIC);
-  return *this;
+  return BindBlob(index, v, SQLITE_STATIC);
 }
 
 Statement& Statement::BindNull(int index) {

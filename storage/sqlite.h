@@ -95,6 +95,9 @@ class Statement {
  private:
   friend class Database;
   explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
+  // `destructor` is SQLITE_TRANSIENT (copy) or SQLITE_STATIC.
+  Statement& BindText(int index, std::string_view v, sqlite3_destructor_type destructor);
+  Statement& BindBlob(int index, ByteView v, sqlite3_destructor_type destructor);
   sqlite3_stmt* stmt_ = nullptr;
 };
 

@@ -182,6 +182,21 @@ TEST_CASE("storage/sqlite: BindStatic binds without copying; Run clears it even 
   CHECK(CountRows(*db, "t") == 2);
 }
 
+TEST_CASE("storage/sqlite: a default (null-pointer) string_view binds as '' either way") {
+  TempDir dir("credmesh-sqlite-test");
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(k TEXT NOT NULL, v TEXT NOT NULL)").ok());
+  auto ins = db->Prepare("INSERT INTO t(k, v) VALUES(?, ?)");
+  REQUIRE(ins.ok());
+  CHECK(ins->Bind(1, std::string_view("copy")).Bind(2, std::string_view()).Run().ok());
+  CHECK(ins->Bind(1, std::string_view("static")).BindStatic(2, std::string_view()).Run().ok());
+  auto sel = db->Prepare("SELECT count(*) FROM t WHERE v = '' AND typeof(v) = 'text'");
+  REQUIRE(sel.ok());
+  REQUIRE(*sel->Step());
+  CHECK(sel->ColumnInt(0) == 2);
+}
+
 TEST_CASE("storage/sqlite: a transaction rolls back when it leaves scope uncommitted") {
   TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
