@@ -114,7 +114,7 @@ void SyncSession::OnFrame(ByteView frame) {
 void SyncSession::Tick() {
   if (closed() || state_ == State::kStart) return;
   // Frames stop arriving (for now): store what is still being verified.
-  SettleArrivals(true);
+  SettleArrivals(0);
   if (closed()) return;
   const int64_t now = clock_.MonotonicMillis();
   if (now - last_recv_ms_ >= options_.idle_timeout_ms) {
@@ -219,19 +219,16 @@ void SyncSession::OnRecords(wire::Records& m) {
   arrivals_.push_back(std::move(a));
   // Bounded memory: at most 2 * verify_threads frames in flight (two per
   // thread, so a thread never idles while its next frame is being stored).
-  const size_t max_in_flight = 2 * std::max(1u, options_.verify_threads);
-  while (!closed() && arrivals_.size() > max_in_flight) {
-    Arrival oldest = std::move(arrivals_.front());
-    arrivals_.pop_front();
-    Store(oldest.get());
-  }
-  SettleArrivals(false);
+  SettleArrivals(2 * std::max(1u, options_.verify_threads));
 }
 
-void SyncSession::SettleArrivals(bool wait) {
+void SyncSession::SettleArrivals(size_t keep) {
   while (!closed() && run_ && !arrivals_.empty()) {
     Arrival& front = arrivals_.front();
-    if (!wait && front.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    if (arrivals_.size() <= keep &&
+        front.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return;
+    }
     Arrival a = std::move(front);
     arrivals_.pop_front();
     Store(a.get());
@@ -291,7 +288,7 @@ void SyncSession::OnDone() {
 
 bool SyncSession::Pump() {
   if (!run_ || closed()) return false;
-  SettleArrivals(false);
+  SettleArrivals(kNoWait);
   if (!run_ || closed()) return true;  // storing failed: the ERROR is queued
   ScopeRun& r = *run_;
   const size_t before = out_.size();

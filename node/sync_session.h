@@ -11,7 +11,6 @@
 #include <deque>
 #include <future>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -129,9 +128,11 @@ class SyncSession {
   void OnRecords(wire::Records& m);
   // The records of a RECORDS frame, being verified off the session thread.
   using Arrival = std::future<std::vector<Result<VerifiedRecord>>>;
-  // Stores verified arrivals in arrival order: those ready now, or all
-  // (waiting for their verification) if `wait`.
-  void SettleArrivals(bool wait);
+  // Stores verified arrivals in arrival order: every one that is ready, and
+  // the oldest ones, waiting for their verification, while more than `keep`
+  // remain (0: all; kNoWait: never wait).
+  static constexpr size_t kNoWait = SIZE_MAX;
+  void SettleArrivals(size_t keep);
   void Store(std::vector<Result<VerifiedRecord>> verified);
   void OnWant(const wire::Want& m);
   void OnDone();
