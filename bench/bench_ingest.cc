@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/raw_verify.h"
 #include "node/ledger.h"
 #include "protocol/crypto.h"
 #include "protocol/hlc.h"
@@ -43,31 +44,12 @@ Record MakeNote(const SigningKey& key, uint64_t hlc, size_t i) {
   r.entity = "note-" + std::to_string(i);
   r.hlc = hlc;
   // A body of the size of a typical catalog or submission record.
-  r.body = Value::Map{{"text", "Grade 7 science: photosynthesis worksheet, revision " + std::to_string(i)},
-                      {"lang", "en"},
-                      {"tags", Value::Array{"science", "grade-7"}}};
+  r.body = Value::Map{
+      {"text", "Grade 7 science: photosynthesis worksheet, revision " + std::to_string(i)},
+      {"lang", "en"},
+      {"tags", Value::Array{"science", "grade-7"}}};
   SignRecord(r, key);
   return r;
-}
-
-// Raw libsodium verify of one fixed message, on this thread, for ~1 s.
-double RawVerifyRate(const Bytes& message, const SigningKey& key) {
-  Signature sig = key.Sign(message);
-  size_t n = 0;
-  auto start = Clock::now();
-  double elapsed = 0;
-  do {
-    for (int i = 0; i < 500; ++i) {
-      if (crypto_sign_verify_detached(sig.data.data(), message.data(), message.size(),
-                                      key.public_key().data.data()) != 0) {
-        std::fprintf(stderr, "raw verify failed\n");
-        std::exit(1);
-      }
-    }
-    n += 500;
-    elapsed = Seconds(start);
-  } while (elapsed < 1.0);
-  return static_cast<double>(n) / elapsed;
 }
 
 // Signs `count` records on all cores (setup, not measured).
@@ -108,11 +90,13 @@ IngestResult Ingest(const std::vector<Bytes>& records, unsigned threads) {
     }
     auto start = Clock::now();
     for (size_t b = 0; b < records.size(); b += kBatch) {
-      std::vector<Bytes> batch(records.begin() + static_cast<ptrdiff_t>(b),
-                               records.begin() + static_cast<ptrdiff_t>(std::min(records.size(), b + kBatch)));
+      std::vector<Bytes> batch(
+          records.begin() + static_cast<ptrdiff_t>(b),
+          records.begin() + static_cast<ptrdiff_t>(std::min(records.size(), b + kBatch)));
       auto s = (*ledger)->Ingest(std::move(batch), threads);
       if (!s.ok() || s->rejected != 0) {
-        std::fprintf(stderr, "ingest failed: %s\n", s.ok() ? "rejected records" : s.status().ToString().c_str());
+        std::fprintf(stderr, "ingest failed: %s\n",
+                     s.ok() ? "rejected records" : s.status().ToString().c_str());
         std::exit(1);
       }
       out.stored += s->inserted;
@@ -141,7 +125,8 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
-  if (sizes.empty()) sizes = quick ? std::vector<size_t>{100000} : std::vector<size_t>{100000, 1000000};
+  if (sizes.empty())
+    sizes = quick ? std::vector<size_t>{100000} : std::vector<size_t>{100000, 1000000};
   size_t max_n = 0;
   for (size_t n : sizes) max_n = std::max(max_n, n);
 
@@ -152,10 +137,10 @@ int Main(int argc, char** argv) {
   const Bytes sample_msg = SigningMessage(sample);
   std::printf("credmesh bench_ingest: %u hardware threads, SQLite %s, libsodium %s\n",
               std::thread::hardware_concurrency(), sqlite3_libversion(), sodium_version_string());
-  std::printf("typical record: %zu bytes encoded, %zu bytes signed\n\n", EncodeRecord(sample).size(),
-              sample_msg.size());
+  std::printf("typical record: %zu bytes encoded, %zu bytes signed\n\n",
+              EncodeRecord(sample).size(), sample_msg.size());
 
-  const double raw = RawVerifyRate(sample_msg, key);
+  const double raw = bench::RawVerifyRate(sample_msg, key);
   std::printf("  %-44s %12.0f /s  (the 100%% line)\n", "raw Ed25519 verify, 1 core", raw);
 
   // Sign: VerifiedRecord::Create (sign, encode, and the verify Create does).
@@ -163,8 +148,9 @@ int Main(int argc, char** argv) {
     const size_t n = 20000;
     auto start = Clock::now();
     for (size_t i = 0; i < n; ++i) {
-      auto r = VerifiedRecord::Create("note", "school/pine", "note-" + std::to_string(i), hlc0 + i,
-                                      Value::Map{{"text", "Grade 7 science worksheet " + std::to_string(i)}}, key);
+      auto r = VerifiedRecord::Create(
+          "note", "school/pine", "note-" + std::to_string(i), hlc0 + i,
+          Value::Map{{"text", "Grade 7 science worksheet " + std::to_string(i)}}, key);
       if (!r.ok()) return 1;
     }
     Row("sign (VerifiedRecord::Create), 1 core", static_cast<double>(n) / Seconds(start), raw);
@@ -192,15 +178,17 @@ int Main(int argc, char** argv) {
         return 1;
       }
       char label[96];
-      std::snprintf(label, sizeof label, "ingest %zuk records, verify_threads=%u", n / 1000, threads);
+      std::snprintf(label, sizeof label, "ingest %zuk records, verify_threads=%u", n / 1000,
+                    threads);
       Row(label, static_cast<double>(n) / r.seconds, raw);
     }
   }
   // Other processes on the machine move the figures; a second measurement of
   // the reference shows how much.
-  const double raw_end = RawVerifyRate(sample_msg, key);
+  const double raw_end = bench::RawVerifyRate(sample_msg, key);
   std::printf("\n  %-44s %12.0f /s  (%+.1f%% vs. the start of the run)\n",
-              "raw Ed25519 verify, 1 core, again at the end", raw_end, 100.0 * (raw_end - raw) / raw);
+              "raw Ed25519 verify, 1 core, again at the end", raw_end,
+              100.0 * (raw_end - raw) / raw);
   return 0;
 }
 
