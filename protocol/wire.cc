@@ -205,16 +205,4 @@ Result<std::vector<Records>> BatchRecords(const std::string& scope, std::vector<
   return out;
 }
 
-std::vector<Want> BatchWant(const std::string& scope, const std::vector<RecordId>& ids,
-                            const SessionLimits& limits) {
-  std::vector<Want> out;
-  const size_t per = static_cast<size_t>(limits.max_ids);
-  for (size_t i = 0; i < ids.size(); i += per) {
-    size_t end = std::min(ids.size(), i + per);
-    out.push_back(Want{scope, std::vector<RecordId>(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                                    ids.begin() + static_cast<std::ptrdiff_t>(end))});
-  }
-  return out;
-}
-
 }  // namespace credmesh::wire

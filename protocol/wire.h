@@ -168,8 +168,5 @@ Result<int64_t> NegotiateVersion(const std::vector<int64_t>& offered);
 // record alone cannot fit in a frame.
 Result<std::vector<Records>> BatchRecords(const std::string& scope, std::vector<Bytes> records,
                                           const SessionLimits& limits);
-// Splits ids into WANT messages of at most limits.max_ids ids each.
-std::vector<Want> BatchWant(const std::string& scope, const std::vector<RecordId>& ids,
-                            const SessionLimits& limits);
 
 }  // namespace credmesh::wire

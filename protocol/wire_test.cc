@@ -297,13 +297,6 @@ TEST_CASE("protocol/wire: batching respects the frame and count limits") {
   CHECK(batches->size() == 4);
   auto too_big = BatchRecords("school/pine", {Bytes(600'000, 1)}, l);
   CHECK_FALSE(too_big.ok());
-
-  std::vector<RecordId> ids(10'000, Id(7));
-  auto wants = BatchWant("school/pine", ids, {});
-  CHECK(wants.size() == 3);
-  CHECK(wants[0].ids.size() == 4096);
-  CHECK(wants[2].ids.size() == 10'000 - 8192);
-  for (const auto& w : wants) CHECK(DecodeMessage(w.Encode(), {}).ok());
 }
 
 TEST_CASE("protocol/wire: a full-size RECONCILE payload fits its frame") {
