@@ -1,5 +1,7 @@
 #include "node/ledger.h"
 
+#include <future>
+#include <iterator>
 #include <map>
 
 #include "protocol/verify_batch.h"
@@ -182,26 +184,44 @@ Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records
 
 Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned threads) {
   const size_t n = encoded.size();
-  auto results = VerifyRecords(std::move(encoded), threads);
-  // Stored straight from `results`, not moved into a vector of their own
-  // first: that cost one move per record and another large buffer per batch.
+  IngestSummary summary;
+  summary.received = n;
+  // Verification of the next chunk runs on other threads while this one
+  // stores the current chunk, so storing costs no verification time.
+  auto verify_chunk = [&encoded, threads](size_t first) {
+    const size_t last = std::min(encoded.size(), first + kIngestChunk);
+    std::vector<Bytes> chunk(
+        std::make_move_iterator(encoded.begin() + static_cast<ptrdiff_t>(first)),
+        std::make_move_iterator(encoded.begin() + static_cast<ptrdiff_t>(last)));
+    return VerifyRecords(std::move(chunk), threads);
+  };
+  std::future<std::vector<Result<VerifiedRecord>>> next;
+  if (n > 0) next = std::async(std::launch::async, verify_chunk, size_t{0});
+  // Whatever returns early, the verifier in flight is joined before
+  // `encoded` goes away (a std::async future's destructor waits).
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
   std::vector<const VerifiedRecord*> ok;
-  ok.reserve(n);
-  IngestSummary rejected;
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].ok()) {
-      ok.push_back(&*results[i]);
-    } else {
-      ++rejected.rejected;
-      if (rejected.errors.size() < kMaxReportedErrors) {
-        rejected.errors.push_back("record #" + std::to_string(i) + ": " +
-                                  results[i].status().message());
+  for (size_t first = 0; first < n; first += kIngestChunk) {
+    std::vector<Result<VerifiedRecord>> results = next.get();
+    if (first + kIngestChunk < n) {
+      next = std::async(std::launch::async, verify_chunk, first + kIngestChunk);
+    }
+    ok.clear();
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].ok()) {
+        ok.push_back(&*results[i]);
+        continue;
+      }
+      ++summary.rejected;
+      if (summary.errors.size() < kMaxReportedErrors) {
+        summary.errors.push_back("record #" + std::to_string(first + i) + ": " +
+                                 results[i].status().message());
       }
     }
+    // A chunk settles like a batch of its own, inside the one transaction.
+    if (!ok.empty()) CREDMESH_RETURN_IF_ERROR(IngestLocked(ok, summary, nullptr));
   }
-  CREDMESH_ASSIGN_OR_RETURN(IngestSummary summary, StoreVerified(ok));
-  summary.received = n;
-  summary += rejected;
+  CREDMESH_RETURN_IF_ERROR(tx.Commit());
   return summary;
 }
 

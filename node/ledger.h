@@ -93,7 +93,10 @@ class Ledger {
   // Verifies (on `threads` threads) and ingests encoded records in one
   // transaction. Records failing verification are counted and skipped; the
   // rest are stored. Fails only on a storage error, storing nothing.
+  // Works in chunks of kIngestChunk: the calling thread stores one chunk
+  // (and settles it as a batch of its own) while the next is verified.
   Result<IngestSummary> Ingest(std::vector<Bytes> encoded, unsigned threads = 1);
+  static constexpr size_t kIngestChunk = 512;
   Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records);
 
   // Creates, signs and stores a local record stamped with this node's clock.

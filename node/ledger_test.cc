@@ -19,7 +19,8 @@ constexpr int64_t kHour = 60 * kMinute;
 
 Bytes Encoded(const SigningKey& key, const std::string& entity, uint64_t hlc,
               const std::string& text = "x") {
-  auto r = VerifiedRecord::Create("note", "school/pine", entity, hlc, Value::Map{{"text", text}}, key);
+  auto r =
+      VerifiedRecord::Create("note", "school/pine", entity, hlc, Value::Map{{"text", text}}, key);
   REQUIRE(r.ok());
   return r->bytes();
 }
@@ -63,7 +64,9 @@ TEST_CASE("node/ledger: Ingest stores the valid records and counts the rest as r
     CAPTURE(threads);
     Fixture f;
     std::vector<Bytes> batch;
-    for (int i = 0; i < 100; ++i) batch.push_back(Encoded(f.key, "e" + std::to_string(i), HybridClock::Make(kT0 - 1000 + i, 0)));
+    for (int i = 0; i < 100; ++i)
+      batch.push_back(
+          Encoded(f.key, "e" + std::to_string(i), HybridClock::Make(kT0 - 1000 + i, 0)));
     std::vector<Bytes> good = batch;
     Bytes bad_sig = batch[10];
     bad_sig.back() ^= 0x80;
@@ -183,7 +186,8 @@ TEST_CASE("node/ledger: the HLC never goes backwards across a reopen with the cl
   CHECK(f.ledger->hlc().last() < HybridClock::Make(kT0 + 30 * kHour, 0));
   uint64_t prev = newest;
   for (int i = 0; i < 3; ++i) {
-    auto r = f.ledger->Write("note", "school/pine", "after" + std::to_string(i), Value::Map{}, f.key);
+    auto r =
+        f.ledger->Write("note", "school/pine", "after" + std::to_string(i), Value::Map{}, f.key);
     REQUIRE(r.ok());  // a local write is never held, even ahead of a slow wall clock
     CHECK(r->record().hlc > prev);
     CHECK(f.Row(r->id()).state == RecordState::kValid);
@@ -199,8 +203,8 @@ TEST_CASE("node/ledger: the HLC never goes backwards across a reopen with the cl
 
 TEST_CASE("node/ledger: records too far in the future are held, then released") {
   Fixture f;
-  const uint64_t near = HybridClock::Make(kT0 + 9 * kMinute, 0);   // within the skew
-  const uint64_t far = HybridClock::Make(kT0 + 60 * kMinute, 0);   // beyond it
+  const uint64_t near = HybridClock::Make(kT0 + 9 * kMinute, 0);  // within the skew
+  const uint64_t far = HybridClock::Make(kT0 + 60 * kMinute, 0);  // beyond it
   Bytes near_rec = Encoded(f.key, "near", near);
   Bytes far_rec = Encoded(f.key, "far", far);
   auto s = f.ledger->Ingest({near_rec, far_rec}, 1);
@@ -255,7 +259,8 @@ class TestAuthorizer final : public Authorizer {
                    std::vector<RecordId>& changed) override {
     for (const VerifiedRecord* r : fresh) {
       if (r->record().author == denied_) {
-        CREDMESH_RETURN_IF_ERROR(store.records().SetState(r->id(), RecordState::kDenied, "not granted"));
+        CREDMESH_RETURN_IF_ERROR(
+            store.records().SetState(r->id(), RecordState::kDenied, "not granted"));
       } else if (r->record().entity.rfind("wait", 0) == 0) {
         // stays pending
       } else {
@@ -276,7 +281,7 @@ class TestProjection final : public Projection {
  public:
   Status Migrate(Database&) override { return Status::Ok(); }
   Status Apply(Store&, const std::vector<ChangedRecord>& changed) override {
-    if (fail) return Status::IoError("projection failed");
+    if (fail || applied.size() >= fail_beyond) return Status::IoError("projection failed");
     for (const auto& c : changed) applied.insert(c.id);
     return Status::Ok();
   }
@@ -285,6 +290,7 @@ class TestProjection final : public Projection {
     return Status::Ok();
   }
   bool fail = false;
+  size_t fail_beyond = SIZE_MAX;  // fails once this many records were applied
   std::set<RecordId> applied;
 };
 
@@ -322,6 +328,55 @@ TEST_CASE("node/ledger: with an authorizer, the summary reports the settled stat
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().message() == "projection failed");
   CHECK(f.Count() == 5);
+}
+
+TEST_CASE("node/ledger: a batch of several chunks is stored chunk by chunk in one transaction") {
+  constexpr size_t kChunk = Ledger::kIngestChunk;
+  const size_t n = 2 * kChunk + 100;  // three chunks, the last one short
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    Fixture f;
+    TestProjection proj;
+    f.Reopen(nullptr, {&proj});
+    std::vector<Bytes> batch;
+    for (size_t i = 0; i < n; ++i) {
+      batch.push_back(Encoded(f.key, "e" + std::to_string(i), HybridClock::Make(kT0 - kHour, i)));
+    }
+    // A bad record in each chunk, and a duplicate of chunk 0's first record
+    // at the very end.
+    const size_t bad[] = {3, kChunk + 7, 2 * kChunk + 50};
+    for (size_t i : bad) batch[i].back() ^= 0x01;
+    batch[n - 1] = batch[0];
+    auto s = f.ledger->Ingest(batch, threads);
+    REQUIRE(s.ok());
+    CHECK(s->received == n);
+    CHECK(s->rejected == 3);
+    CHECK(s->duplicates == 1);
+    CHECK(s->inserted == n - 4);
+    CHECK(s->valid == n - 4);
+    REQUIRE(s->errors.size() == 3);
+    for (size_t k = 0; k < 3; ++k) {
+      CHECK(s->errors[k].find("record #" + std::to_string(bad[k]) + ":") == 0);
+    }
+    CHECK(f.Count() == static_cast<int64_t>(n - 4));
+    CHECK(proj.applied.size() == n - 4);
+  }
+
+  // A failure while storing the third chunk keeps nothing, not even the two
+  // chunks stored before it.
+  Fixture f;
+  TestProjection proj;
+  proj.fail_beyond = kChunk + 1;
+  f.Reopen(nullptr, {&proj});
+  std::vector<Bytes> batch;
+  for (size_t i = 0; i < n; ++i) {
+    batch.push_back(Encoded(f.key, "x" + std::to_string(i), HybridClock::Make(kT0 - kHour, i)));
+  }
+  auto s = f.ledger->Ingest(batch, 1);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().message() == "projection failed");
+  CHECK(proj.applied.size() == 2 * kChunk);  // it did run over the first two
+  CHECK(f.Count() == 0);
 }
 
 }  // namespace
