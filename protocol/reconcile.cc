@@ -11,9 +11,9 @@ namespace credmesh {
 namespace {
 
 // Room kept free in every message for the closing "rest" Fingerprint range
-// ([-1, 1, bin16] = 21 bytes) plus a Skip flushed before it (<= 45 bytes),
-// and for the array header (<= 5 bytes).
-constexpr size_t kRestReserveBytes = 72;
+// ([-1, 1, bin16, count] <= 30 bytes) plus a Skip flushed before it (<= 45
+// bytes), and for the array header (<= 5 bytes).
+constexpr size_t kRestReserveBytes = 80;
 constexpr size_t kRestReserveRanges = 2;
 constexpr size_t kArrayHeaderMax = 5;
 
@@ -21,13 +21,15 @@ struct InRange {
   Bound upper;
   RangeMode mode = RangeMode::kSkip;
   Fingerprint fingerprint;
+  uint64_t count = 0;         // Fingerprint: the sender's items in the range
   std::vector<ShortId> sids;  // IdList / Need: ascending bytewise, repeats allowed
 };
 
 struct OutRange {
   Bound upper;
   RangeMode mode = RangeMode::kSkip;
-  Bytes data;  // fingerprint or concatenated short ids
+  Bytes data;          // fingerprint or concatenated short ids
+  uint64_t count = 0;  // Fingerprint: our items in the range
 };
 
 Status Malformed(size_t index, const std::string& what) {
@@ -54,7 +56,7 @@ Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimit
     const Value& r = arr[i];
     if (!r.is_array()) return Malformed(i, "type confusion: a range must be an array");
     const auto& f = r.as_array();
-    if (f.size() < 2 || f.size() > 4) return Malformed(i, "a range has 2 to 4 elements");
+    if (f.size() < 2 || f.size() > 5) return Malformed(i, "a range has 2 to 5 elements");
     if (!f[0].is_int() || !f[1].is_int()) {
       return Malformed(i, "type confusion: timestamp and mode must be integers");
     }
@@ -73,7 +75,8 @@ Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimit
     int64_t mode = f[1].as_int();
     if (mode < 0 || mode > 3) return Malformed(i, "unknown mode " + std::to_string(mode));
     in.mode = static_cast<RangeMode>(mode);
-    size_t fixed = in.mode == RangeMode::kSkip ? 2 : 3;
+    const size_t fixed =
+        in.mode == RangeMode::kSkip ? 2 : (in.mode == RangeMode::kFingerprint ? 4 : 3);
     if (f.size() < fixed || f.size() > fixed + 1) {
       return Malformed(i, "wrong number of elements for mode " + std::to_string(mode));
     }
@@ -96,6 +99,9 @@ Result<std::vector<InRange>> DecodeRanges(ByteView message, const ReconcileLimit
       auto fp = Fingerprint::FromView(f[2].as_bytes());
       if (!fp) return Malformed(i, "fingerprint must be 16 bytes");
       in.fingerprint = *fp;
+      if (!f[3].is_int()) return Malformed(i, "type confusion: item count must be an integer");
+      if (f[3].as_int() < 0) return Malformed(i, "item count is negative");
+      in.count = static_cast<uint64_t>(f[3].as_int());
     } else if (in.mode == RangeMode::kIdList || in.mode == RangeMode::kNeed) {
       if (!f[2].is_bytes()) return Malformed(i, "type confusion: id list must be bytes");
       const Bytes& b = f[2].as_bytes();
@@ -190,6 +196,7 @@ class RangeWriter {
     }
     a.emplace_back(static_cast<int64_t>(r.mode));
     if (r.mode != RangeMode::kSkip) a.emplace_back(r.data);
+    if (r.mode == RangeMode::kFingerprint) a.emplace_back(static_cast<int64_t>(r.count));
     size_t p = r.upper.is_infinity() ? 0 : r.upper.prefix_size();
     if (p > 0) a.emplace_back(Bytes(r.upper.id.data.begin(), r.upper.id.data.begin() + p));
     EncodeValue(Value(std::move(a)), out);
@@ -212,7 +219,15 @@ Bytes Concat(std::vector<ShortId> sids) {
 
 OutRange FingerprintRange(const Bound& upper, const RangeSummary& s) {
   auto fp = s.fingerprint();
-  return {upper, RangeMode::kFingerprint, Bytes(fp.data.begin(), fp.data.end())};
+  return {upper, RangeMode::kFingerprint, Bytes(fp.data.begin(), fp.data.end()), s.count};
+}
+
+// Whether a side holding `mine` items of a range, the peer `theirs`, lists
+// them (§8.4): always up to T, and up to 4T when the peer holds more. A list
+// of up to 4T short ids costs about what narrowing the range down by splits
+// would, and saves their round trips; the smaller side's list is the shorter.
+bool Lists(uint64_t mine, uint64_t theirs, size_t threshold) {
+  return mine <= threshold || (mine <= 4 * threshold && mine < theirs);
 }
 
 // The one-pass state of a Respond call.
@@ -221,11 +236,13 @@ class Responder {
   Responder(const ItemSource& source, const ReconcileLimits& limits, const ShortIdKey& key)
       : source_(source), limits_(limits), key_(key) {}
 
-  // Our description of [lower, upper), which holds `count` of our items:
-  // an IdList if small, else `buckets` Fingerprint ranges split by count.
-  Result<std::vector<OutRange>> Split(const Bound& lower, const Bound& upper, uint64_t count) {
+  // Our description of [lower, upper), which holds `count` of our items and
+  // `theirs` of the peer's (0 if unknown): an IdList if Lists(), else
+  // `buckets` Fingerprint ranges split by count.
+  Result<std::vector<OutRange>> Split(const Bound& lower, const Bound& upper, uint64_t count,
+                                      uint64_t theirs) {
     std::vector<OutRange> out;
-    if (count <= limits_.id_list_threshold) {
+    if (Lists(count, theirs, limits_.id_list_threshold)) {
       CREDMESH_ASSIGN_OR_RETURN(auto items, source_.List(lower, upper, count));
       std::vector<ShortId> sids;
       sids.reserve(items.size());
@@ -308,13 +325,21 @@ class Responder {
       } else if (in.mode != RangeMode::kSkip) {
         CREDMESH_ASSIGN_OR_RETURN(RangeSummary s, source_.Summarize(lower, in.upper));
         if (in.mode == RangeMode::kFingerprint) {
-          if (s.fingerprint() != in.fingerprint) {
-            CREDMESH_ASSIGN_OR_RETURN(unit, Split(lower, in.upper, s.count));
+          if (s.fingerprint() == in.fingerprint) {
+            // Same items: Skip.
+          } else if (in.count < s.count && Lists(in.count, s.count, limits_.id_list_threshold)) {
+            // The peer holds fewer items here, few enough to list: hand the
+            // range back with our fingerprint so that it lists its ids
+            // instead of us listing or splitting ours. It cannot hand the
+            // range back again (§8.4).
+            unit.push_back(FingerprintRange(in.upper, s));
+          } else {
+            CREDMESH_ASSIGN_OR_RETURN(unit, Split(lower, in.upper, s.count, in.count));
           }
         } else {
           if (s.count > limits_.max_ids_per_step) {
             // Too many of ours to list in one step: narrow the range instead.
-            CREDMESH_ASSIGN_OR_RETURN(unit, Split(lower, in.upper, s.count));
+            CREDMESH_ASSIGN_OR_RETURN(unit, Split(lower, in.upper, s.count, in.sids.size()));
           } else if (found > 0 && found + s.count + in.sids.size() > limits_.max_ids_per_step) {
             // Budget spent: defer with our fingerprint; the peer answers it.
             unit.push_back(FingerprintRange(in.upper, s));
@@ -359,7 +384,7 @@ Status ReconcileLimits::Validate() const {
   }
   if (max_message_bytes < kMinMessageBytes ||
       max_message_bytes < 2 * (id_list_threshold * RecordId::kSize + 128) ||
-      max_message_bytes < buckets * 64 + 256) {
+      max_message_bytes < buckets * 80 + 256) {
     return Status::InvalidArgument(
         "reconcile: max_message_bytes is too small for the bucket "
         "and id-list settings");
@@ -383,7 +408,7 @@ Result<Bytes> Reconciler::Initiate() const {
   Responder r(*source_, limits_, key_);
   std::vector<OutRange> unit;
   if (all.count <= limits_.id_list_threshold) {
-    CREDMESH_ASSIGN_OR_RETURN(unit, r.Split(Bound::Min(), Bound::Infinity(), all.count));
+    CREDMESH_ASSIGN_OR_RETURN(unit, r.Split(Bound::Min(), Bound::Infinity(), all.count, 0));
   } else {
     unit.push_back(FingerprintRange(Bound::Infinity(), all));
   }

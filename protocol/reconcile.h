@@ -32,7 +32,8 @@ struct ReconcileLimits {
   size_t max_ranges = 1024;
   // Local tuning; peers need not agree on these.
   size_t buckets = 16;              // a mismatching range splits into this many
-  size_t id_list_threshold = 32;    // ranges with at most this many local items go as IdList
+  size_t id_list_threshold = 32;    // T: ranges with <= T of our items (<= 4T if the peer
+                                    // holds more) go as IdList, docs/protocol.md §8.4
   size_t max_ids_per_step = 65536;  // ids found (have + needed) per Respond (soft cap, see .cc)
 
   // Minimums that guarantee every message makes progress.
