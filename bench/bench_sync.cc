@@ -134,11 +134,17 @@ int main(int argc, char** argv) {
     Figures full = SyncOver(w, *w.hub, pine);
     // In sync.
     Figures same = SyncOver(w, *w.hub, pine);
-    // 1%: new records on the school only.
+    // 1%: new records on the school only, interleaved one to one with the
+    // oldest 1% (the dense case: as many written while offline as were
+    // already there in that time).
     const size_t diff = n / 100;
     const uint64_t diff_bytes = Fill(pine, pine.node->identity(), hlc0, diff, 1);
     Figures one = SyncOver(w, *w.hub, pine);
     const uint64_t one_bytes = one.stats.bytes_sent + one.stats.bytes_received;
+    // Another 1%, newer than everything (a school that wrote while offline).
+    const uint64_t newest_bytes = Fill(pine, pine.node->identity(), hlc0 + 8 * n, diff, 2);
+    Figures newest = SyncOver(w, *w.hub, pine);
+    const uint64_t newest_sync_bytes = newest.stats.bytes_sent + newest.stats.bytes_received;
     std::printf(
         "%-9zu | %8.0f rec/s %6.1f MB %4llu rt | %4llu rt %6llu B %7.1f ms | %7.2f MB vs %7.2f MB "
         "(x%.2f)\n",
@@ -152,11 +158,16 @@ int main(int argc, char** argv) {
     std::printf(
         "%-9s   full sync: %.0f%% of the 2-thread raw verify rate, %.1f s wall, %.1f s CPU (%.2f "
         "cores "
-        "busy); 1%%: %llu rt, %llu records\n",
+        "busy); 1%%: %llu rt, %llu records\n"
+        "%-9s   1%% newest records: %.2f MB vs %.2f MB (x%.2f), %llu rt, %llu records\n",
         "", 100.0 * full.stats.records_received * 1000.0 / full.ms / raw_two, full.ms / 1e3,
         full.cpu_ms / 1e3, full.cpu_ms / full.ms,
         static_cast<unsigned long long>(one.stats.round_trips),
-        static_cast<unsigned long long>(one.stats.records_received));
+        static_cast<unsigned long long>(one.stats.records_received), "",
+        newest_sync_bytes / 1e6, newest_bytes / 1e6,
+        static_cast<double>(newest_sync_bytes) / static_cast<double>(newest_bytes),
+        static_cast<unsigned long long>(newest.stats.round_trips),
+        static_cast<unsigned long long>(newest.stats.records_received));
     std::fflush(stdout);
   }
   return 0;
