@@ -6,6 +6,7 @@
 //   bench_ingest --quick    100k only
 //   bench_ingest --records N [--records M ...]
 //   bench_ingest --store-only   only the store's share (records verified first)
+//   bench_ingest --batch N      records per Ingest call (one transaction; 10,000)
 //
 // Figures and how to read them: docs/benchmarks.md.
 #include <sodium.h>
@@ -33,7 +34,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kBatch = 10000;
+// Records per Ingest call, one transaction each (--batch).
+size_t batch_records = 10000;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -73,7 +75,7 @@ struct IngestResult {
   size_t stored = 0;
 };
 
-// Ingests `records` into a fresh node database in batches of kBatch. With
+// Ingests `records` into a fresh node database in batches of batch_records. With
 // `pre_verified` (consumed), the records were verified before the clock
 // started and only Ledger::IngestVerified is timed: the store's share.
 IngestResult Ingest(const std::vector<Bytes>& records, unsigned threads,
@@ -95,9 +97,9 @@ IngestResult Ingest(const std::vector<Bytes>& records, unsigned threads,
       std::exit(1);
     }
     auto start = Clock::now();
-    for (size_t b = 0; b < records.size(); b += kBatch) {
+    for (size_t b = 0; b < records.size(); b += batch_records) {
       const auto first = static_cast<ptrdiff_t>(b);
-      const auto last = static_cast<ptrdiff_t>(std::min(records.size(), b + kBatch));
+      const auto last = static_cast<ptrdiff_t>(std::min(records.size(), b + batch_records));
       Result<IngestSummary> s = Status::Internal("not run");
       if (pre_verified) {
         s = (*ledger)->IngestVerified(
@@ -132,12 +134,15 @@ int Main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
+    } else if (std::strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+      batch_records = std::max<size_t>(1, std::strtoull(argv[++i], nullptr, 10));
     } else if (std::strcmp(argv[i], "--store-only") == 0) {
       store_only = true;
     } else if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
       sizes.push_back(std::strtoull(argv[++i], nullptr, 10));
     } else {
-      std::fprintf(stderr, "usage: bench_ingest [--quick] [--store-only] [--records N]...\n");
+      std::fprintf(stderr,
+                   "usage: bench_ingest [--quick] [--store-only] [--batch N] [--records N]...\n");
       return 2;
     }
   }

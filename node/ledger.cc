@@ -1,8 +1,10 @@
 #include "node/ledger.h"
 
+#include <atomic>
 #include <future>
 #include <iterator>
 #include <map>
+#include <thread>
 
 #include "protocol/verify_batch.h"
 
@@ -182,30 +184,65 @@ Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records
   return StoreVerified(ptrs);
 }
 
-Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned threads) {
-  const size_t n = encoded.size();
-  IngestSummary summary;
-  summary.received = n;
-  // Verification of the next chunk runs on other threads while this one
-  // stores the current chunk, so storing costs no verification time.
-  auto verify_chunk = [&encoded, threads](size_t first) {
-    const size_t last = std::min(encoded.size(), first + kIngestChunk);
-    std::vector<Bytes> chunk(
-        std::make_move_iterator(encoded.begin() + static_cast<ptrdiff_t>(first)),
-        std::make_move_iterator(encoded.begin() + static_cast<ptrdiff_t>(last)));
-    return VerifyRecords(std::move(chunk), threads);
-  };
-  std::future<std::vector<Result<VerifiedRecord>>> next;
-  if (n > 0) next = std::async(std::launch::async, verify_chunk, size_t{0});
-  // Whatever returns early, the verifier in flight is joined before
-  // `encoded` goes away (a std::async future's destructor waits).
-  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
-  std::vector<const VerifiedRecord*> ok;
-  for (size_t first = 0; first < n; first += kIngestChunk) {
-    std::vector<Result<VerifiedRecord>> results = next.get();
-    if (first + kIngestChunk < n) {
-      next = std::async(std::launch::async, verify_chunk, first + kIngestChunk);
+namespace {
+
+// Verifies a batch in chunks of Ledger::kIngestChunk on `threads` worker
+// threads, each taking the next unclaimed chunk, while the caller takes the
+// verified chunks in order. Destruction stops the workers after their
+// current chunk and joins them.
+class ChunkVerifier {
+ public:
+  using Chunk = std::vector<Result<VerifiedRecord>>;
+  ChunkVerifier(std::vector<Bytes>& encoded, unsigned threads)
+      : encoded_(encoded),
+        chunks_((encoded.size() + Ledger::kIngestChunk - 1) / Ledger::kIngestChunk) {
+    for (size_t c = 0; c < chunks_.size(); ++c) ready_.push_back(chunks_[c].get_future());
+    const size_t n = std::min<size_t>(std::max(1u, threads), chunks_.size());
+    for (size_t t = 0; t < n; ++t) workers_.emplace_back([this] { Work(); });
+  }
+  ChunkVerifier(const ChunkVerifier&) = delete;
+  ChunkVerifier& operator=(const ChunkVerifier&) = delete;
+  ~ChunkVerifier() {
+    stop_ = true;
+    for (auto& w : workers_) w.join();
+  }
+  size_t size() const { return ready_.size(); }
+  // Waits for chunk c (in order: each chunk is taken once).
+  Chunk Take(size_t c) { return ready_[c].get(); }
+
+ private:
+  void Work() {
+    while (!stop_) {
+      const size_t c = next_++;
+      if (c >= chunks_.size()) return;
+      const size_t first = c * Ledger::kIngestChunk;
+      const size_t last = std::min(encoded_.size(), first + Ledger::kIngestChunk);
+      std::vector<Bytes> part(
+          std::make_move_iterator(encoded_.begin() + static_cast<ptrdiff_t>(first)),
+          std::make_move_iterator(encoded_.begin() + static_cast<ptrdiff_t>(last)));
+      chunks_[c].set_value(VerifyRecords(std::move(part), 1));
     }
+  }
+  std::vector<Bytes>& encoded_;
+  std::vector<std::promise<Chunk>> chunks_;
+  std::vector<std::future<Chunk>> ready_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned threads) {
+  IngestSummary summary;
+  summary.received = encoded.size();
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+  // Verification runs on worker threads while this one stores the chunks
+  // already verified, so storing costs no verification time.
+  ChunkVerifier verifier(encoded, threads);
+  std::vector<const VerifiedRecord*> ok;
+  for (size_t c = 0; c < verifier.size(); ++c) {
+    const ChunkVerifier::Chunk results = verifier.Take(c);
     ok.clear();
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i].ok()) {
@@ -214,7 +251,7 @@ Result<IngestSummary> Ledger::Ingest(std::vector<Bytes> encoded, unsigned thread
       }
       ++summary.rejected;
       if (summary.errors.size() < kMaxReportedErrors) {
-        summary.errors.push_back("record #" + std::to_string(first + i) + ": " +
+        summary.errors.push_back("record #" + std::to_string(c * kIngestChunk + i) + ": " +
                                  results[i].status().message());
       }
     }

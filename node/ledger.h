@@ -93,8 +93,9 @@ class Ledger {
   // Verifies (on `threads` threads) and ingests encoded records in one
   // transaction. Records failing verification are counted and skipped; the
   // rest are stored. Fails only on a storage error, storing nothing.
-  // Works in chunks of kIngestChunk: the calling thread stores one chunk
-  // (and settles it as a batch of its own) while the next is verified.
+  // Works in chunks of kIngestChunk: `threads` worker threads verify chunks
+  // while the calling thread stores the verified ones in order (each settled
+  // as a batch of its own), so storing overlaps verification.
   Result<IngestSummary> Ingest(std::vector<Bytes> encoded, unsigned threads = 1);
   static constexpr size_t kIngestChunk = 512;
   Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records);
