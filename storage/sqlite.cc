@@ -209,16 +209,23 @@ Bytes Statement::ColumnBlob(int col) const {
 }
 
 Result<Transaction> Transaction::Begin(Database& db) {
+  if (sqlite3_get_autocommit(db.handle()) == 0) {
+    CREDMESH_RETURN_IF_ERROR(db.Exec("SAVEPOINT credmesh_unit"));
+    return Transaction(&db, true);
+  }
   CREDMESH_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  return Transaction(&db);
+  return Transaction(&db, false);
 }
 
 Transaction::~Transaction() {
-  if (db_) (void)db_->Exec("ROLLBACK");
+  if (!db_) return;
+  // Releasing the savepoint after rolling back to it leaves the enclosing
+  // transaction as it was before Begin.
+  (void)db_->Exec(nested_ ? "ROLLBACK TO credmesh_unit; RELEASE credmesh_unit" : "ROLLBACK");
 }
 
 Status Transaction::Commit() {
-  Status s = db_->Exec("COMMIT");
+  Status s = db_->Exec(nested_ ? "RELEASE credmesh_unit" : "COMMIT");
   if (s.ok()) db_ = nullptr;
   return s;
 }

@@ -121,11 +121,16 @@ class StatementLease {
 };
 
 // BEGIN IMMEDIATE on construction; rolls back in the destructor unless
-// Commit() succeeded.
+// Commit() succeeded. Inside another transaction it is a SAVEPOINT instead:
+// Commit() releases it into the enclosing transaction, and the destructor
+// undoes only its own changes. So code that needs atomicity can always
+// begin one, and a caller can group several such units into one commit.
 class Transaction {
  public:
   static Result<Transaction> Begin(Database& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction(Transaction&& other) noexcept : db_(other.db_), nested_(other.nested_) {
+    other.db_ = nullptr;
+  }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   Transaction& operator=(Transaction&&) = delete;
@@ -133,8 +138,9 @@ class Transaction {
   Status Commit();
 
  private:
-  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Database* db, bool nested) : db_(db), nested_(nested) {}
   Database* db_;
+  bool nested_;  // a SAVEPOINT inside an enclosing transaction
 };
 
 }  // namespace credmesh

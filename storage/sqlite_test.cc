@@ -112,7 +112,8 @@ TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
   auto ins = db->Prepare("INSERT INTO t(k, n, b) VALUES(?, ?, ?)");
   REQUIRE(ins.ok());
   const Bytes blob = {0, 1, 2, 255};
-  CHECK(ins->Bind(1, std::string_view("a")).Bind(2, int64_t{-7}).Bind(3, ByteView(blob)).Run().ok());
+  CHECK(
+      ins->Bind(1, std::string_view("a")).Bind(2, int64_t{-7}).Bind(3, ByteView(blob)).Run().ok());
   CHECK(db->Changes() == 1);
   // Run resets and clears bindings: the statement is reusable.
   CHECK(ins->Bind(1, std::string_view("empty")).Bind(2, int64_t{0}).Bind(3, ByteView()).Run().ok());
@@ -263,9 +264,55 @@ TEST_CASE("storage/sqlite: a second writer is refused while a transaction is ope
   auto tx2 = Transaction::Begin(*b);
   REQUIRE_FALSE(tx2.ok());
   CHECK(tx2.status().code() == Status::Code::kUnavailable);
-  // Nested BEGIN on the same connection is an error, not a crash.
-  auto nested = Transaction::Begin(*a);
-  CHECK_FALSE(nested.ok());
+}
+
+TEST_CASE("storage/sqlite: a transaction inside another is a savepoint of it") {
+  TempDir dir("credmesh-sqlite-test");
+  {
+    auto db = Database::Open(dir.File("a.db"));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
+    auto outer = Transaction::Begin(*db);
+    REQUIRE(outer.ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES(1)").ok());
+    {
+      // Left uncommitted: undoes its own insert only, not the outer one's.
+      auto inner = Transaction::Begin(*db);
+      REQUIRE(inner.ok());
+      REQUIRE(db->Exec("INSERT INTO t VALUES(2)").ok());
+      auto innermost = Transaction::Begin(*db);
+      REQUIRE(innermost.ok());
+      REQUIRE(db->Exec("INSERT INTO t VALUES(3)").ok());
+      REQUIRE(innermost->Commit().ok());
+      CHECK(CountRows(*db, "t") == 3);
+    }
+    CHECK(CountRows(*db, "t") == 1);
+    {
+      auto inner = Transaction::Begin(*db);
+      REQUIRE(inner.ok());
+      REQUIRE(db->Exec("INSERT INTO t VALUES(4)").ok());
+      REQUIRE(inner->Commit().ok());
+    }
+    // Committing the inner one did not end the outer transaction.
+    CHECK(sqlite3_get_autocommit(db->handle()) == 0);
+    REQUIRE(outer->Commit().ok());
+    CHECK(sqlite3_get_autocommit(db->handle()) != 0);
+    // An outer rollback takes committed inner units with it.
+    auto again = Transaction::Begin(*db);
+    REQUIRE(again.ok());
+    {
+      auto inner = Transaction::Begin(*db);
+      REQUIRE(inner.ok());
+      REQUIRE(db->Exec("INSERT INTO t VALUES(5)").ok());
+      REQUIRE(inner->Commit().ok());
+    }
+  }
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  auto st = db->Prepare("SELECT group_concat(n) FROM (SELECT n FROM t ORDER BY n)");
+  REQUIRE(st.ok());
+  REQUIRE(*st->Step());
+  CHECK(st->ColumnText(0) == "1,4");
 }
 
 }  // namespace
