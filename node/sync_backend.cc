@@ -122,8 +122,25 @@ Status LedgerSyncBackend::Fetch(const std::string& scope, const std::vector<Reco
 
 void LedgerSyncBackend::ScopeCompleted(const std::string& scope) { cache_.Prepare(scope); }
 
+LedgerSyncBackend::~LedgerSyncBackend() { (void)Flush(); }
+
+Status LedgerSyncBackend::Flush() {
+  if (!group_) return Status::Ok();
+  Status s = group_->Commit();
+  group_.reset();  // rolls back if the commit failed
+  group_records_ = 0;
+  return s;
+}
+
 Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> records) {
+  if (!group_) {
+    CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+    group_.emplace(std::move(tx));
+  }
+  group_records_ += records.size();
+  // Nested in the group: a failure undoes this call's records only.
   CREDMESH_ASSIGN_OR_RETURN(IngestSummary s, ledger_.IngestVerified(std::move(records)));
+  if (group_records_ >= kGroupRecords) CREDMESH_RETURN_IF_ERROR(Flush());
   SyncIngestResult r;
   r.inserted = s.inserted;
   r.duplicates = s.duplicates;

@@ -36,8 +36,13 @@ class SyncBackend {
   virtual Status Fetch(const std::string& scope, const std::vector<RecordId>& ids,
                        std::vector<Bytes>& out, std::vector<RecordId>& missing) = 0;
   // Stores verified records (REQUIRES: all of one granted scope) through
-  // the ledger. Fails only on a storage error.
+  // the ledger. Fails only on a storage error, storing none of `records`.
+  // Records stored may stay uncommitted until Flush().
   virtual Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) = 0;
+  // Makes every record Ingest stored durable. Sessions call it whenever they
+  // have stored all they received, and before they close. Default: nothing
+  // to do (each Ingest committed on its own).
+  virtual Status Flush() { return Status::Ok(); }
   // A scope's transfer just completed: a quiet moment to bring its item set
   // up to date, so the next session's first query is fast. Default: nothing.
   virtual void ScopeCompleted(const std::string& scope) { (void)scope; }
@@ -79,18 +84,28 @@ class ScopeItemCache {
 class LedgerSyncBackend final : public SyncBackend {
  public:
   LedgerSyncBackend(Store& store, Ledger& ledger) : store_(store), ledger_(ledger), cache_(store) {}
+  ~LedgerSyncBackend() override;  // commits what Flush() has not
   Result<const ItemSource*> Items(const std::string& scope) override;
   Status Fetch(const std::string& scope, const std::vector<RecordId>& ids, std::vector<Bytes>& out,
                std::vector<RecordId>& missing) override;
+  // Each call is atomic; consecutive calls share one transaction until
+  // Flush() or kGroupRecords records, because at a million records one
+  // commit per 1,024-record frame spends more on rewriting the same index
+  // pages to the WAL than on inserting (docs/benchmarks.md).
   Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
+  Status Flush() override;
   void ScopeCompleted(const std::string& scope) override;
   ScopeItemCache& cache() { return cache_; }
+
+  static constexpr size_t kGroupRecords = 65536;
 
  private:
   Store& store_;
   Ledger& ledger_;
   ScopeItemCache cache_;
   std::optional<Statement> fetch_;
+  std::optional<Transaction> group_;  // open across Ingest calls until Flush
+  size_t group_records_ = 0;
 };
 
 }  // namespace credmesh

@@ -82,6 +82,13 @@ void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope
   Close();
 }
 
+void SyncSession::Close() {
+  // What was stored is verified and authorised: keep it, whatever ended the
+  // session (a failed commit is rolled back, and the records come again).
+  (void)backend_.Flush();
+  state_ = State::kClosed;
+}
+
 void SyncSession::Abort(wire::ErrorCode code, const std::string& text) { Fail(code, text); }
 
 void SyncSession::OnPeerError(const wire::Error& e) {
@@ -205,33 +212,51 @@ void SyncSession::OnRecords(wire::Records& m) {
   if (r.done_recv && !m.records.empty()) {
     return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
   }
-  Arrival a;
-  std::vector<Bytes> encoded = std::move(m.records);
-  try {
-    a = std::async(std::launch::async,
-                   [e = std::move(encoded)]() mutable { return VerifyRecords(std::move(e), 1); });
-  } catch (const std::system_error&) {
-    // No thread to be had: verify here.
-    std::promise<std::vector<Result<VerifiedRecord>>> now;
-    now.set_value(VerifyRecords(std::move(encoded), 1));
-    a = now.get_future();
+  arrivals_.push_back(Arrival{std::move(m.records), std::nullopt});
+  StartVerifications();
+  // Bounded memory: past max_frames_held, store the oldest first.
+  SettleArrivals(std::max(1u, options_.max_frames_held));
+}
+
+void SyncSession::StartVerifications() {
+  const size_t limit = 2 * std::max(1u, options_.verify_threads);
+  while (verifying_ < std::min(limit, arrivals_.size())) {
+    Arrival& a = arrivals_[verifying_];
+    std::vector<Bytes> encoded = std::move(a.encoded);
+    try {
+      a.verified = std::async(std::launch::async, [e = std::move(encoded)]() mutable {
+        return VerifyRecords(std::move(e), 1);
+      });
+    } catch (const std::system_error&) {
+      // No thread to be had: verify here.
+      std::promise<std::vector<Result<VerifiedRecord>>> now;
+      now.set_value(VerifyRecords(std::move(encoded), 1));
+      a.verified = now.get_future();
+    }
+    ++verifying_;
   }
-  arrivals_.push_back(std::move(a));
-  // Bounded memory: at most 2 * verify_threads frames in flight (two per
-  // thread, so a thread never idles while its next frame is being stored).
-  SettleArrivals(2 * std::max(1u, options_.verify_threads));
 }
 
 void SyncSession::SettleArrivals(size_t keep) {
   while (!closed() && run_ && !arrivals_.empty()) {
-    Arrival& front = arrivals_.front();
+    StartVerifications();  // the oldest arrival is always among them
+    auto& front = *arrivals_.front().verified;
     if (arrivals_.size() <= keep &&
         front.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       return;
     }
-    Arrival a = std::move(front);
+    std::vector<Result<VerifiedRecord>> verified = front.get();
     arrivals_.pop_front();
-    Store(a.get());
+    --verifying_;
+    StartVerifications();  // a verify thread is free: keep it busy while we store
+    Store(std::move(verified));
+    if (arrivals_.empty() && !closed()) {
+      // All received records are stored: commit them (the backend may have
+      // grouped several frames into one transaction).
+      if (Status s = backend_.Flush(); !s.ok()) {
+        return Fail(wire::ErrorCode::kInternal, s.ToString(), run_ ? run_->scope : "");
+      }
+    }
   }
 }
 

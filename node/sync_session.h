@@ -38,6 +38,12 @@ struct SessionOptions {
   // 2 * verify_threads at once (each on its own thread; the OS shares the
   // cores), while the session thread stores earlier ones. At least 1.
   unsigned verify_threads = 1;
+  // Received RECORDS frames held, being verified or waiting for a verify
+  // thread, before the session thread stops reading to store the oldest.
+  // Bounds a session's memory (each frame is at most the `mb` limit); high
+  // enough that the session reads on to the peer's next RECONCILE and
+  // answers it while earlier frames are still being verified.
+  unsigned max_frames_held = 16;
   int64_t idle_timeout_ms = 30'000;
   int64_t heartbeat_ms = 10'000;
   std::string agent = "credmesh/0.1.0";
@@ -50,6 +56,10 @@ class SyncSession {
   virtual ~SyncSession() = default;
   SyncSession(const SyncSession&) = delete;
   SyncSession& operator=(const SyncSession&) = delete;
+
+  // RECORDS frames received and not yet stored (being verified or waiting
+  // for a verify thread); at most SessionOptions::max_frames_held.
+  size_t frames_held() const { return arrivals_.size(); }
 
   // Handles one received frame (the application frame, no routing id).
   // Records it carries are verified on other threads and stored later, in
@@ -89,7 +99,8 @@ class SyncSession {
   // Actions.
   void Send(const wire::Message& message);
   void Fail(wire::ErrorCode code, std::string text, std::string scope = "");
-  void Close() { state_ = State::kClosed; }
+  // Commits what was stored (SyncBackend::Flush) and enters kClosed.
+  void Close();
   void OnPeerError(const wire::Error& e);  // 422: note it; otherwise close
   void BeginScope(const std::string& scope, bool initiate);
   bool HasScope() const { return run_.has_value(); }
@@ -126,8 +137,15 @@ class SyncSession {
   };
   void OnReconcile(const wire::Reconcile& m);
   void OnRecords(wire::Records& m);
-  // The records of a RECORDS frame, being verified off the session thread.
-  using Arrival = std::future<std::vector<Result<VerifiedRecord>>>;
+  // The records of a received RECORDS frame: encoded until a verify thread
+  // is free for it, then being verified off the session thread.
+  struct Arrival {
+    std::vector<Bytes> encoded;
+    std::optional<std::future<std::vector<Result<VerifiedRecord>>>> verified;
+  };
+  // Starts verifying the oldest waiting arrivals while fewer than
+  // 2 * verify_threads are being verified.
+  void StartVerifications();
   // Stores verified arrivals in arrival order: every one that is ready, and
   // the oldest ones, waiting for their verification, while more than `keep`
   // remain (0: all; kNoWait: never wait).
@@ -142,6 +160,7 @@ class SyncSession {
 
   std::optional<ScopeRun> run_;
   std::deque<Arrival> arrivals_;  // of the current scope, oldest first
+  size_t verifying_ = 0;          // the first arrivals_, being verified
   std::deque<Bytes> out_;
   std::optional<wire::Error> error_sent_, error_received_;
   std::vector<wire::Error> rejections_;

@@ -91,6 +91,41 @@ TEST_CASE("sync session: school evidence never reaches another school; hub relay
   CHECK(oak.Count("school/pine") == 0);
 }
 
+TEST_CASE("sync session: a receiver holds at most max_frames_held RECORDS frames") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  pine.Notes("school/pine", 200, "s");
+  auto c = MakeClient(pine, *w.hub, w.clock, {"school/pine"});
+  SessionOptions so;
+  so.limits.max_records = 10;  // pine pushes its 200 in 20 frames
+  so.max_frames_held = 3;
+  auto s =
+      std::make_unique<SyncServerSession>(*w.hub->backend, *w.hub->policy, w.clock, pine.key(), so);
+  size_t most = 0;
+  for (int round = 0; round < 100; ++round) {
+    bool moved = false;
+    c->Tick();
+    // All of pine's frames reach the hub before the hub's loop would Tick.
+    while (auto f = c->NextFrame()) {
+      moved = true;
+      s->OnFrame(*f);
+      CHECK(s->frames_held() <= 3);
+      most = std::max(most, s->frames_held());
+    }
+    s->Tick();
+    CHECK(s->frames_held() == 0);  // Tick stores everything
+    while (auto f = s->NextFrame()) {
+      moved = true;
+      c->OnFrame(*f);
+    }
+    if (!moved) break;
+  }
+  REQUIRE(c->completed());
+  CHECK(most == 3);  // the bound was reached, and held
+  CHECK(w.hub->Count("school/pine") == 200);
+  CHECK(w.hub->Ids("school/pine") == pine.Ids("school/pine"));
+}
+
 // A server session past WELCOME, in scope district/valley, for injecting frames.
 struct Injected {
   std::unique_ptr<SyncClientSession> client;
