@@ -123,9 +123,25 @@ IngestResult Ingest(const std::vector<Bytes>& records, unsigned threads,
   return out;
 }
 
-void Row(const char* what, double rate, double raw) {
-  std::printf("  %-44s %12.0f /s  %6.1f%% of raw\n", what, rate, 100.0 * rate / raw);
-}
+// Prints `rate` against the raw single-core verify rate measured right
+// before and right after it (their mean): the speed of a shared VM drifts by
+// up to ±25% within minutes, so one yardstick at the start of the run is not
+// good enough for a figure measured several minutes later.
+struct Yardstick {
+  const Bytes& message;
+  const SigningKey& key;
+  double Measure() const { return bench::RawVerifyRate(message, key); }
+  template <typename F>
+  void Row(const char* what, F&& measure_rate) const {
+    const double before = Measure();
+    const double rate = measure_rate();
+    const double after = Measure();
+    const double raw = (before + after) / 2;
+    std::printf("  %-44s %12.0f /s  %6.1f%% of raw (raw %.0f /s around it)\n", what, rate,
+                100.0 * rate / raw, raw);
+    std::fflush(stdout);
+  }
+};
 
 int Main(int argc, char** argv) {
   std::vector<size_t> sizes;
@@ -161,48 +177,52 @@ int Main(int argc, char** argv) {
   std::printf("typical record: %zu bytes encoded, %zu bytes signed\n\n",
               EncodeRecord(sample).size(), sample_msg.size());
 
-  const double raw = bench::RawVerifyRate(sample_msg, key);
-  std::printf("  %-44s %12.0f /s  (the 100%% line)\n", "raw Ed25519 verify, 1 core", raw);
+  const Yardstick yardstick{sample_msg, key};
+  const double raw = yardstick.Measure();
+  std::printf("  %-44s %12.0f /s  (the 100%% line, measured again around each figure)\n",
+              "raw Ed25519 verify, 1 core", raw);
 
   // Sign: VerifiedRecord::Create (sign, encode, and the verify Create does).
-  {
+  yardstick.Row("sign (VerifiedRecord::Create), 1 core", [&] {
     const size_t n = 20000;
     auto start = Clock::now();
     for (size_t i = 0; i < n; ++i) {
       auto r = VerifiedRecord::Create(
           "note", "school/pine", "note-" + std::to_string(i), hlc0 + i,
           Value::Map{{"text", "Grade 7 science worksheet " + std::to_string(i)}}, key);
-      if (!r.ok()) return 1;
+      if (!r.ok()) std::exit(1);
     }
-    Row("sign (VerifiedRecord::Create), 1 core", static_cast<double>(n) / Seconds(start), raw);
-  }
+    return static_cast<double>(n) / Seconds(start);
+  });
 
   std::fprintf(stderr, "generating %zu signed records...\n", max_n);
   const std::vector<Bytes> all = Generate(key, max_n, hlc0);
 
-  {
+  yardstick.Row("verify (VerifiedRecord::Verify), 1 core", [&] {
     const size_t n = std::min<size_t>(all.size(), 100000);
     auto start = Clock::now();
     for (size_t i = 0; i < n; ++i) {
       auto v = VerifiedRecord::Verify(all[i]);
-      if (!v.ok()) return 1;
+      if (!v.ok()) std::exit(1);
     }
-    Row("verify (VerifiedRecord::Verify), 1 core", static_cast<double>(n) / Seconds(start), raw);
-  }
+    return static_cast<double>(n) / Seconds(start);
+  });
 
   for (size_t n : sizes) {
     std::vector<Bytes> records(all.begin(), all.begin() + static_cast<ptrdiff_t>(n));
     for (unsigned threads : {1u, 2u}) {
       if (store_only) break;
-      IngestResult r = Ingest(records, threads);
-      if (r.stored != n) {
-        std::fprintf(stderr, "stored %zu of %zu\n", r.stored, n);
-        return 1;
-      }
       char label[96];
       std::snprintf(label, sizeof label, "ingest %zuk records, verify_threads=%u", n / 1000,
                     threads);
-      Row(label, static_cast<double>(n) / r.seconds, raw);
+      yardstick.Row(label, [&] {
+        IngestResult r = Ingest(records, threads);
+        if (r.stored != n) {
+          std::fprintf(stderr, "stored %zu of %zu\n", r.stored, n);
+          std::exit(1);
+        }
+        return static_cast<double>(n) / r.seconds;
+      });
     }
     // The store's share: the same ingest with verification done beforehand.
     std::vector<VerifiedRecord> verified;
@@ -216,9 +236,8 @@ int Main(int argc, char** argv) {
                 ("store only, " + std::to_string(n / 1000) + "k pre-verified records").c_str(),
                 static_cast<double>(n) / r.seconds, 1e6 * r.seconds / static_cast<double>(n));
   }
-  // Other processes on the machine move the figures; a second measurement of
-  // the reference shows how much.
-  const double raw_end = bench::RawVerifyRate(sample_msg, key);
+  // How far the machine drifted over the run.
+  const double raw_end = yardstick.Measure();
   std::printf("\n  %-44s %12.0f /s  (%+.1f%% vs. the start of the run)\n",
               "raw Ed25519 verify, 1 core, again at the end", raw_end,
               100.0 * (raw_end - raw) / raw);

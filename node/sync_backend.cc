@@ -140,7 +140,7 @@ Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> r
   group_records_ += records.size();
   // Nested in the group: a failure undoes this call's records only.
   CREDMESH_ASSIGN_OR_RETURN(IngestSummary s, ledger_.IngestVerified(std::move(records)));
-  if (group_records_ >= kGroupRecords) CREDMESH_RETURN_IF_ERROR(Flush());
+  if (group_records_ >= group_limit_) CREDMESH_RETURN_IF_ERROR(Flush());
   SyncIngestResult r;
   r.inserted = s.inserted;
   r.duplicates = s.duplicates;

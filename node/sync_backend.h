@@ -83,13 +83,15 @@ class ScopeItemCache {
 // The backend of a real node: its store, its ledger, an item cache.
 class LedgerSyncBackend final : public SyncBackend {
  public:
-  LedgerSyncBackend(Store& store, Ledger& ledger) : store_(store), ledger_(ledger), cache_(store) {}
+  static constexpr size_t kGroupRecords = 65536;
+  LedgerSyncBackend(Store& store, Ledger& ledger, size_t group_records = kGroupRecords)
+      : store_(store), ledger_(ledger), cache_(store), group_limit_(group_records) {}
   ~LedgerSyncBackend() override;  // commits what Flush() has not
   Result<const ItemSource*> Items(const std::string& scope) override;
   Status Fetch(const std::string& scope, const std::vector<RecordId>& ids, std::vector<Bytes>& out,
                std::vector<RecordId>& missing) override;
   // Each call is atomic; consecutive calls share one transaction until
-  // Flush() or kGroupRecords records, because at a million records one
+  // Flush() or `group_records` records, because at a million records one
   // commit per 1,024-record frame spends more on rewriting the same index
   // pages to the WAL than on inserting (docs/benchmarks.md).
   Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
@@ -97,14 +99,13 @@ class LedgerSyncBackend final : public SyncBackend {
   void ScopeCompleted(const std::string& scope) override;
   ScopeItemCache& cache() { return cache_; }
 
-  static constexpr size_t kGroupRecords = 65536;
-
  private:
   Store& store_;
   Ledger& ledger_;
   ScopeItemCache cache_;
   std::optional<Statement> fetch_;
   std::optional<Transaction> group_;  // open across Ingest calls until Flush
+  size_t group_limit_;
   size_t group_records_ = 0;
 };
 
