@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <exception>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace credmesh {
 namespace {
@@ -21,9 +20,7 @@ std::string Sel(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-std::string At(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
+std::string At(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
 Status Err(const std::string& path, const std::string& msg) {
   return Status::InvalidArgument(path.empty() ? msg : path + ": " + msg);
@@ -52,9 +49,8 @@ constexpr TextSpec kDescriptorText{L::kMaxDescriptorChars, true};
 constexpr TextSpec kProseText{L::kMaxProseChars, true};
 
 size_t CodePoints(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<uint8_t>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -71,8 +67,9 @@ Status CheckText(const Value& v, const std::string& path, TextSpec spec, std::st
     auto c = static_cast<uint8_t>(ch);
     bool control = c < 0x20 || c == 0x7F;
     if (control && !(spec.multiline && (ch == '\n' || ch == '\t'))) {
-      return Err(path, spec.multiline ? "must not contain control characters other than newline and tab"
-                                      : "must be a single line without control characters");
+      return Err(path, spec.multiline
+                           ? "must not contain control characters other than newline and tab"
+                           : "must be a single line without control characters");
     }
   }
   size_t n = CodePoints(s);
@@ -224,12 +221,12 @@ class Fields {
     if (!v->is_array()) return Err(PathOf(key), "must be a list");
     size_t n = v->as_array().size();
     if (n < min) {
-      return Err(PathOf(key), "must have at least " + std::to_string(min) +
-                                  (min == 1 ? " entry" : " entries"));
+      return Err(PathOf(key),
+                 "must have at least " + std::to_string(min) + (min == 1 ? " entry" : " entries"));
     }
     if (n > max) {
-      return Err(PathOf(key), "too many entries (" + std::to_string(n) + ", max " +
-                                  std::to_string(max) + ")");
+      return Err(PathOf(key),
+                 "too many entries (" + std::to_string(n) + ", max " + std::to_string(max) + ")");
     }
     return &v->as_array();
   }
@@ -291,12 +288,14 @@ Result<Resource> ParseResource(const Value& v, const std::string& path) {
 Result<EvidenceSlot> ParseSlot(const Value& v, const std::string& path) {
   EvidenceSlot s;
   CREDMESH_ASSIGN_OR_RETURN(
-      Fields f, Fields::Open(v, path, {"id", "title", "what_counts", "proof_of_student_outcome_required",
-                                       "accepts", "max_files"}));
+      Fields f, Fields::Open(v, path,
+                             {"id", "title", "what_counts", "proof_of_student_outcome_required",
+                              "accepts", "max_files"}));
   CREDMESH_RETURN_IF_ERROR(f.Slug("id", L::kMaxIdChars, &s.id));
   CREDMESH_RETURN_IF_ERROR(f.Text("title", kTitleText, &s.title));
   CREDMESH_RETURN_IF_ERROR(f.Text("what_counts", kProseText, &s.what_counts));
-  CREDMESH_RETURN_IF_ERROR(f.Bool("proof_of_student_outcome_required", &s.proof_of_student_outcome_required));
+  CREDMESH_RETURN_IF_ERROR(
+      f.Bool("proof_of_student_outcome_required", &s.proof_of_student_outcome_required));
   CREDMESH_ASSIGN_OR_RETURN(const Array* accepts, f.List("accepts", 1, 2));
   for (size_t i = 0; i < accepts->size(); ++i) {
     const Value& a = (*accepts)[i];
@@ -333,7 +332,8 @@ std::vector<std::string> LevelIds(const std::vector<RubricLevel>& levels) {
 Result<RubricCriterion> ParseCriterion(const Value& v, const std::string& path,
                                        const std::vector<RubricLevel>& levels) {
   RubricCriterion c;
-  CREDMESH_ASSIGN_OR_RETURN(Fields f, Fields::Open(v, path, {"id", "title", "slot", "descriptors"}));
+  CREDMESH_ASSIGN_OR_RETURN(Fields f,
+                            Fields::Open(v, path, {"id", "title", "slot", "descriptors"}));
   CREDMESH_RETURN_IF_ERROR(f.Slug("id", L::kMaxIdChars, &c.id));
   CREDMESH_RETURN_IF_ERROR(f.Text("title", kTitleText, &c.title));
   CREDMESH_RETURN_IF_ERROR(f.OptSlug("slot", L::kMaxIdChars, &c.slot));
@@ -346,20 +346,22 @@ Result<RubricCriterion> ParseCriterion(const Value& v, const std::string& path,
     bool known = std::any_of(levels.begin(), levels.end(),
                              [&](const RubricLevel& l) { return l.id == level_id; });
     if (!known) {
-      return Err(Sel(dpath, level_id), "no such level (levels: " + JoinList(LevelIds(levels)) + ")");
+      return Err(Sel(dpath, level_id),
+                 "no such level (levels: " + JoinList(LevelIds(levels)) + ")");
     }
   }
   for (const auto& l : levels) {
     const Value* text = d->Find(l.id);
     if (!text) return Err(Sel(dpath, l.id), "required");
-    CREDMESH_RETURN_IF_ERROR(CheckText(*text, Sel(dpath, l.id), kDescriptorText, &c.descriptors[l.id]));
+    CREDMESH_RETURN_IF_ERROR(
+        CheckText(*text, Sel(dpath, l.id), kDescriptorText, &c.descriptors[l.id]));
   }
   return c;
 }
 
 // `score` must be the score of one of the rubric's levels.
-Status CheckLevelScore(const Value& v, const std::string& path, const std::vector<RubricLevel>& levels,
-                       int* out) {
+Status CheckLevelScore(const Value& v, const std::string& path,
+                       const std::vector<RubricLevel>& levels, int* out) {
   CREDMESH_RETURN_IF_ERROR(CheckInt(v, path, 0, L::kMaxLevelScore, out));
   for (const auto& l : levels) {
     if (l.score == *out) return Status::Ok();
@@ -369,13 +371,15 @@ Status CheckLevelScore(const Value& v, const std::string& path, const std::vecto
   return Err(path, "must be the score of one of the rubric's levels (" + JoinList(scores) + ")");
 }
 
-Result<PassingRule> ParsePassingRule(const Value& v, const std::string& path, const Rubric& rubric) {
+Result<PassingRule> ParsePassingRule(const Value& v, const std::string& path,
+                                     const Rubric& rubric) {
   PassingRule r;
   const auto& levels = rubric.levels;
   const auto& criteria = rubric.criteria;
   CREDMESH_ASSIGN_OR_RETURN(
-      Fields f, Fields::Open(v, path, {"min_level_score_each", "min_total", "min_level_score_for",
-                                       "min_count_at_or_above"}));
+      Fields f, Fields::Open(v, path,
+                             {"min_level_score_each", "min_total", "min_level_score_for",
+                              "min_count_at_or_above"}));
   if (const Value* e = f.Find("min_level_score_each")) {
     int n = 0;
     CREDMESH_RETURN_IF_ERROR(CheckLevelScore(*e, f.PathOf("min_level_score_each"), levels, &n));
@@ -389,7 +393,8 @@ Result<PassingRule> ParsePassingRule(const Value& v, const std::string& path, co
     if (m->as_map().empty()) return Err(mpath, "must not be empty (omit it instead)");
     for (const auto& [cid, score] : m->as_map()) {
       if (!rubric.FindCriterion(cid)) return Err(Sel(mpath, cid), "no such criterion");
-      CREDMESH_RETURN_IF_ERROR(CheckLevelScore(score, Sel(mpath, cid), levels, &r.min_level_score_for[cid]));
+      CREDMESH_RETURN_IF_ERROR(
+          CheckLevelScore(score, Sel(mpath, cid), levels, &r.min_level_score_for[cid]));
     }
   }
   if (const Value* c = f.Find("min_count_at_or_above")) {
@@ -404,8 +409,9 @@ Result<PassingRule> ParsePassingRule(const Value& v, const std::string& path, co
     r.min_count_at_or_above = clause;
   }
   if (!r.HasClause()) {
-    return Err(path, "needs at least one of min_level_score_each, min_total, "
-                     "min_level_score_for, min_count_at_or_above");
+    return Err(path,
+               "needs at least one of min_level_score_each, min_total, "
+               "min_level_score_for, min_count_at_or_above");
   }
   // The rule is monotone in the scores, so checking the two extremes proves
   // it can be met and that it can fail.
@@ -414,7 +420,8 @@ Result<PassingRule> ParsePassingRule(const Value& v, const std::string& path, co
     top[c.id] = levels.back().score;
     bottom[c.id] = levels.front().score;
   }
-  if (!r.Passes(top)) return Err(path, "can never pass, even with every criterion at the top level");
+  if (!r.Passes(top))
+    return Err(path, "can never pass, even with every criterion at the top level");
   if (r.Passes(bottom)) return Err(path, "passes even with every criterion at the lowest level");
   return r;
 }
@@ -422,15 +429,16 @@ Result<PassingRule> ParsePassingRule(const Value& v, const std::string& path, co
 Result<Rubric> ParseRubric(const Value& v, const std::string& path,
                            const std::vector<EvidenceSlot>& slots) {
   Rubric r;
-  CREDMESH_ASSIGN_OR_RETURN(Fields f, Fields::Open(v, path, {"levels", "criteria", "passing_rule"}));
+  CREDMESH_ASSIGN_OR_RETURN(Fields f,
+                            Fields::Open(v, path, {"levels", "criteria", "passing_rule"}));
   CREDMESH_ASSIGN_OR_RETURN(const Array* levels, f.List("levels", L::kMinLevels, L::kMaxLevels));
   std::string lpath = f.PathOf("levels");
   for (size_t i = 0; i < levels->size(); ++i) {
     CREDMESH_ASSIGN_OR_RETURN(RubricLevel l, ParseLevel((*levels)[i], At(lpath, i)));
     if (i > 0 && l.score <= r.levels.back().score) {
-      return Err(Sel(At(lpath, i), "score"),
-                 "must be greater than the previous level's score (" +
-                     std::to_string(r.levels.back().score) + "); list levels lowest first");
+      return Err(Sel(At(lpath, i), "score"), "must be greater than the previous level's score (" +
+                                                 std::to_string(r.levels.back().score) +
+                                                 "); list levels lowest first");
     }
     r.levels.push_back(std::move(l));
   }
@@ -440,10 +448,12 @@ Result<Rubric> ParseRubric(const Value& v, const std::string& path,
   std::string cpath = f.PathOf("criteria");
   std::vector<std::string> ids;
   for (size_t i = 0; i < criteria->size(); ++i) {
-    CREDMESH_ASSIGN_OR_RETURN(RubricCriterion c, ParseCriterion((*criteria)[i], At(cpath, i), r.levels));
-    if (!c.slot.empty() &&
-        std::none_of(slots.begin(), slots.end(), [&](const EvidenceSlot& s) { return s.id == c.slot; })) {
-      return Err(Sel(At(cpath, i), "slot"), "no evidence slot " + Quote(c.slot) + " in submission_requirements");
+    CREDMESH_ASSIGN_OR_RETURN(RubricCriterion c,
+                              ParseCriterion((*criteria)[i], At(cpath, i), r.levels));
+    if (!c.slot.empty() && std::none_of(slots.begin(), slots.end(),
+                                        [&](const EvidenceSlot& s) { return s.id == c.slot; })) {
+      return Err(Sel(At(cpath, i), "slot"),
+                 "no evidence slot " + Quote(c.slot) + " in submission_requirements");
     }
     ids.push_back(c.id);
     r.criteria.push_back(std::move(c));
@@ -457,7 +467,8 @@ Result<Rubric> ParseRubric(const Value& v, const std::string& path,
 }
 
 Status ParseTagList(const Fields& f, std::string_view key, std::vector<std::string>* out) {
-  static const std::array<std::string_view, 6> kGradeBands = {"pre-k", "k-2", "3-5", "6-8", "9-12", "adult"};
+  static const std::array<std::string_view, 6> kGradeBands = {"pre-k", "k-2",  "3-5",
+                                                              "6-8",   "9-12", "adult"};
   CREDMESH_ASSIGN_OR_RETURN(const Array* list, f.List(key, 0, L::kMaxTagsPerList));
   out->clear();
   for (size_t i = 0; i < list->size(); ++i) {
@@ -474,10 +485,11 @@ Status ParseTagList(const Fields& f, std::string_view key, std::vector<std::stri
 
 Status ParseDefinitionInto(const Value& v, const std::string& path, CredentialDefinition* d) {
   CREDMESH_ASSIGN_OR_RETURN(
-      Fields f, Fields::Open(v, path, {"id", "version", "title", "competency", "key_method",
-                                       "method_components", "supporting_research", "resources",
-                                       "submission_requirements", "rubric", "issuer", "tags",
-                                       "estimated_hours", "retired"}));
+      Fields f,
+      Fields::Open(v, path,
+                   {"id", "version", "title", "competency", "key_method", "method_components",
+                    "supporting_research", "resources", "submission_requirements", "rubric",
+                    "issuer", "tags", "estimated_hours", "retired"}));
   CREDMESH_RETURN_IF_ERROR(f.Slug("id", L::kMaxIdChars, &d->id));
   CREDMESH_RETURN_IF_ERROR(f.Int("version", 1, L::kMaxVersion, &d->version));
   CREDMESH_RETURN_IF_ERROR(f.Text("title", kTitleText, &d->title));
@@ -486,12 +498,15 @@ Status ParseDefinitionInto(const Value& v, const std::string& path, CredentialDe
 
   CREDMESH_ASSIGN_OR_RETURN(const Array* comps, f.List("method_components", 1, L::kMaxComponents));
   for (size_t i = 0; i < comps->size(); ++i) {
-    CREDMESH_ASSIGN_OR_RETURN(auto c, ParseComponent((*comps)[i], At(f.PathOf("method_components"), i)));
+    CREDMESH_ASSIGN_OR_RETURN(auto c,
+                              ParseComponent((*comps)[i], At(f.PathOf("method_components"), i)));
     d->method_components.push_back(std::move(c));
   }
-  CREDMESH_ASSIGN_OR_RETURN(const Array* research, f.List("supporting_research", 1, L::kMaxResearch));
+  CREDMESH_ASSIGN_OR_RETURN(const Array* research,
+                            f.List("supporting_research", 1, L::kMaxResearch));
   for (size_t i = 0; i < research->size(); ++i) {
-    CREDMESH_ASSIGN_OR_RETURN(auto r, ParseResearch((*research)[i], At(f.PathOf("supporting_research"), i)));
+    CREDMESH_ASSIGN_OR_RETURN(
+        auto r, ParseResearch((*research)[i], At(f.PathOf("supporting_research"), i)));
     d->supporting_research.push_back(std::move(r));
   }
   CREDMESH_ASSIGN_OR_RETURN(const Array* resources, f.List("resources", 1, L::kMaxResources));
@@ -512,10 +527,12 @@ Status ParseDefinitionInto(const Value& v, const std::string& path, CredentialDe
 
   const Value* rubric = f.Find("rubric");
   if (!rubric) return Err(f.PathOf("rubric"), "required");
-  CREDMESH_ASSIGN_OR_RETURN(d->rubric, ParseRubric(*rubric, f.PathOf("rubric"), d->submission_requirements));
+  CREDMESH_ASSIGN_OR_RETURN(d->rubric,
+                            ParseRubric(*rubric, f.PathOf("rubric"), d->submission_requirements));
   // Evidence nobody scores is wasted effort for the earner.
-  bool has_whole_submission_criterion = std::any_of(
-      d->rubric.criteria.begin(), d->rubric.criteria.end(), [](const auto& c) { return c.slot.empty(); });
+  bool has_whole_submission_criterion =
+      std::any_of(d->rubric.criteria.begin(), d->rubric.criteria.end(),
+                  [](const auto& c) { return c.slot.empty(); });
   if (!has_whole_submission_criterion) {
     for (size_t i = 0; i < d->submission_requirements.size(); ++i) {
       const auto& id = d->submission_requirements[i].id;
@@ -533,19 +550,21 @@ Status ParseDefinitionInto(const Value& v, const std::string& path, CredentialDe
   CREDMESH_RETURN_IF_ERROR(inf.OptUrl("url", &d->issuer.url));
 
   if (const Value* tags = f.Find("tags")) {
-    CREDMESH_ASSIGN_OR_RETURN(Fields tf, Fields::Open(*tags, f.PathOf("tags"), {"subject", "grade_band", "topics"}));
+    CREDMESH_ASSIGN_OR_RETURN(
+        Fields tf, Fields::Open(*tags, f.PathOf("tags"), {"subject", "grade_band", "topics"}));
     CREDMESH_RETURN_IF_ERROR(ParseTagList(tf, "subject", &d->tags.subject));
     CREDMESH_RETURN_IF_ERROR(ParseTagList(tf, "grade_band", &d->tags.grade_band));
     CREDMESH_RETURN_IF_ERROR(ParseTagList(tf, "topics", &d->tags.topics));
   }
-  CREDMESH_RETURN_IF_ERROR(f.OptInt("estimated_hours", 1, L::kMaxEstimatedHours, &d->estimated_hours));
+  CREDMESH_RETURN_IF_ERROR(
+      f.OptInt("estimated_hours", 1, L::kMaxEstimatedHours, &d->estimated_hours));
   CREDMESH_RETURN_IF_ERROR(f.OptBool("retired", &d->retired));
 
   Bytes encoded;
   EncodeValue(DefinitionToBody(*d), encoded);
   if (encoded.size() > L::kMaxDefinitionBodyBytes) {
-    return Err(path, "definition too large (" + std::to_string(encoded.size()) + " bytes encoded, max " +
-                         std::to_string(L::kMaxDefinitionBodyBytes) + ")");
+    return Err(path, "definition too large (" + std::to_string(encoded.size()) +
+                         " bytes encoded, max " + std::to_string(L::kMaxDefinitionBodyBytes) + ")");
   }
   return Status::Ok();
 }
@@ -570,16 +589,16 @@ Result<StackEntry> ParseStackEntry(const Value& v, const std::string& path) {
 
 Result<Stack> ParseStack(const Value& v, const std::string& path) {
   Stack s;
-  CREDMESH_ASSIGN_OR_RETURN(
-      Fields f, Fields::Open(v, path, {"id", "version", "title", "description", "definitions",
-                                       "completion_rule", "retired"}));
+  CREDMESH_ASSIGN_OR_RETURN(Fields f, Fields::Open(v, path,
+                                                   {"id", "version", "title", "description",
+                                                    "definitions", "completion_rule", "retired"}));
   CREDMESH_RETURN_IF_ERROR(f.Slug("id", L::kMaxIdChars, &s.id));
   CREDMESH_RETURN_IF_ERROR(f.Int("version", 1, L::kMaxVersion, &s.version));
   CREDMESH_RETURN_IF_ERROR(f.Text("title", kTitleText, &s.title));
   CREDMESH_RETURN_IF_ERROR(f.Text("description", kProseText, &s.description));
   std::string dpath = f.PathOf("definitions");
-  CREDMESH_ASSIGN_OR_RETURN(const Array* defs,
-                            f.List("definitions", L::kMinStackDefinitions, L::kMaxStackDefinitions));
+  CREDMESH_ASSIGN_OR_RETURN(
+      const Array* defs, f.List("definitions", L::kMinStackDefinitions, L::kMaxStackDefinitions));
   std::vector<std::string> ids;
   for (size_t i = 0; i < defs->size(); ++i) {
     CREDMESH_ASSIGN_OR_RETURN(StackEntry e, ParseStackEntry((*defs)[i], At(dpath, i)));
@@ -596,7 +615,8 @@ Result<Stack> ParseStack(const Value& v, const std::string& path) {
   if (!req) return Err(rf.PathOf("require"), "required");
   if (req->is_string() && req->as_string() == "all") {
     s.completion_rule.kind = CompletionRule::Kind::kAll;
-    if (rf.Has("count")) return Err(rf.PathOf("count"), "only allowed when require is \"at_least\"");
+    if (rf.Has("count"))
+      return Err(rf.PathOf("count"), "only allowed when require is \"at_least\"");
   } else if (req->is_string() && req->as_string() == "at_least") {
     s.completion_rule.kind = CompletionRule::Kind::kAtLeast;
     CREDMESH_RETURN_IF_ERROR(
@@ -627,11 +647,13 @@ Status CheckCatalogReferences(const Catalog& c) {
       const CredentialDefinition* d = c.FindDefinition(e.definition_id);
       if (!d) return Err(epath, "no definition " + Quote(e.definition_id) + " in this catalog");
       if (e.version && *e.version > d->version) {
-        return Err(epath, "pins version " + std::to_string(*e.version) + " but the catalog has version " +
-                              std::to_string(d->version) + " of " + Quote(d->id));
+        return Err(epath, "pins version " + std::to_string(*e.version) +
+                              " but the catalog has version " + std::to_string(d->version) +
+                              " of " + Quote(d->id));
       }
       if (d->retired && !s.retired) {
-        return Err(epath, "definition " + Quote(d->id) + " is retired; retire the stack or drop it");
+        return Err(epath,
+                   "definition " + Quote(d->id) + " is retired; retire the stack or drop it");
       }
     }
   }
@@ -640,13 +662,15 @@ Status CheckCatalogReferences(const Catalog& c) {
 
 Result<Catalog> ParseCatalogValue(const Value& v) {
   Catalog c;
-  CREDMESH_ASSIGN_OR_RETURN(Fields f, Fields::Open(v, "", {"format", "district", "definitions", "stacks"}));
+  CREDMESH_ASSIGN_OR_RETURN(Fields f,
+                            Fields::Open(v, "", {"format", "district", "definitions", "stacks"}));
   const Value* format = f.Find("format");
   if (!format) return Err("format", "required");
   if (!format->is_string() || format->as_string() != kCatalogFormat) {
-    return Err("format", "unsupported format" +
-                             (format->is_string() ? " " + Quote(format->as_string()) : std::string()) +
-                             " (expected " + Quote(kCatalogFormat) + ")");
+    return Err("format",
+               "unsupported format" +
+                   (format->is_string() ? " " + Quote(format->as_string()) : std::string()) +
+                   " (expected " + Quote(kCatalogFormat) + ")");
   }
   CREDMESH_RETURN_IF_ERROR(f.Slug("district", L::kMaxIdChars, &c.district));
   if (!f.Has("definitions")) return Err("definitions", "required");
@@ -674,14 +698,17 @@ class StrictJsonToValue : public nlohmann::json_sax<nlohmann::json> {
   bool boolean(bool b) override { return Add(Value(b)); }
   bool number_integer(number_integer_t n) override { return Add(Value(static_cast<int64_t>(n))); }
   bool number_unsigned(number_unsigned_t n) override {
-    if (n > static_cast<uint64_t>(INT64_MAX)) return Fail(Err(CurrentPath(), "integer out of range"));
+    if (n > static_cast<uint64_t>(INT64_MAX))
+      return Fail(Err(CurrentPath(), "integer out of range"));
     return Add(Value(static_cast<int64_t>(n)));
   }
   bool number_float(number_float_t, const string_t&) override {
     return Fail(Err(CurrentPath(), "must be an integer (fractions and exponents are not allowed)"));
   }
   bool string(string_t& s) override { return Add(Value(std::move(s))); }
-  bool binary(binary_t&) override { return Fail(Err(CurrentPath(), "binary values are not allowed")); }
+  bool binary(binary_t&) override {
+    return Fail(Err(CurrentPath(), "binary values are not allowed"));
+  }
   bool start_object(std::size_t) override { return Push(false); }
   bool key(string_t& k) override {
     Frame& f = frames_.back();
@@ -692,7 +719,8 @@ class StrictJsonToValue : public nlohmann::json_sax<nlohmann::json> {
   bool end_object() override { return Pop(); }
   bool start_array(std::size_t) override { return Push(true); }
   bool end_array() override { return Pop(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
     std::string what = ex.what();
     auto close = what.find("] ");  // drop nlohmann's "[json.exception.parse_error.101] "
     if (close != std::string::npos) what = what.substr(close + 2);
@@ -744,7 +772,8 @@ class StrictJsonToValue : public nlohmann::json_sax<nlohmann::json> {
   }
   bool Push(bool is_array) {
     if (frames_.size() >= L::kMaxJsonDepth) {
-      return Fail(Err(CurrentPath(), "nested deeper than " + std::to_string(L::kMaxJsonDepth) + " levels"));
+      return Fail(
+          Err(CurrentPath(), "nested deeper than " + std::to_string(L::kMaxJsonDepth) + " levels"));
     }
     frames_.push_back(Frame{is_array, {}, {}, {}});
     return true;
@@ -774,14 +803,49 @@ Result<Value> ParseStrictJson(std::string_view text) {
 // ---------------------------------------------------------------------------
 // Value -> pretty JSON in the documented field order.
 
-constexpr std::string_view kKeyOrder[] = {
-    "format", "district", "id", "version", "name", "title", "citation", "competency", "key_method",
-    "method_components", "summary", "url", "description", "what_counts",
-    "proof_of_student_outcome_required", "accepts", "max_files", "supporting_research", "resources",
-    "submission_requirements", "rubric", "levels", "criteria", "score", "slot", "descriptors",
-    "passing_rule", "min_level_score_each", "min_total", "min_level_score_for",
-    "min_count_at_or_above", "definitions", "completion_rule", "require", "count", "stacks", "issuer",
-    "tags", "subject", "grade_band", "topics", "estimated_hours", "retired"};
+constexpr std::string_view kKeyOrder[] = {"format",
+                                          "district",
+                                          "id",
+                                          "version",
+                                          "name",
+                                          "title",
+                                          "citation",
+                                          "competency",
+                                          "key_method",
+                                          "method_components",
+                                          "summary",
+                                          "url",
+                                          "description",
+                                          "what_counts",
+                                          "proof_of_student_outcome_required",
+                                          "accepts",
+                                          "max_files",
+                                          "supporting_research",
+                                          "resources",
+                                          "submission_requirements",
+                                          "rubric",
+                                          "levels",
+                                          "criteria",
+                                          "score",
+                                          "slot",
+                                          "descriptors",
+                                          "passing_rule",
+                                          "min_level_score_each",
+                                          "min_total",
+                                          "min_level_score_for",
+                                          "min_count_at_or_above",
+                                          "definitions",
+                                          "completion_rule",
+                                          "require",
+                                          "count",
+                                          "stacks",
+                                          "issuer",
+                                          "tags",
+                                          "subject",
+                                          "grade_band",
+                                          "topics",
+                                          "estimated_hours",
+                                          "retired"};
 
 // Unknown keys (level and criterion ids) rank last, in byte order.
 size_t KeyRank(const std::string& k) {
@@ -798,8 +862,9 @@ nlohmann::ordered_json ToOrderedJson(const Value& v) {
   if (v.is_map()) {
     std::vector<const std::string*> keys;
     for (const auto& [k, unused] : v.as_map()) keys.push_back(&k);
-    std::stable_sort(keys.begin(), keys.end(),
-                     [](const std::string* a, const std::string* b) { return KeyRank(*a) < KeyRank(*b); });
+    std::stable_sort(keys.begin(), keys.end(), [](const std::string* a, const std::string* b) {
+      return KeyRank(*a) < KeyRank(*b);
+    });
     auto out = nlohmann::ordered_json::object();
     for (const std::string* k : keys) out[*k] = ToOrderedJson(v.as_map().at(*k));
     return out;
@@ -868,10 +933,12 @@ Value RubricToBody(const Rubric& r) {
     rule.emplace("min_level_score_for", std::move(per));
   }
   if (p.min_count_at_or_above) {
-    rule.emplace("min_count_at_or_above",
-                 Map{{"score", p.min_count_at_or_above->score}, {"count", p.min_count_at_or_above->count}});
+    rule.emplace("min_count_at_or_above", Map{{"score", p.min_count_at_or_above->score},
+                                              {"count", p.min_count_at_or_above->count}});
   }
-  return Map{{"levels", std::move(levels)}, {"criteria", std::move(criteria)}, {"passing_rule", std::move(rule)}};
+  return Map{{"levels", std::move(levels)},
+             {"criteria", std::move(criteria)},
+             {"passing_rule", std::move(rule)}};
 }
 
 constexpr char kNotRepresentable[] =
@@ -902,8 +969,8 @@ std::vector<std::string> PassingRule::Unmet(const std::map<std::string, int>& sc
   if (min_level_score_each) {
     for (const auto& [c, s] : scores) {
       if (s < *min_level_score_each) {
-        out.push_back("criterion " + Quote(c) + " scored " + std::to_string(s) + ", below min_level_score_each " +
-                      std::to_string(*min_level_score_each));
+        out.push_back("criterion " + Quote(c) + " scored " + std::to_string(s) +
+                      ", below min_level_score_each " + std::to_string(*min_level_score_each));
       }
     }
   }
@@ -911,7 +978,8 @@ std::vector<std::string> PassingRule::Unmet(const std::map<std::string, int>& sc
     int64_t total = 0;
     for (const auto& [c, s] : scores) total += s;
     if (total < *min_total) {
-      out.push_back("total " + std::to_string(total) + " is below min_total " + std::to_string(*min_total));
+      out.push_back("total " + std::to_string(total) + " is below min_total " +
+                    std::to_string(*min_total));
     }
   }
   for (const auto& [c, min] : min_level_score_for) {
@@ -928,8 +996,9 @@ std::vector<std::string> PassingRule::Unmet(const std::map<std::string, int>& sc
       return e.second >= min_count_at_or_above->score;
     }));
     if (n < min_count_at_or_above->count) {
-      out.push_back(std::to_string(n) + " criteria scored " + std::to_string(min_count_at_or_above->score) +
-                    " or more; at least " + std::to_string(min_count_at_or_above->count) + " required");
+      out.push_back(std::to_string(n) + " criteria scored " +
+                    std::to_string(min_count_at_or_above->score) + " or more; at least " +
+                    std::to_string(min_count_at_or_above->count) + " required");
     }
   }
   return out;
@@ -956,7 +1025,8 @@ const RubricCriterion* Rubric::FindCriterion(std::string_view id) const {
 Result<std::map<std::string, int>> Rubric::ScoresFor(
     const std::map<std::string, std::string>& level_by_criterion) const {
   for (const auto& [c, unused] : level_by_criterion) {
-    if (!FindCriterion(c)) return Status::InvalidArgument("criterion " + Quote(c) + ": not in this rubric");
+    if (!FindCriterion(c))
+      return Status::InvalidArgument("criterion " + Quote(c) + ": not in this rubric");
   }
   std::map<std::string, int> scores;
   for (const auto& c : criteria) {
@@ -966,19 +1036,22 @@ Result<std::map<std::string, int>> Rubric::ScoresFor(
     }
     const RubricLevel* l = FindLevel(it->second);
     if (!l) {
-      return Status::InvalidArgument("criterion " + Quote(c.id) + ": no level " + Quote(it->second) +
-                                     " (levels: " + JoinList(LevelIds(levels)) + ")");
+      return Status::InvalidArgument("criterion " + Quote(c.id) + ": no level " +
+                                     Quote(it->second) + " (levels: " + JoinList(LevelIds(levels)) +
+                                     ")");
     }
     scores[c.id] = l->score;
   }
   return scores;
 }
 
-Status Rubric::CheckLevelChoices(const std::map<std::string, std::string>& level_by_criterion) const {
+Status Rubric::CheckLevelChoices(
+    const std::map<std::string, std::string>& level_by_criterion) const {
   return ScoresFor(level_by_criterion).status();
 }
 
-Result<RubricJudgement> Rubric::Judge(const std::map<std::string, std::string>& level_by_criterion) const {
+Result<RubricJudgement> Rubric::Judge(
+    const std::map<std::string, std::string>& level_by_criterion) const {
   RubricJudgement j;
   CREDMESH_ASSIGN_OR_RETURN(j.score_by_criterion, ScoresFor(level_by_criterion));
   for (const auto& [c, s] : j.score_by_criterion) j.total += s;
@@ -1085,7 +1158,8 @@ Value DefinitionToBody(const CredentialDefinition& d) {
 Result<CredentialDefinition> DefinitionFromBody(const Value& body) {
   auto d = ParseDefinition(body, "");
   if (!d.ok()) return d.status().WithContext("definition body");
-  CREDMESH_RETURN_IF_ERROR(CheckCanonical(body, DefinitionToBody(*d)).WithContext("definition body"));
+  CREDMESH_RETURN_IF_ERROR(
+      CheckCanonical(body, DefinitionToBody(*d)).WithContext("definition body"));
   return d;
 }
 
@@ -1125,8 +1199,8 @@ Result<Stack> StackFromBody(const Value& body) {
 
 Result<Catalog> ParseCatalogJson(std::string_view text) {
   if (text.size() > L::kMaxCatalogBytes) {
-    return Status::ResourceExhausted("catalog file is " + std::to_string(text.size()) + " bytes, max " +
-                                     std::to_string(L::kMaxCatalogBytes));
+    return Status::ResourceExhausted("catalog file is " + std::to_string(text.size()) +
+                                     " bytes, max " + std::to_string(L::kMaxCatalogBytes));
   }
   CREDMESH_ASSIGN_OR_RETURN(Value v, ParseStrictJson(text));
   if (!v.is_map()) return Status::InvalidArgument("a catalog must be a JSON object");
@@ -1144,7 +1218,9 @@ std::string CatalogToJson(const Catalog& c) {
   return Dump(j);
 }
 
-std::string DefinitionToJson(const CredentialDefinition& d) { return Dump(DefinitionOrderedJson(d)); }
+std::string DefinitionToJson(const CredentialDefinition& d) {
+  return Dump(DefinitionOrderedJson(d));
+}
 
 std::string StackToJson(const Stack& s) { return Dump(ToOrderedJson(StackToBody(s))); }
 
@@ -1153,7 +1229,8 @@ std::string StackToJson(const Stack& s) { return Dump(ToOrderedJson(StackToBody(
 Status ValidateDefinition(const CredentialDefinition& d) {
   auto parsed = DefinitionFromBody(DefinitionToBody(d));
   if (!parsed.ok()) return parsed.status();
-  if (!(*parsed == d)) return Status::InvalidArgument("definition " + Quote(d.id) + kNotRepresentable);
+  if (!(*parsed == d))
+    return Status::InvalidArgument("definition " + Quote(d.id) + kNotRepresentable);
   return Status::Ok();
 }
 

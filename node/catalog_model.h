@@ -31,10 +31,10 @@ struct CatalogLimits {
   static constexpr size_t kMaxDefinitionBodyBytes = 128 * 1024;  // encoded body
   static constexpr size_t kMaxDefinitions = 500;
   static constexpr size_t kMaxStacks = 100;
-  static constexpr size_t kMaxIdChars = 64;       // every slug id, and district
+  static constexpr size_t kMaxIdChars = 64;  // every slug id, and district
   static constexpr size_t kMaxTagChars = 40;
   static constexpr int kMaxVersion = 1'000'000;
-  static constexpr size_t kMaxTitleChars = 120;   // also issuer name
+  static constexpr size_t kMaxTitleChars = 120;  // also issuer name
   static constexpr size_t kMaxCitationChars = 500;
   static constexpr size_t kMaxCompetencyChars = 1000;
   static constexpr size_t kMaxSummaryChars = 1000;
@@ -92,7 +92,7 @@ struct EvidenceSlot {
 struct RubricLevel {
   std::string id;  // slug, unique within the rubric
   std::string title;
-  int score = 0;   // 0..kMaxLevelScore; strictly increasing along Rubric::levels
+  int score = 0;  // 0..kMaxLevelScore; strictly increasing along Rubric::levels
   bool operator==(const RubricLevel&) const = default;
 };
 

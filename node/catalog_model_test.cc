@@ -4,9 +4,8 @@
 
 #include <fstream>
 #include <functional>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "protocol/record.h"
 
@@ -50,8 +49,10 @@ bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfin
 // A small rubric for rule tests: criteria a, b, c; levels scored 1..4.
 Rubric AbcRubric(PassingRule rule) {
   Rubric r;
-  r.levels = {{"beginning", "Beginning", 1}, {"developing", "Developing", 2},
-              {"proficient", "Proficient", 3}, {"exemplary", "Exemplary", 4}};
+  r.levels = {{"beginning", "Beginning", 1},
+              {"developing", "Developing", 2},
+              {"proficient", "Proficient", 3},
+              {"exemplary", "Exemplary", 4}};
   for (const char* id : {"a", "b", "c"}) {
     RubricCriterion c{id, std::string("Criterion ") + id, "", {}};
     for (const auto& l : r.levels) c.descriptors[l.id] = "Descriptor for " + l.id;
@@ -97,9 +98,9 @@ TEST_CASE("node/catalog: the sample catalog parses and has the expected content"
     CHECK_FALSE(d.issuer.name.empty());
   }
   CHECK(std::any_of(c.definitions.begin(), c.definitions.end(), [](const CredentialDefinition& d) {
-    return std::any_of(d.supporting_research.begin(), d.supporting_research.end(), [](const auto& r) {
-      return r.citation.find("Inside the black box") != std::string::npos;
-    });
+    return std::any_of(
+        d.supporting_research.begin(), d.supporting_research.end(),
+        [](const auto& r) { return r.citation.find("Inside the black box") != std::string::npos; });
   }));
 
   const Stack* fap = c.FindStack("formative-assessment-practitioner");
@@ -128,7 +129,8 @@ TEST_CASE("node/catalog: export round-trips and is stable") {
   CHECK(*again == c);
   CHECK(CatalogToJson(*again) == exported);  // a fixed point
   // Pretty, documented order: format first, then district, definitions, stacks.
-  CHECK(StartsWith(exported, "{\n  \"format\": \"credmesh-catalog/1\",\n  \"district\": \"maple-valley\",\n"));
+  CHECK(StartsWith(
+      exported, "{\n  \"format\": \"credmesh-catalog/1\",\n  \"district\": \"maple-valley\",\n"));
   CHECK(exported.find("\"definitions\"") < exported.find("\"stacks\""));
   CHECK(exported.back() == '\n');
   // Descriptors come out lowest level first, as the levels are listed.
@@ -154,7 +156,8 @@ TEST_CASE("node/catalog: JSON-level errors") {
   CHECK(StartsWith(ErrorOfText(""), "invalid JSON: "));
   CHECK(StartsWith(ErrorOfText("{} trailing"), "invalid JSON: "));
   CHECK(ErrorOfText("[1, 2]") == "a catalog must be a JSON object");
-  CHECK(ErrorOfText("{\"format\": \"credmesh-catalog/1\", \"format\": \"x\"}") == "format: duplicate key");
+  CHECK(ErrorOfText("{\"format\": \"credmesh-catalog/1\", \"format\": \"x\"}") ==
+        "format: duplicate key");
   CHECK(ErrorOfText("{\"definitions\": [{\"id\": \"a\"}, {\"id\": \"b\", \"id\": \"c\"}]}") ==
         "definitions[1].id: duplicate key");
   CHECK(ErrorOfText("{\"definitions\": [{\"version\": 1.0}]}") ==
@@ -195,8 +198,9 @@ TEST_CASE("node/catalog: top-level and field errors name the JSON path") {
         "definitions[0].title: must not begin or end with whitespace");
   CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["title"] = "Two\nlines"; }) ==
         "definitions[0].title: must be a single line without control characters");
-  CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["competency"] = "Bell\x07"; }) ==
-        "definitions[0].competency: must not contain control characters other than newline and tab");
+  CHECK(
+      ErrorAfter([](Json& j) { j["definitions"][0]["competency"] = "Bell\x07"; }) ==
+      "definitions[0].competency: must not contain control characters other than newline and tab");
   CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["title"] = std::string(121, 'x'); }) ==
         "definitions[0].title: too long (121 characters, max 120)");
   {  // Lengths count code points: 120 two-byte characters fit.
@@ -225,17 +229,23 @@ TEST_CASE("node/catalog: top-level and field errors name the JSON path") {
   CHECK(ErrorAfter([](Json& j) {
           for (int i = 0; i < 10; ++i) j["definitions"][0]["method_components"].push_back("Step");
         }) == "definitions[0].method_components: too many entries (15, max 12)");
-  CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["supporting_research"][0]["url"] = "ftp://x.org/a"; }) ==
-        "definitions[0].supporting_research[0].url: must be an http:// or https:// URL of printable ASCII "
+  CHECK(ErrorAfter([](Json& j) {
+          j["definitions"][0]["supporting_research"][0]["url"] = "ftp://x.org/a";
+        }) ==
+        "definitions[0].supporting_research[0].url: must be an http:// or https:// URL of "
+        "printable ASCII "
         "without spaces");
-  CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["resources"][0]["url"] = "https://"; }).find(
-            "resources[0].url: must be an http") != std::string::npos);
+  CHECK(ErrorAfter([](Json& j) {
+          j["definitions"][0]["resources"][0]["url"] = "https://";
+        }).find("resources[0].url: must be an http") != std::string::npos);
   CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["issuer"] = "Maple Valley"; }) ==
         "definitions[0].issuer: must be an object");
   CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["tags"]["grade_band"] = {"k-12"}; }) ==
-        "definitions[0].tags.grade_band[0]: \"k-12\" is not a grade band (pre-k, k-2, 3-5, 6-8, 9-12, adult)");
-  CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["tags"]["topics"] = {"memory", "memory"}; }) ==
-        "definitions[0].tags.topics[1]: duplicate tag \"memory\" (also at [0])");
+        "definitions[0].tags.grade_band[0]: \"k-12\" is not a grade band (pre-k, k-2, 3-5, 6-8, "
+        "9-12, adult)");
+  CHECK(ErrorAfter([](Json& j) {
+          j["definitions"][0]["tags"]["topics"] = {"memory", "memory"};
+        }) == "definitions[0].tags.topics[1]: duplicate tag \"memory\" (also at [0])");
   CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["estimated_hours"] = 0; }) ==
         "definitions[0].estimated_hours: must be between 1 and 200 (got 0)");
   CHECK(ErrorAfter([](Json& j) { j["definitions"][0]["retired"] = "no"; }) ==
@@ -250,27 +260,38 @@ TEST_CASE("node/catalog: evidence slot errors") {
         "definitions[0].submission_requirements[1].proof_of_student_outcome_required: required");
   CHECK(ErrorAfter([&](Json& j) { slot(j)["accepts"] = {"video"}; }) ==
         "definitions[0].submission_requirements[1].accepts[0]: must be \"text\" or \"file\"");
-  CHECK(ErrorAfter([&](Json& j) { slot(j)["accepts"] = {"file", "file"}; }) ==
-        "definitions[0].submission_requirements[1].accepts[1]: duplicate \"file\"");
+  CHECK(ErrorAfter([&](Json& j) {
+          slot(j)["accepts"] = {"file", "file"};
+        }) == "definitions[0].submission_requirements[1].accepts[1]: duplicate \"file\"");
   CHECK(ErrorAfter([&](Json& j) { slot(j)["accepts"] = Json::array(); }) ==
         "definitions[0].submission_requirements[1].accepts: must have at least 1 entry");
   CHECK(ErrorAfter([&](Json& j) { slot(j)["accepts"] = {"text"}; }) ==
-        "definitions[0].submission_requirements[1].max_files: only allowed when the slot accepts \"file\"");
+        "definitions[0].submission_requirements[1].max_files: only allowed when the slot accepts "
+        "\"file\"");
   CHECK(ErrorAfter([&](Json& j) { slot(j)["max_files"] = 21; }) ==
         "definitions[0].submission_requirements[1].max_files: must be between 1 and 20 (got 21)");
   CHECK(ErrorAfter([&](Json& j) { slot(j)["id"] = "lesson-plan"; }) ==
-        "definitions[0].submission_requirements[1].id: duplicate slot id \"lesson-plan\" (also at [0])");
+        "definitions[0].submission_requirements[1].id: duplicate slot id \"lesson-plan\" (also at "
+        "[0])");
   // A slot that no criterion assesses (and no whole-submission criterion exists).
   CHECK(ErrorAfter([&](Json& j) {
           j["definitions"][0]["submission_requirements"].push_back(
-              {{"id", "extra"}, {"title", "Extra"}, {"what_counts", "Anything."},
-               {"proof_of_student_outcome_required", false}, {"accepts", {"text"}}});
-        }) == "definitions[0].submission_requirements[3]: slot \"extra\" is not assessed by any rubric criterion");
+              {{"id", "extra"},
+               {"title", "Extra"},
+               {"what_counts", "Anything."},
+               {"proof_of_student_outcome_required", false},
+               {"accepts", {"text"}}});
+        }) ==
+        "definitions[0].submission_requirements[3]: slot \"extra\" is not assessed by any rubric "
+        "criterion");
   {  // ...which is fine once a criterion applies to the whole submission.
     Json j = Json::parse(SampleText());
     j["definitions"][0]["submission_requirements"].push_back(
-        {{"id", "extra"}, {"title", "Extra"}, {"what_counts", "Anything."},
-         {"proof_of_student_outcome_required", false}, {"accepts", {"text"}}});
+        {{"id", "extra"},
+         {"title", "Extra"},
+         {"what_counts", "Anything."},
+         {"proof_of_student_outcome_required", false},
+         {"accepts", {"text"}}});
     j["definitions"][0]["rubric"]["criteria"][0].erase("slot");
     auto c = ParseCatalogJson(j.dump());
     REQUIRE_MESSAGE(c.ok(), c.status().ToString());
@@ -283,7 +304,8 @@ TEST_CASE("node/catalog: rubric errors") {
   auto rubric = [](Json& j) -> Json& { return j["definitions"][0]["rubric"]; };
   const std::string p = "definitions[0].rubric.";
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"][2]["score"] = 2; }) ==
-        p + "levels[2].score: must be greater than the previous level's score (2); list levels lowest first");
+        p + "levels[2].score: must be greater than the previous level's score (2); list levels "
+            "lowest first");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"][3]["score"] = 101; }) ==
         p + "levels[3].score: must be between 0 and 100 (got 101)");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"] = {rubric(j)["levels"][0]}; }) ==
@@ -293,46 +315,60 @@ TEST_CASE("node/catalog: rubric errors") {
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["criteria"][1]["descriptors"].erase("proficient"); }) ==
         p + "criteria[1].descriptors.proficient: required");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["criteria"][1]["descriptors"]["stellar"] = "Wow."; }) ==
-        p + "criteria[1].descriptors.stellar: no such level (levels: not-yet, developing, proficient, exemplary)");
-  CHECK(ErrorAfter([&](Json& j) { rubric(j)["criteria"][1]["descriptors"] = {"a", "b"}; }) ==
+        p + "criteria[1].descriptors.stellar: no such level (levels: not-yet, developing, "
+            "proficient, exemplary)");
+  CHECK(ErrorAfter([&](Json& j) {
+          rubric(j)["criteria"][1]["descriptors"] = {"a", "b"};
+        }) ==
         p + "criteria[1].descriptors: must be an object mapping each level id to its descriptor");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["criteria"][1]["slot"] = "video"; }) ==
         p + "criteria[1].slot: no evidence slot \"video\" in submission_requirements");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["criteria"][2]["id"] = "check-design"; }) ==
         p + "criteria[2].id: duplicate criterion id \"check-design\" (also at [0])");
-  CHECK(ErrorAfter([&](Json& j) { rubric(j).erase("passing_rule"); }) == p + "passing_rule: required");
+  CHECK(ErrorAfter([&](Json& j) { rubric(j).erase("passing_rule"); }) ==
+        p + "passing_rule: required");
 }
 
 TEST_CASE("node/catalog: passing rule errors") {
   auto rule = [](Json& j) -> Json& { return j["definitions"][0]["rubric"]["passing_rule"]; };
   const std::string p = "definitions[0].rubric.passing_rule";
   CHECK(ErrorAfter([&](Json& j) { rule(j) = Json::object(); }) ==
-        p + ": needs at least one of min_level_score_each, min_total, min_level_score_for, min_count_at_or_above");
+        p + ": needs at least one of min_level_score_each, min_total, min_level_score_for, "
+            "min_count_at_or_above");
   CHECK(ErrorAfter([&](Json& j) { rule(j)["min_level_score_each"] = 5; }) ==
         p + ".min_level_score_each: must be the score of one of the rubric's levels (1, 2, 3, 4)");
-  CHECK(ErrorAfter([&](Json& j) { rule(j)["min_total"] = 17; }) == p + ".min_total: must be between 1 and 16 (got 17)");
-  CHECK(ErrorAfter([&](Json& j) { rule(j)["min_level_score_for"] = {{"nope", 3}}; }) ==
-        p + ".min_level_score_for.nope: no such criterion");
+  CHECK(ErrorAfter([&](Json& j) { rule(j)["min_total"] = 17; }) ==
+        p + ".min_total: must be between 1 and 16 (got 17)");
+  CHECK(ErrorAfter([&](Json& j) {
+          rule(j)["min_level_score_for"] = {{"nope", 3}};
+        }) == p + ".min_level_score_for.nope: no such criterion");
   CHECK(ErrorAfter([&](Json& j) { rule(j)["min_level_score_for"] = Json::object(); }) ==
         p + ".min_level_score_for: must not be empty (omit it instead)");
-  CHECK(ErrorAfter([&](Json& j) { rule(j)["min_count_at_or_above"] = {{"score", 3}, {"count", 5}}; }) ==
-        p + ".min_count_at_or_above.count: must be between 1 and 4 (got 5)");
-  CHECK(ErrorAfter([&](Json& j) { rule(j)["min_count_at_or_above"] = {{"count", 2}}; }) ==
-        p + ".min_count_at_or_above.score: required");
-  CHECK(StartsWith(ErrorAfter([&](Json& j) { rule(j)["min_count_at_or_above"] = {{"score", 3}, {"n", 2}}; }),
+  CHECK(ErrorAfter([&](Json& j) {
+          rule(j)["min_count_at_or_above"] = {{"score", 3}, {"count", 5}};
+        }) == p + ".min_count_at_or_above.count: must be between 1 and 4 (got 5)");
+  CHECK(ErrorAfter([&](Json& j) {
+          rule(j)["min_count_at_or_above"] = {{"count", 2}};
+        }) == p + ".min_count_at_or_above.score: required");
+  CHECK(StartsWith(ErrorAfter([&](Json& j) {
+                     rule(j)["min_count_at_or_above"] = {{"score", 3}, {"n", 2}};
+                   }),
                    p + ".min_count_at_or_above.n: unknown field"));
   // A rule that every submission passes is a mistake, not a rule.
-  CHECK(ErrorAfter([&](Json& j) { rule(j) = {{"min_level_score_each", 1}}; }) ==
-        p + ": passes even with every criterion at the lowest level");
-  CHECK(ErrorAfter([&](Json& j) { rule(j) = {{"min_total", 4}}; }) ==
-        p + ": passes even with every criterion at the lowest level");
+  CHECK(ErrorAfter([&](Json& j) {
+          rule(j) = {{"min_level_score_each", 1}};
+        }) == p + ": passes even with every criterion at the lowest level");
+  CHECK(ErrorAfter([&](Json& j) {
+          rule(j) = {{"min_total", 4}};
+        }) == p + ": passes even with every criterion at the lowest level");
 }
 
 TEST_CASE("node/catalog: stack errors") {
   CHECK(ErrorAfter([](Json& j) { j["stacks"][0]["definitions"][1] = "no-such-thing"; }) ==
         "stacks[0].definitions[1]: no definition \"no-such-thing\" in this catalog");
   CHECK(ErrorAfter([](Json& j) { j["stacks"][1]["definitions"][0]["version"] = 3; }) ==
-        "stacks[1].definitions[0]: pins version 3 but the catalog has version 2 of \"feedback-moves-learning\"");
+        "stacks[1].definitions[0]: pins version 3 but the catalog has version 2 of "
+        "\"feedback-moves-learning\"");
   CHECK(ErrorAfter([](Json& j) { j["stacks"][0]["definitions"][2] = "fa-learning-intentions"; }) ==
         "stacks[0].definitions[2]: duplicate definition \"fa-learning-intentions\" (also at [0])");
   CHECK(ErrorAfter([](Json& j) { j["stacks"][0]["definitions"] = {"fa-learning-intentions"}; }) ==
@@ -350,7 +386,8 @@ TEST_CASE("node/catalog: stack errors") {
   CHECK(ErrorAfter([](Json& j) { j["stacks"][1]["id"] = "formative-assessment-practitioner"; }) ==
         "stacks[1].id: duplicate stack id \"formative-assessment-practitioner\" (also at [0])");
   CHECK(ErrorAfter([](Json& j) { j["definitions"][5]["retired"] = true; }) ==
-        "stacks[1].definitions[2]: definition \"retrieval-practice\" is retired; retire the stack or drop it");
+        "stacks[1].definitions[2]: definition \"retrieval-practice\" is retired; retire the stack "
+        "or drop it");
   {  // A retired stack may keep referring to a retired definition.
     Json j = Json::parse(SampleText());
     j["definitions"][5]["retired"] = true;
@@ -366,7 +403,8 @@ TEST_CASE("node/catalog: stack errors") {
 TEST_CASE("node/catalog: an oversized definition is rejected before it becomes a record") {
   Json j = Json::parse(SampleText());
   std::string wide;
-  for (size_t i = 0; i < CatalogLimits::kMaxProseChars; ++i) wide += "\xf0\x9f\x98\x80";  // 4-byte emoji
+  for (size_t i = 0; i < CatalogLimits::kMaxProseChars; ++i)
+    wide += "\xf0\x9f\x98\x80";  // 4-byte emoji
   Json& resources = j["definitions"][0]["resources"];
   for (int i = 0; i < 17; ++i) resources.push_back({{"title", "Resource"}, {"description", wide}});
   std::string err = ErrorOfText(j.dump());
@@ -385,7 +423,8 @@ TEST_CASE("node/catalog: record bodies are deterministic and round-trip") {
     CHECK(a == b);
     CHECK(a.size() <= CatalogLimits::kMaxDefinitionBodyBytes);
     // Through the strict msgpack decoder, as a synced record would travel.
-    auto decoded = DecodeValue(a, ValueLimits{RecordLimits::kMaxDepth, RecordLimits::kMaxContainer});
+    auto decoded =
+        DecodeValue(a, ValueLimits{RecordLimits::kMaxDepth, RecordLimits::kMaxContainer});
     REQUIRE_MESSAGE(decoded.ok(), decoded.status().ToString());
     auto back = DefinitionFromBody(*decoded);
     REQUIRE_MESSAGE(back.ok(), back.status().ToString());
@@ -437,26 +476,32 @@ TEST_CASE("node/catalog: FromBody accepts only the canonical form") {
 
   Value unknown = body;
   unknown.as_map()["colour"] = Value("blue");
-  CHECK(StartsWith(DefinitionFromBody(unknown).status().message(), "definition body: colour: unknown field"));
+  CHECK(StartsWith(DefinitionFromBody(unknown).status().message(),
+                   "definition body: colour: unknown field"));
 
   Value bad = body;
   bad.as_map()["rubric"].as_map()["levels"].as_array()[0].as_map().erase("id");
-  CHECK(DefinitionFromBody(bad).status().message() == "definition body: rubric.levels[0].id: required");
+  CHECK(DefinitionFromBody(bad).status().message() ==
+        "definition body: rubric.levels[0].id: required");
 
   Value bytes_title = body;
   bytes_title.as_map()["title"] = Value(Bytes{0x41});
-  CHECK(DefinitionFromBody(bytes_title).status().message() == "definition body: title: must be a string");
+  CHECK(DefinitionFromBody(bytes_title).status().message() ==
+        "definition body: title: must be a string");
 
   Value bad_utf8 = body;
   bad_utf8.as_map()["title"] = Value(std::string("\xc3"));
-  CHECK(DefinitionFromBody(bad_utf8).status().message() == "definition body: title: is not valid UTF-8");
+  CHECK(DefinitionFromBody(bad_utf8).status().message() ==
+        "definition body: title: is not valid UTF-8");
 
-  CHECK(DefinitionFromBody(Value("not a map")).status().message() == "definition body: must be an object");
+  CHECK(DefinitionFromBody(Value("not a map")).status().message() ==
+        "definition body: must be an object");
 
   Value stack = StackToBody(c.stacks[0]);
   Value stack_short = stack;
   stack_short.as_map()["definitions"].as_array()[0] = Value("fa-learning-intentions");
-  CHECK(StartsWith(StackFromBody(stack_short).status().message(), "stack body: not in canonical form"));
+  CHECK(StartsWith(StackFromBody(stack_short).status().message(),
+                   "stack body: not in canonical form"));
   Value stack_bad = stack;
   stack_bad.as_map()["completion_rule"].as_map()["require"] = Value("any");
   CHECK(StackFromBody(stack_bad).status().message() ==
@@ -474,11 +519,13 @@ TEST_CASE("node/catalog: Validate* catch in-memory values the format cannot expr
 
   Catalog bad_ref = c;
   bad_ref.stacks[0].definitions[0].definition_id = "missing";
-  CHECK(ValidateCatalog(bad_ref).message() == "stacks[0].definitions[0]: no definition \"missing\" in this catalog");
+  CHECK(ValidateCatalog(bad_ref).message() ==
+        "stacks[0].definitions[0]: no definition \"missing\" in this catalog");
 
   CredentialDefinition d = c.definitions[0];
   d.rubric.criteria[0].descriptors.erase("exemplary");
-  CHECK(ValidateDefinition(d).message() == "definition body: rubric.criteria[0].descriptors.exemplary: required");
+  CHECK(ValidateDefinition(d).message() ==
+        "definition body: rubric.criteria[0].descriptors.exemplary: required");
   d = c.definitions[0];
   d.submission_requirements[0].accepts_text = d.submission_requirements[0].accepts_file = false;
   d.submission_requirements[0].max_files.reset();
@@ -506,13 +553,13 @@ TEST_CASE("node/catalog: passing rule: truth table") {
     bool passes;
   };
   const Row rows[] = {
-      {&each2, 2, 2, 2, true},     {&each2, 4, 4, 1, false},   {&each2, 1, 1, 1, false},
-      {&each2, 4, 4, 4, true},     {&total9, 3, 3, 3, true},   {&total9, 4, 4, 1, true},
-      {&total9, 4, 3, 1, false},   {&total9, 2, 2, 4, false},  {&for_b3, 1, 3, 1, true},
-      {&for_b3, 4, 2, 4, false},   {&for_b3, 1, 4, 1, true},   {&count2at3, 3, 3, 1, true},
+      {&each2, 2, 2, 2, true},      {&each2, 4, 4, 1, false},    {&each2, 1, 1, 1, false},
+      {&each2, 4, 4, 4, true},      {&total9, 3, 3, 3, true},    {&total9, 4, 4, 1, true},
+      {&total9, 4, 3, 1, false},    {&total9, 2, 2, 4, false},   {&for_b3, 1, 3, 1, true},
+      {&for_b3, 4, 2, 4, false},    {&for_b3, 1, 4, 1, true},    {&count2at3, 3, 3, 1, true},
       {&count2at3, 4, 2, 2, false}, {&count2at3, 4, 4, 4, true}, {&count2at3, 2, 2, 2, false},
-      {&combined, 3, 3, 3, true},  {&combined, 4, 2, 4, false}, {&combined, 2, 3, 4, true},
-      {&combined, 2, 3, 3, false}, {&combined, 4, 4, 1, false}, {&combined, 1, 4, 4, false},
+      {&combined, 3, 3, 3, true},   {&combined, 4, 2, 4, false}, {&combined, 2, 3, 4, true},
+      {&combined, 2, 3, 3, false},  {&combined, 4, 4, 1, false}, {&combined, 1, 4, 4, false},
   };
   for (const Row& row : rows) {
     CAPTURE(row.a);
@@ -556,14 +603,17 @@ TEST_CASE("node/catalog: rubric: level choices are checked and judged") {
   REQUIRE(j.ok());
   CHECK_FALSE(j->passed);
   CHECK(j->total == 9);
-  CHECK(j->unmet == std::vector<std::string>{"criterion \"c\" scored 1, below min_level_score_each 2"});
+  CHECK(j->unmet ==
+        std::vector<std::string>{"criterion \"c\" scored 1, below min_level_score_each 2"});
 
   CHECK(r.CheckLevelChoices({{"a", "beginning"}, {"b", "developing"}, {"c", "exemplary"}}).ok());
   CHECK(r.CheckLevelChoices({{"a", "beginning"}, {"b", "developing"}}).message() ==
         "criterion \"c\": no level chosen");
   CHECK(r.CheckLevelChoices({{"a", "beginning"}, {"b", "stellar"}, {"c", "exemplary"}}).message() ==
-        "criterion \"b\": no level \"stellar\" (levels: beginning, developing, proficient, exemplary)");
-  CHECK(r.CheckLevelChoices({{"a", "beginning"}, {"b", "developing"}, {"c", "exemplary"}, {"d", "beginning"}})
+        "criterion \"b\": no level \"stellar\" (levels: beginning, developing, proficient, "
+        "exemplary)");
+  CHECK(r.CheckLevelChoices(
+             {{"a", "beginning"}, {"b", "developing"}, {"c", "exemplary"}, {"d", "beginning"}})
             .message() == "criterion \"d\": not in this rubric");
   CHECK_FALSE(r.Judge({}).ok());
 
@@ -582,7 +632,8 @@ TEST_CASE("node/catalog: rubric: level choices are checked and judged") {
   auto w = whole.Judge(m);
   REQUIRE(w.ok());
   CHECK_FALSE(w->passed);
-  CHECK(w->unmet == std::vector<std::string>{"criterion \"student-outcome\" scored 2, below its minimum 3"});
+  CHECK(w->unmet ==
+        std::vector<std::string>{"criterion \"student-outcome\" scored 2, below its minimum 3"});
 }
 
 TEST_CASE("node/catalog: stack: completion") {
@@ -590,8 +641,9 @@ TEST_CASE("node/catalog: stack: completion") {
   const Stack& all = *c.FindStack("formative-assessment-practitioner");
   CHECK(all.RequiredCount() == 3);
   CHECK_FALSE(all.IsCompletedBy({{"fa-learning-intentions", 1}, {"fa-whole-class-decisions", 1}}));
-  CHECK(all.IsCompletedBy(
-      {{"fa-learning-intentions", 1}, {"fa-whole-class-decisions", 1}, {"fa-individual-support", 7}}));
+  CHECK(all.IsCompletedBy({{"fa-learning-intentions", 1},
+                           {"fa-whole-class-decisions", 1},
+                           {"fa-individual-support", 7}}));
 
   const Stack& two = *c.FindStack("feedback-and-ownership");
   CHECK(two.RequiredCount() == 2);
