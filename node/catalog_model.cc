@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "node/catalog_parse_util.h"
+#include "node/strict_json.h"
+
 namespace credmesh {
 namespace {
 
@@ -16,15 +19,11 @@ using L = CatalogLimits;
 // ---------------------------------------------------------------------------
 // Paths and errors
 
-std::string Sel(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string At(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
-Status Err(const std::string& path, const std::string& msg) {
-  return Status::InvalidArgument(path.empty() ? msg : path + ": " + msg);
-}
+using catalog_internal::At;
+using catalog_internal::Err;
+using catalog_internal::ParseDefinition;
+using catalog_internal::ParseStack;
+using catalog_internal::Sel;
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -569,12 +568,6 @@ Status ParseDefinitionInto(const Value& v, const std::string& path, CredentialDe
   return Status::Ok();
 }
 
-Result<CredentialDefinition> ParseDefinition(const Value& v, const std::string& path) {
-  CredentialDefinition d;
-  CREDMESH_RETURN_IF_ERROR(ParseDefinitionInto(v, path, &d));
-  return d;
-}
-
 Result<StackEntry> ParseStackEntry(const Value& v, const std::string& path) {
   StackEntry e;
   if (v.is_string()) {  // shorthand: unpinned
@@ -585,6 +578,17 @@ Result<StackEntry> ParseStackEntry(const Value& v, const std::string& path) {
   CREDMESH_RETURN_IF_ERROR(f.Slug("id", L::kMaxIdChars, &e.definition_id));
   CREDMESH_RETURN_IF_ERROR(f.OptInt("version", 1, L::kMaxVersion, &e.version));
   return e;
+}
+
+}  // namespace
+
+// Shared with catalog_bodies.cc, whose FromBody functions apply the same rules.
+namespace catalog_internal {
+
+Result<CredentialDefinition> ParseDefinition(const Value& v, const std::string& path) {
+  CredentialDefinition d;
+  CREDMESH_RETURN_IF_ERROR(ParseDefinitionInto(v, path, &d));
+  return d;
 }
 
 Result<Stack> ParseStack(const Value& v, const std::string& path) {
@@ -627,6 +631,10 @@ Result<Stack> ParseStack(const Value& v, const std::string& path) {
   CREDMESH_RETURN_IF_ERROR(f.OptBool("retired", &s.retired));
   return s;
 }
+
+}  // namespace catalog_internal
+
+namespace {
 
 // Cross-references between a catalog's definitions and stacks.
 Status CheckCatalogReferences(const Catalog& c) {
@@ -686,118 +694,6 @@ Result<Catalog> ParseCatalogValue(const Value& v) {
   }
   CREDMESH_RETURN_IF_ERROR(CheckCatalogReferences(c));
   return c;
-}
-
-// ---------------------------------------------------------------------------
-// JSON text -> Value, strictly: one SAX pass that rejects duplicate keys,
-// fractional numbers and deep nesting, with the JSON path in every message.
-
-class StrictJsonToValue : public nlohmann::json_sax<nlohmann::json> {
- public:
-  bool null() override { return Add(Value()); }
-  bool boolean(bool b) override { return Add(Value(b)); }
-  bool number_integer(number_integer_t n) override { return Add(Value(static_cast<int64_t>(n))); }
-  bool number_unsigned(number_unsigned_t n) override {
-    if (n > static_cast<uint64_t>(INT64_MAX))
-      return Fail(Err(CurrentPath(), "integer out of range"));
-    return Add(Value(static_cast<int64_t>(n)));
-  }
-  bool number_float(number_float_t, const string_t&) override {
-    return Fail(Err(CurrentPath(), "must be an integer (fractions and exponents are not allowed)"));
-  }
-  bool string(string_t& s) override { return Add(Value(std::move(s))); }
-  bool binary(binary_t&) override {
-    return Fail(Err(CurrentPath(), "binary values are not allowed"));
-  }
-  bool start_object(std::size_t) override { return Push(false); }
-  bool key(string_t& k) override {
-    Frame& f = frames_.back();
-    if (f.map.count(k)) return Fail(Err(Sel(ContainerPath(), k), "duplicate key"));
-    f.key = k;
-    return true;
-  }
-  bool end_object() override { return Pop(); }
-  bool start_array(std::size_t) override { return Push(true); }
-  bool end_array() override { return Pop(); }
-  bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
-    std::string what = ex.what();
-    auto close = what.find("] ");  // drop nlohmann's "[json.exception.parse_error.101] "
-    if (close != std::string::npos) what = what.substr(close + 2);
-    return Fail(Status::InvalidArgument("invalid JSON: " + what));
-  }
-
-  Result<Value> Take() {
-    if (!status_.ok()) return status_;
-    if (!done_) return Status::InvalidArgument("invalid JSON: incomplete document");
-    return std::move(root_);
-  }
-
- private:
-  struct Frame {
-    bool is_array;
-    Array array;
-    Map map;
-    std::string key;  // of the member being parsed (objects)
-  };
-
-  // Path of the innermost open container.
-  std::string ContainerPath() const {
-    std::string p;
-    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
-      p = frames_[i].is_array ? At(p, frames_[i].array.size()) : Sel(p, frames_[i].key);
-    }
-    return p;
-  }
-  // Path of the value being parsed.
-  std::string CurrentPath() const {
-    if (frames_.empty()) return "";
-    const Frame& f = frames_.back();
-    return f.is_array ? At(ContainerPath(), f.array.size()) : Sel(ContainerPath(), f.key);
-  }
-  bool Fail(Status s) {
-    if (status_.ok()) status_ = std::move(s);
-    return false;
-  }
-  bool Add(Value v) {
-    if (frames_.empty()) {
-      root_ = std::move(v);
-      done_ = true;
-    } else if (frames_.back().is_array) {
-      frames_.back().array.push_back(std::move(v));
-    } else {
-      frames_.back().map.emplace(frames_.back().key, std::move(v));
-    }
-    return true;
-  }
-  bool Push(bool is_array) {
-    if (frames_.size() >= L::kMaxJsonDepth) {
-      return Fail(
-          Err(CurrentPath(), "nested deeper than " + std::to_string(L::kMaxJsonDepth) + " levels"));
-    }
-    frames_.push_back(Frame{is_array, {}, {}, {}});
-    return true;
-  }
-  bool Pop() {
-    Frame f = std::move(frames_.back());
-    frames_.pop_back();
-    return f.is_array ? Add(Value(std::move(f.array))) : Add(Value(std::move(f.map)));
-  }
-
-  std::vector<Frame> frames_;
-  Value root_;
-  bool done_ = false;
-  Status status_;
-};
-
-Result<Value> ParseStrictJson(std::string_view text) {
-  StrictJsonToValue sax;
-  try {
-    (void)nlohmann::json::sax_parse(text, &sax);
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("invalid JSON: ") + e.what());
-  }
-  return sax.Take();
 }
 
 // ---------------------------------------------------------------------------
@@ -898,59 +794,9 @@ std::string Dump(const nlohmann::ordered_json& j) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Bodies
-
-void PutText(Map& m, const char* key, const std::string& s) {
-  if (!s.empty()) m.emplace(key, s);
-}
-
-Value StringList(const std::vector<std::string>& items) {
-  Array a;
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
-}
-
-Value RubricToBody(const Rubric& r) {
-  Array levels, criteria;
-  for (const auto& l : r.levels) {
-    levels.emplace_back(Map{{"id", l.id}, {"title", l.title}, {"score", l.score}});
-  }
-  for (const auto& c : r.criteria) {
-    Map descriptors;
-    for (const auto& [level, text] : c.descriptors) descriptors.emplace(level, text);
-    Map m{{"id", c.id}, {"title", c.title}, {"descriptors", std::move(descriptors)}};
-    PutText(m, "slot", c.slot);
-    criteria.emplace_back(std::move(m));
-  }
-  const PassingRule& p = r.passing_rule;
-  Map rule;
-  if (p.min_level_score_each) rule.emplace("min_level_score_each", *p.min_level_score_each);
-  if (p.min_total) rule.emplace("min_total", *p.min_total);
-  if (!p.min_level_score_for.empty()) {
-    Map per;
-    for (const auto& [c, s] : p.min_level_score_for) per.emplace(c, s);
-    rule.emplace("min_level_score_for", std::move(per));
-  }
-  if (p.min_count_at_or_above) {
-    rule.emplace("min_count_at_or_above", Map{{"score", p.min_count_at_or_above->score},
-                                              {"count", p.min_count_at_or_above->count}});
-  }
-  return Map{{"levels", std::move(levels)},
-             {"criteria", std::move(criteria)},
-             {"passing_rule", std::move(rule)}};
-}
-
 constexpr char kNotRepresentable[] =
     " holds a value the format cannot express (e.g. a count with require \"all\", "
     "descriptors for unknown levels)";
-
-Status CheckCanonical(const Value& body, const Value& rebuilt) {
-  if (body == rebuilt) return Status::Ok();
-  return Status::InvalidArgument(
-      "not in canonical form (shorthand forms, default values such as retired: false, or "
-      "\"accepts\" out of order)");
-}
 
 }  // namespace
 
@@ -1095,103 +941,6 @@ const Stack* Catalog::FindStack(std::string_view id) const {
     if (s.id == id) return &s;
   }
   return nullptr;
-}
-
-// ---------------------------------------------------------------------------
-// Bodies
-
-Value DefinitionToBody(const CredentialDefinition& d) {
-  Map m;
-  m.emplace("id", d.id);
-  m.emplace("version", d.version);
-  m.emplace("title", d.title);
-  m.emplace("competency", d.competency);
-  m.emplace("key_method", d.key_method);
-  Array comps, research, resources, slots;
-  for (const auto& c : d.method_components) {
-    Map cm{{"title", c.title}};
-    PutText(cm, "description", c.description);
-    comps.emplace_back(std::move(cm));
-  }
-  for (const auto& r : d.supporting_research) {
-    Map rm{{"citation", r.citation}};
-    PutText(rm, "summary", r.summary);
-    PutText(rm, "url", r.url);
-    research.emplace_back(std::move(rm));
-  }
-  for (const auto& r : d.resources) {
-    Map rm{{"title", r.title}};
-    PutText(rm, "url", r.url);
-    PutText(rm, "description", r.description);
-    resources.emplace_back(std::move(rm));
-  }
-  for (const auto& s : d.submission_requirements) {
-    Array accepts;
-    if (s.accepts_text) accepts.emplace_back("text");
-    if (s.accepts_file) accepts.emplace_back("file");
-    Map sm{{"id", s.id},
-           {"title", s.title},
-           {"what_counts", s.what_counts},
-           {"proof_of_student_outcome_required", s.proof_of_student_outcome_required},
-           {"accepts", std::move(accepts)}};
-    if (s.max_files) sm.emplace("max_files", *s.max_files);
-    slots.emplace_back(std::move(sm));
-  }
-  m.emplace("method_components", std::move(comps));
-  m.emplace("supporting_research", std::move(research));
-  m.emplace("resources", std::move(resources));
-  m.emplace("submission_requirements", std::move(slots));
-  m.emplace("rubric", RubricToBody(d.rubric));
-  Map issuer{{"name", d.issuer.name}};
-  PutText(issuer, "url", d.issuer.url);
-  m.emplace("issuer", std::move(issuer));
-  Map tags;
-  if (!d.tags.subject.empty()) tags.emplace("subject", StringList(d.tags.subject));
-  if (!d.tags.grade_band.empty()) tags.emplace("grade_band", StringList(d.tags.grade_band));
-  if (!d.tags.topics.empty()) tags.emplace("topics", StringList(d.tags.topics));
-  if (!tags.empty()) m.emplace("tags", std::move(tags));
-  if (d.estimated_hours) m.emplace("estimated_hours", *d.estimated_hours);
-  if (d.retired) m.emplace("retired", true);
-  return m;
-}
-
-Result<CredentialDefinition> DefinitionFromBody(const Value& body) {
-  auto d = ParseDefinition(body, "");
-  if (!d.ok()) return d.status().WithContext("definition body");
-  CREDMESH_RETURN_IF_ERROR(
-      CheckCanonical(body, DefinitionToBody(*d)).WithContext("definition body"));
-  return d;
-}
-
-Value StackToBody(const Stack& s) {
-  Array defs;
-  for (const auto& e : s.definitions) {
-    Map em{{"id", e.definition_id}};
-    if (e.version) em.emplace("version", *e.version);
-    defs.emplace_back(std::move(em));
-  }
-  Map rule;
-  if (s.completion_rule.kind == CompletionRule::Kind::kAll) {
-    rule.emplace("require", "all");
-  } else {
-    rule.emplace("require", "at_least");
-    rule.emplace("count", s.completion_rule.count);
-  }
-  Map m{{"id", s.id},
-        {"version", s.version},
-        {"title", s.title},
-        {"description", s.description},
-        {"definitions", std::move(defs)},
-        {"completion_rule", std::move(rule)}};
-  if (s.retired) m.emplace("retired", true);
-  return m;
-}
-
-Result<Stack> StackFromBody(const Value& body) {
-  auto s = ParseStack(body, "");
-  if (!s.ok()) return s.status().WithContext("stack body");
-  CREDMESH_RETURN_IF_ERROR(CheckCanonical(body, StackToBody(*s)).WithContext("stack body"));
-  return s;
 }
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "node/strict_json.h"
 #include "protocol/status.h"
 #include "protocol/value.h"
 
@@ -27,7 +28,7 @@ inline constexpr std::string_view kCatalogFormat = "credmesh-catalog/1";
 // count Unicode code points; URLs count bytes (ASCII only).
 struct CatalogLimits {
   static constexpr size_t kMaxCatalogBytes = 8 * 1024 * 1024;
-  static constexpr size_t kMaxJsonDepth = 32;
+  static constexpr size_t kMaxJsonDepth = kMaxStrictJsonDepth;   // ParseStrictJson
   static constexpr size_t kMaxDefinitionBodyBytes = 128 * 1024;  // encoded body
   static constexpr size_t kMaxDefinitions = 500;
   static constexpr size_t kMaxStacks = 100;

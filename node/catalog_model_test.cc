@@ -152,23 +152,12 @@ TEST_CASE("node/catalog: export round-trips and is stable") {
 }
 
 TEST_CASE("node/catalog: JSON-level errors") {
-  CHECK(StartsWith(ErrorOfText("{\"format\": "), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOfText(""), "invalid JSON: "));
+  // The reader's own rules are tested in strict_json_test.cc; these check
+  // that the catalog is read with it and its messages come through as is.
   CHECK(StartsWith(ErrorOfText("{} trailing"), "invalid JSON: "));
-  CHECK(ErrorOfText("[1, 2]") == "a catalog must be a JSON object");
-  CHECK(ErrorOfText("{\"format\": \"credmesh-catalog/1\", \"format\": \"x\"}") ==
-        "format: duplicate key");
   CHECK(ErrorOfText("{\"definitions\": [{\"id\": \"a\"}, {\"id\": \"b\", \"id\": \"c\"}]}") ==
         "definitions[1].id: duplicate key");
-  CHECK(ErrorOfText("{\"definitions\": [{\"version\": 1.0}]}") ==
-        "definitions[0].version: must be an integer (fractions and exponents are not allowed)");
-  CHECK(ErrorOfText("{\"definitions\": [{\"version\": 2e3}]}") ==
-        "definitions[0].version: must be an integer (fractions and exponents are not allowed)");
-  CHECK(ErrorOfText("{\"x\": 18446744073709551615}") == "x: integer out of range");
-  std::string deep = "{\"x\": " + std::string(40, '[') + std::string(40, ']') + "}";
-  CHECK(StartsWith(ErrorOfText(deep), "x"));
-  CHECK(ErrorOfText(deep).find("nested deeper than 32 levels") != std::string::npos);
-  CHECK(StartsWith(ErrorOfText("{\"title\": \"\xff\"}"), "invalid JSON: "));  // bad UTF-8
+  CHECK(ErrorOfText("[1, 2]") == "a catalog must be a JSON object");
 
   auto big = ParseCatalogJson(std::string(CatalogLimits::kMaxCatalogBytes + 1, ' '));
   REQUIRE_FALSE(big.ok());
