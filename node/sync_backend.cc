@@ -101,23 +101,20 @@ Result<const ItemSource*> LedgerSyncBackend::Items(const std::string& scope) {
 
 Status LedgerSyncBackend::Fetch(const std::string& scope, const std::vector<RecordId>& ids,
                                 std::vector<Bytes>& out, std::vector<RecordId>& missing) {
-  if (!fetch_) {
-    CREDMESH_ASSIGN_OR_RETURN(
-        Statement st,
-        store_.db().Prepare("SELECT bytes FROM records WHERE id = ? AND scope = ? AND state = 0"));
-    fetch_.emplace(std::move(st));
-  }
+  CREDMESH_ASSIGN_OR_RETURN(
+      StatementLease st,
+      store_.db().Cached("SELECT bytes FROM records WHERE id = ? AND scope = ? AND state = 0"));
   for (const RecordId& id : ids) {
-    CREDMESH_RETURN_IF_ERROR(fetch_->Reset());
-    fetch_->Bind(1, id.view()).Bind(2, scope);
-    CREDMESH_ASSIGN_OR_RETURN(bool row, fetch_->Step());
+    CREDMESH_RETURN_IF_ERROR(st->Reset());
+    st->Bind(1, id.view()).Bind(2, scope);
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
     if (row) {
-      out.push_back(fetch_->ColumnBlob(0));
+      out.push_back(st->ColumnBlob(0));
     } else {
       missing.push_back(id);
     }
   }
-  return fetch_->Reset();
+  return Status::Ok();
 }
 
 void LedgerSyncBackend::ScopeCompleted(const std::string& scope) { cache_.Prepare(scope); }

@@ -103,7 +103,6 @@ class LedgerSyncBackend final : public SyncBackend {
   Store& store_;
   Ledger& ledger_;
   ScopeItemCache cache_;
-  std::optional<Statement> fetch_;
   std::optional<Transaction> group_;  // open across Ingest calls until Flush
   size_t group_limit_;
   size_t group_records_ = 0;

@@ -8,14 +8,14 @@ namespace {
 constexpr Migration kMigrations[] = {
     {1,
      "CREATE TABLE records("
-     "  id BLOB NOT NULL UNIQUE,"       // BLAKE2b-256 of bytes
+     "  id BLOB NOT NULL UNIQUE,"  // BLAKE2b-256 of bytes
      "  scope TEXT NOT NULL,"
      "  kind TEXT NOT NULL,"
      "  entity TEXT NOT NULL,"
      "  hlc INTEGER NOT NULL,"
      "  author BLOB NOT NULL,"
-     "  bytes BLOB NOT NULL,"           // canonical encoding, as signed
-     "  state INTEGER NOT NULL,"        // RecordState
+     "  bytes BLOB NOT NULL,"     // canonical encoding, as signed
+     "  state INTEGER NOT NULL,"  // RecordState
      "  reason TEXT NOT NULL DEFAULT '',"
      "  received_ms INTEGER NOT NULL);"
      "CREATE INDEX records_by_scope ON records(scope, hlc, id);"
@@ -25,7 +25,8 @@ constexpr Migration kMigrations[] = {
      "CREATE INDEX records_not_valid ON records(state) WHERE state != 0;"},
 };
 
-constexpr char kColumns[] = "id, kind, scope, entity, hlc, author, state, reason, received_ms, length(bytes)";
+constexpr char kColumns[] =
+    "id, kind, scope, entity, hlc, author, state, reason, received_ms, length(bytes)";
 
 RecordRow ReadRow(const Statement& st) {
   RecordRow r;
@@ -68,10 +69,12 @@ Where BuildWhere(const RecordQuery& q) {
     w.Add("author = ?", [v = *q.author](Statement& s, int i) { s.Bind(i, v.view()); });
   }
   if (q.state) {
-    w.Add("state = ?", [v = *q.state](Statement& s, int i) { s.Bind(i, int64_t{static_cast<int>(v)}); });
+    w.Add("state = ?",
+          [v = *q.state](Statement& s, int i) { s.Bind(i, int64_t{static_cast<int>(v)}); });
   }
   if (q.min_hlc) {
-    w.Add("hlc >= ?", [v = *q.min_hlc](Statement& s, int i) { s.Bind(i, static_cast<int64_t>(v)); });
+    w.Add("hlc >= ?",
+          [v = *q.min_hlc](Statement& s, int i) { s.Bind(i, static_cast<int64_t>(v)); });
   }
   return w;
 }
@@ -80,9 +83,12 @@ Where BuildWhere(const RecordQuery& q) {
 
 std::string_view RecordStateName(RecordState s) {
   switch (s) {
-    case RecordState::kValid: return "valid";
-    case RecordState::kPending: return "pending";
-    case RecordState::kDenied: return "denied";
+    case RecordState::kValid:
+      return "valid";
+    case RecordState::kPending:
+      return "pending";
+    case RecordState::kDenied:
+      return "denied";
   }
   return "unknown";
 }
@@ -91,17 +97,14 @@ Status RecordStore::Migrate(Database& db) { return ApplyMigrations(db, "records"
 
 Result<bool> RecordStore::Insert(const VerifiedRecord& rec, RecordState state,
                                  std::string_view reason, int64_t received_ms) {
-  if (!insert_) {
-    CREDMESH_ASSIGN_OR_RETURN(
-        Statement st,
-        db_.Prepare("INSERT INTO records(id, scope, kind, entity, hlc, author, bytes, state, "
-                    "reason, received_ms) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING"));
-    insert_.emplace(std::move(st));
-  }
+  CREDMESH_ASSIGN_OR_RETURN(
+      StatementLease st,
+      db_.Cached("INSERT INTO records(id, scope, kind, entity, hlc, author, bytes, state, "
+                 "reason, received_ms) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING"));
   // `rec` and `reason` outlive the statement run below, which clears the
   // bindings, so SQLite need not copy the record's bytes and fields.
   const Record& r = rec.record();
-  insert_->BindStatic(1, rec.id().view())
+  st->BindStatic(1, rec.id().view())
       .BindStatic(2, r.scope)
       .BindStatic(3, r.kind)
       .BindStatic(4, r.entity)
@@ -111,7 +114,7 @@ Result<bool> RecordStore::Insert(const VerifiedRecord& rec, RecordState state,
       .Bind(8, int64_t{static_cast<int>(state)})
       .BindStatic(9, reason)
       .Bind(10, received_ms);
-  CREDMESH_RETURN_IF_ERROR(insert_->Run());
+  CREDMESH_RETURN_IF_ERROR(st->Run());
   return db_.Changes() > 0;
 }
 
@@ -123,15 +126,9 @@ Status RecordStore::SetState(const RecordId& id, RecordState state, std::string_
 }
 
 Result<bool> RecordStore::Contains(const RecordId& id) {
-  if (!contains_) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT 1 FROM records WHERE id = ?"));
-    contains_.emplace(std::move(st));
-  }
-  contains_->Bind(1, id.view());
-  auto row = contains_->Step();
-  (void)contains_->Reset();
-  if (!row.ok()) return row.status();
-  return *row;
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db_.Cached("SELECT 1 FROM records WHERE id = ?"));
+  st->Bind(1, id.view());
+  return st->Step();
 }
 
 Result<std::optional<RecordRow>> RecordStore::GetRow(const RecordId& id) {
@@ -144,7 +141,8 @@ Result<std::optional<RecordRow>> RecordStore::GetRow(const RecordId& id) {
 }
 
 Result<std::optional<Bytes>> RecordStore::GetBytes(const RecordId& id) {
-  CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db_.Cached("SELECT bytes FROM records WHERE id = ?"));
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st,
+                            db_.Cached("SELECT bytes FROM records WHERE id = ?"));
   st->Bind(1, id.view());
   CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return std::optional<Bytes>();

@@ -30,7 +30,7 @@ struct RecordRow {
   RecordState state = RecordState::kValid;
   std::string reason;  // why pending/denied; empty when valid
   int64_t received_ms = 0;
-  size_t size = 0;     // encoded bytes
+  size_t size = 0;  // encoded bytes
 };
 
 struct RecordQuery {
@@ -74,8 +74,6 @@ class RecordStore {
 
  private:
   Database& db_;
-  std::optional<Statement> insert_;
-  std::optional<Statement> contains_;
 };
 
 }  // namespace credmesh

@@ -1,5 +1,8 @@
 #include "storage/sqlite.h"
 
+#include <functional>
+#include <unordered_map>
+
 namespace credmesh {
 
 // Idle prepared statements by SQL text.
