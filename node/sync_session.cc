@@ -213,15 +213,19 @@ void SyncSession::OnRecords(wire::Records& m) {
     return Fail(wire::ErrorCode::kOutOfOrder, "records pushed after DONE", r.scope);
   }
   arrivals_.push_back(Arrival{std::move(m.records), std::nullopt});
-  StartVerifications();
-  // Bounded memory: past max_frames_held, store the oldest first.
+  // Starts its verification if a thread is free; bounded memory: past
+  // max_frames_held, stores the oldest first.
   SettleArrivals(std::max(1u, options_.max_frames_held));
 }
 
 void SyncSession::StartVerifications() {
-  const size_t limit = 2 * std::max(1u, options_.verify_threads);
-  while (verifying_ < std::min(limit, arrivals_.size())) {
-    Arrival& a = arrivals_[verifying_];
+  // Verifications start in arrival order and end when the front is stored,
+  // so the ones started are always the first arrivals.
+  const size_t limit =
+      std::min<size_t>(arrivals_.size(), 2 * std::max(1u, options_.verify_threads));
+  for (size_t i = 0; i < limit; ++i) {
+    Arrival& a = arrivals_[i];
+    if (a.verified) continue;
     std::vector<Bytes> encoded = std::move(a.encoded);
     try {
       a.verified = std::async(std::launch::async, [e = std::move(encoded)]() mutable {
@@ -233,7 +237,6 @@ void SyncSession::StartVerifications() {
       now.set_value(VerifyRecords(std::move(encoded), 1));
       a.verified = now.get_future();
     }
-    ++verifying_;
   }
 }
 
@@ -247,14 +250,13 @@ void SyncSession::SettleArrivals(size_t keep) {
     }
     std::vector<Result<VerifiedRecord>> verified = front.get();
     arrivals_.pop_front();
-    --verifying_;
     StartVerifications();  // a verify thread is free: keep it busy while we store
     Store(std::move(verified));
     if (arrivals_.empty() && !closed()) {
       // All received records are stored: commit them (the backend may have
       // grouped several frames into one transaction).
       if (Status s = backend_.Flush(); !s.ok()) {
-        return Fail(wire::ErrorCode::kInternal, s.ToString(), run_ ? run_->scope : "");
+        return Fail(wire::ErrorCode::kInternal, s.ToString(), run_->scope);
       }
     }
   }

@@ -160,7 +160,6 @@ class SyncSession {
 
   std::optional<ScopeRun> run_;
   std::deque<Arrival> arrivals_;  // of the current scope, oldest first
-  size_t verifying_ = 0;          // the first arrivals_, being verified
   std::deque<Bytes> out_;
   std::optional<wire::Error> error_sent_, error_received_;
   std::vector<wire::Error> rejections_;
