@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/parallel_for.h"
 #include "bench/raw_verify.h"
 #include "node/ledger.h"
 #include "protocol/crypto.h"
@@ -59,14 +60,7 @@ Record MakeNote(const SigningKey& key, uint64_t hlc, size_t i) {
 // Signs `count` records on all cores (setup, not measured).
 std::vector<Bytes> Generate(const SigningKey& key, size_t count, uint64_t hlc0) {
   std::vector<Bytes> out(count);
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (size_t i = t; i < count; i += threads) out[i] = EncodeRecord(MakeNote(key, hlc0 + i, i));
-    });
-  }
-  for (auto& th : pool) th.join();
+  bench::ParallelFor(count, [&](size_t i) { out[i] = EncodeRecord(MakeNote(key, hlc0 + i, i)); });
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/parallel_for.h"
 #include "bench/raw_verify.h"
 #include "node/sync_client.h"
 #include "node/sync_server.h"
@@ -91,25 +92,17 @@ Figures SyncOver(SyncWorld& w, SyncPeer& client, SyncPeer& server) {
 // Signing is spread over all cores (setup, not measured).
 uint64_t Fill(SyncPeer& peer, const SigningKey& key, uint64_t hlc0, size_t n, size_t tag) {
   constexpr size_t kBatch = 20000;
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   uint64_t bytes = 0;
   for (size_t first = 0; first < n; first += kBatch) {
     const size_t count = std::min(kBatch, n - first);
     std::vector<std::optional<VerifiedRecord>> signed_records(count);
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (size_t k = t; k < count; k += threads) {
-          const size_t i = first + k;
-          auto r = VerifiedRecord::Create(
-              "note", "school/pine", "e" + std::to_string(tag) + "-" + std::to_string(i),
-              hlc0 + i * 8 + tag, Value::Map{{"text", "benchmark record " + std::to_string(i)}},
-              key);
-          if (r.ok()) signed_records[k] = std::move(*r);
-        }
-      });
-    }
-    for (auto& th : pool) th.join();
+    bench::ParallelFor(count, [&](size_t k) {
+      const size_t i = first + k;
+      auto r = VerifiedRecord::Create(
+          "note", "school/pine", "e" + std::to_string(tag) + "-" + std::to_string(i),
+          hlc0 + i * 8 + tag, Value::Map{{"text", "benchmark record " + std::to_string(i)}}, key);
+      if (r.ok()) signed_records[k] = std::move(*r);
+    });
     std::vector<VerifiedRecord> batch;
     batch.reserve(count);
     for (auto& r : signed_records) {
