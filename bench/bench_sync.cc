@@ -16,9 +16,9 @@
 
 #include "bench/parallel_for.h"
 #include "bench/raw_verify.h"
-#include "node/sync_client.h"
-#include "node/sync_server.h"
-#include "node/sync_test_world.h"
+#include "node/sync/sync_client.h"
+#include "node/sync/sync_server.h"
+#include "node/sync/sync_test_world.h"
 
 using namespace credmesh;
 using namespace credmesh::testing;

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "node/trust_index.h"
+#include "node/trust/trust_index.h"
 #include "protocol/hlc.h"
 
 namespace credmesh {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "node/node.h"
-#include "node/trust_records.h"
+#include "node/trust/trust_records.h"
 
 namespace credmesh {
 

@@ -1,8 +1,8 @@
 // modules.cc: the authorizer and projections every node runs with.
-#include "node/catalog_projection.h"
-#include "node/lifecycle_projection.h"
+#include "node/credentials/catalog_projection.h"
+#include "node/credentials/lifecycle_projection.h"
 #include "node/node.h"
-#include "node/trust_authorizer.h"
+#include "node/trust/trust_authorizer.h"
 
 namespace credmesh {
 

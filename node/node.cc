@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "node/key_file.h"
+#include "storage/key_file.h"
 
 namespace fs = std::filesystem;
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <set>
 
-#include "node/trust_index.h"
-#include "node/trust_records.h"
+#include "node/trust/trust_index.h"
+#include "node/trust/trust_records.h"
 
 namespace credmesh {
 

@@ -15,9 +15,10 @@
 #include <zmq.hpp>
 
 #include "node/node.h"
-#include "node/peers.h"
-#include "node/sync_client.h"
-#include "node/sync_server.h"
+#include "node/sync/peers.h"
+#include "node/trust_peer_policy.h"
+#include "node/sync/sync_client.h"
+#include "node/sync/sync_server.h"
 
 namespace credmesh {
 

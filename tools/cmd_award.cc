@@ -2,8 +2,8 @@
 #include <cmath>
 #include <iostream>
 
-#include "node/credential_records.h"
-#include "node/lifecycle_projection.h"
+#include "node/credentials/credential_records.h"
+#include "node/credentials/lifecycle_projection.h"
 #include "tools/cred_cli.h"
 
 namespace credmesh::cli {

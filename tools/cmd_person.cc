@@ -5,9 +5,9 @@
 #include <iostream>
 #include <map>
 
-#include "node/person_keys.h"
-#include "node/trust_index.h"
-#include "node/trust_records.h"
+#include "node/trust/person_keys.h"
+#include "node/trust/trust_index.h"
+#include "node/trust/trust_records.h"
 #include "protocol/hlc.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "node/catalog_projection.h"
-#include "node/credential_records.h"
-#include "node/lifecycle_projection.h"
+#include "node/credentials/catalog_projection.h"
+#include "node/credentials/credential_records.h"
+#include "node/credentials/lifecycle_projection.h"
 #include "tools/cred_cli.h"
 
 namespace credmesh::cli {

@@ -3,9 +3,9 @@
 #include <csignal>
 #include <iostream>
 
-#include "node/peers.h"
+#include "node/sync/peers.h"
 #include "node/sync_daemon.h"
-#include "node/trust_records.h"
+#include "node/trust/trust_records.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {

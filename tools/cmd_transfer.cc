@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "node/key_file.h"
+#include "storage/key_file.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "node/enrolment.h"
-#include "node/key_file.h"
-#include "node/peers.h"
+#include "storage/key_file.h"
+#include "node/sync/peers.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"
 

@@ -2,9 +2,9 @@
 
 #include <iostream>
 
-#include "node/credential_checks.h"
-#include "node/lifecycle_projection.h"
-#include "node/person_keys.h"
+#include "node/credentials/credential_checks.h"
+#include "node/credentials/lifecycle_projection.h"
+#include "node/trust/person_keys.h"
 
 namespace credmesh::cli {
 

@@ -11,8 +11,8 @@
 #include <memory>
 
 #include "node/enrolment.h"
-#include "node/key_file.h"
-#include "node/person_keys.h"
+#include "storage/key_file.h"
+#include "node/trust/person_keys.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {

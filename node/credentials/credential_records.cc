@@ -1,0 +1,280 @@
+#include "node/credentials/credential_records.h"
+
+#include "protocol/crypto.h"
+
+namespace credmesh {
+namespace {
+
+using Map = Value::Map;
+
+constexpr char kDefinitionPrefix[] = "definition:";
+constexpr char kStackPrefix[] = "stack:";
+constexpr char kAwardPrefix[] = "award:";
+
+// Reads typed fields of a body map, remembering the first problem.
+class Reader {
+ public:
+  Reader(const Value& body, std::string what) : body_(body), what_(std::move(what)) {
+    if (!body.is_map()) Fail("", "must be a map");
+  }
+  std::string Text(const char* key, size_t max = kMaxCredentialText, bool allow_empty = false) {
+    const Value* v = body_.Find(key);
+    if (!v || !v->is_string()) return Fail(key, "required text"), "";
+    if (!allow_empty && v->as_string().empty()) return Fail(key, "must not be empty"), "";
+    if (v->as_string().size() > max) return Fail(key, "longer than " + std::to_string(max) + " bytes"), "";
+    return v->as_string();
+  }
+  std::optional<std::string> OptText(const char* key) {
+    if (!body_.Find(key)) return std::nullopt;
+    return Text(key);
+  }
+  int64_t Int(const char* key, int64_t min, int64_t max) {
+    const Value* v = body_.Find(key);
+    if (!v || !v->is_int()) return Fail(key, "required integer"), 0;
+    if (v->as_int() < min || v->as_int() > max) {
+      return Fail(key, "out of range " + std::to_string(min) + ".." + std::to_string(max)), 0;
+    }
+    return v->as_int();
+  }
+  bool Bool(const char* key) {
+    const Value* v = body_.Find(key);
+    if (!v || !v->is_bool()) return Fail(key, "required bool"), false;
+    return v->as_bool();
+  }
+  template <size_t N>
+  FixedBytes<N> Hex(const char* key) {
+    std::string s = Text(key, 2 * N);
+    auto out = FixedBytes<N>::FromHex(s);
+    if (!out) return Fail(key, "must be " + std::to_string(2 * N) + " hex digits"), FixedBytes<N>{};
+    return *out;
+  }
+  const Value* Raw(const char* key) { return body_.Find(key); }
+  void Fail(const std::string& key, const std::string& msg) {
+    if (status_.ok()) {
+      status_ = Status::InvalidArgument(what_ + " body" + (key.empty() ? "" : "." + key) + ": " + msg);
+    }
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const Value& body_;
+  std::string what_;
+  Status status_;
+};
+
+constexpr int64_t kMaxAttempt = 1000;
+
+int64_t Attempt(Reader& r) { return r.Int("attempt", 1, kMaxAttempt); }
+
+template <typename T>
+Result<T> Done(const Reader& r, T value) {
+  if (!r.status().ok()) return r.status();
+  return value;
+}
+
+std::optional<std::string> StripPrefix(const std::string& s, const char* prefix) {
+  std::string p = prefix;
+  if (s.size() <= p.size() || s.compare(0, p.size(), p) != 0) return std::nullopt;
+  return s.substr(p.size());
+}
+
+}  // namespace
+
+std::string DefinitionEntity(const std::string& id) { return kDefinitionPrefix + id; }
+std::string StackEntity(const std::string& id) { return kStackPrefix + id; }
+std::string AwardEntity(const std::string& submission_id) { return kAwardPrefix + submission_id; }
+std::optional<std::string> SubmissionOfAward(const std::string& entity) {
+  return StripPrefix(entity, kAwardPrefix);
+}
+std::optional<std::string> DefinitionOfEntity(const std::string& entity) {
+  return StripPrefix(entity, kDefinitionPrefix);
+}
+
+std::string NewSubmissionId() {
+  uint8_t rnd[8];
+  RandomBytes(rnd, sizeof rnd);
+  return "sub-" + ToHex(ByteView(rnd, sizeof rnd));
+}
+
+Value OpenBody::ToValue() const {
+  return Map{{"definition", definition}, {"version", version}, {"educator", educator.hex()},
+             {"district", district}};
+}
+Result<OpenBody> OpenBody::Parse(const Value& body) {
+  Reader r(body, "submission.open");
+  OpenBody b;
+  b.definition = r.Text("definition", 64);
+  b.version = r.Int("version", 1, 1'000'000);
+  b.educator = r.Hex<32>("educator");
+  b.district = r.Text("district", 64);
+  return Done(r, std::move(b));
+}
+
+Value ReflectionBody::ToValue() const {
+  return Map{{"attempt", attempt}, {"phase", phase}, {"text", text}};
+}
+Result<ReflectionBody> ReflectionBody::Parse(const Value& body) {
+  Reader r(body, "submission.reflection");
+  ReflectionBody b;
+  b.attempt = Attempt(r);
+  b.phase = r.Text("phase", 8);
+  if (r.status().ok() && b.phase != "pre" && b.phase != "post") r.Fail("phase", "must be pre or post");
+  b.text = r.Text("text");
+  return Done(r, std::move(b));
+}
+
+Value EvidenceBody::ToValue() const {
+  Map m{{"attempt", attempt}, {"slot", slot}};
+  if (text) m["text"] = *text;
+  if (file) {
+    m["file"] = Map{{"name", file->name}, {"type", file->type}, {"size", file->size},
+                    {"hash", file->hash.hex()}};
+  }
+  return m;
+}
+Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
+  Reader r(body, "submission.evidence");
+  EvidenceBody b;
+  b.attempt = Attempt(r);
+  b.slot = r.Text("slot", 64);
+  b.text = r.OptText("text");
+  if (const Value* f = r.Raw("file")) {
+    Reader fr(*f, "submission.evidence file");
+    EvidenceFile ef;
+    ef.name = fr.Text("name", 255);
+    ef.type = fr.Text("type", 127);
+    ef.size = fr.Int("size", 0, int64_t{1} << 50);
+    ef.hash = fr.Hex<32>("hash");
+    if (!fr.status().ok()) return fr.status();
+    b.file = ef;
+  }
+  if (r.status().ok() && b.text.has_value() == b.file.has_value()) {
+    r.Fail("", "needs exactly one of text and file");
+  }
+  return Done(r, std::move(b));
+}
+
+Value SubmitBody::ToValue() const {
+  Value::Array ev;
+  for (const auto& id : evidence) ev.emplace_back(id.hex());
+  return Map{{"attempt", attempt}, {"evidence", ev}, {"pre", pre.hex()}, {"post", post.hex()}};
+}
+Result<SubmitBody> SubmitBody::Parse(const Value& body) {
+  Reader r(body, "submission.submit");
+  SubmitBody b;
+  b.attempt = Attempt(r);
+  b.pre = r.Hex<32>("pre");
+  b.post = r.Hex<32>("post");
+  const Value* ev = r.Raw("evidence");
+  if (!ev || !ev->is_array()) {
+    r.Fail("evidence", "required list of record ids");
+  } else {
+    for (const Value& v : ev->as_array()) {
+      auto id = v.is_string() ? RecordId::FromHex(v.as_string()) : std::nullopt;
+      if (!id) {
+        r.Fail("evidence", "every entry must be a record id (64 hex digits)");
+        break;
+      }
+      b.evidence.push_back(*id);
+    }
+  }
+  return Done(r, std::move(b));
+}
+
+Value AttemptBody::ToValue() const { return Map{{"attempt", attempt}}; }
+Result<AttemptBody> AttemptBody::Parse(const Value& body) {
+  Reader r(body, "submission.withdraw");
+  AttemptBody b;
+  b.attempt = Attempt(r);
+  return Done(r, b);
+}
+
+Value ResubmitBody::ToValue() const { return Map{{"attempt", attempt}, {"previous", previous}}; }
+Result<ResubmitBody> ResubmitBody::Parse(const Value& body) {
+  Reader r(body, "submission.resubmit");
+  ResubmitBody b;
+  b.attempt = Attempt(r);
+  b.previous = r.Int("previous", 1, kMaxAttempt);
+  if (r.status().ok() && b.attempt != b.previous + 1) r.Fail("attempt", "must be previous + 1");
+  return Done(r, b);
+}
+
+Value ReviewBody::ToValue() const {
+  Map lv;
+  for (const auto& [c, l] : levels) lv[c] = l;
+  return Map{{"attempt", attempt}, {"levels", lv}, {"feedback", feedback}, {"decision", decision}};
+}
+Result<ReviewBody> ReviewBody::Parse(const Value& body) {
+  Reader r(body, "review.add");
+  ReviewBody b;
+  b.attempt = Attempt(r);
+  b.feedback = r.Text("feedback");
+  b.decision = r.Text("decision", 16);
+  if (r.status().ok() && b.decision != kDecisionAwarded && b.decision != kDecisionNotYet) {
+    r.Fail("decision", "must be awarded or not_yet");
+  }
+  const Value* lv = r.Raw("levels");
+  if (!lv || !lv->is_map()) {
+    r.Fail("levels", "required map criterion -> level");
+  } else {
+    for (const auto& [c, l] : lv->as_map()) {
+      if (!l.is_string()) {
+        r.Fail("levels." + c, "must be a level id");
+        break;
+      }
+      b.levels[c] = l.as_string();
+    }
+  }
+  return Done(r, std::move(b));
+}
+
+Value AwardIssueBody::ToValue() const {
+  return Map{{"submission", submission}, {"attempt", attempt},       {"review", review.hex()},
+             {"definition", definition}, {"version", version},       {"educator", educator.hex()},
+             {"school", school}};
+}
+Result<AwardIssueBody> AwardIssueBody::Parse(const Value& body) {
+  Reader r(body, "award.issue");
+  AwardIssueBody b;
+  b.submission = r.Text("submission", 128);
+  b.attempt = Attempt(r);
+  b.review = r.Hex<32>("review");
+  b.definition = r.Text("definition", 64);
+  b.version = r.Int("version", 1, 1'000'000);
+  b.educator = r.Hex<32>("educator");
+  b.school = r.Text("school", 128);
+  return Done(r, std::move(b));
+}
+
+Value AwardRevokeBody::ToValue() const { return Map{{"issue", issue.hex()}, {"reason", reason}}; }
+Result<AwardRevokeBody> AwardRevokeBody::Parse(const Value& body) {
+  Reader r(body, "award.revoke");
+  AwardRevokeBody b;
+  b.issue = r.Hex<32>("issue");
+  b.reason = r.Text("reason", 2000);
+  return Done(r, std::move(b));
+}
+
+Value RecognitionBody::ToValue() const {
+  return Map{{"issue", issue.hex()}, {"ceu_hundredths", ceu_hundredths}, {"issuer", issuer},
+             {"note", note}};
+}
+Result<RecognitionBody> RecognitionBody::Parse(const Value& body) {
+  Reader r(body, "award.recognition");
+  RecognitionBody b;
+  b.issue = r.Hex<32>("issue");
+  b.ceu_hundredths = r.Int("ceu_hundredths", 0, 100'000);
+  b.issuer = r.Text("issuer", 200);
+  b.note = r.Text("note", 2000, /*allow_empty=*/true);
+  return Done(r, std::move(b));
+}
+
+Value RetireBody::ToValue() const { return Map{{"retired", retired}}; }
+Result<RetireBody> RetireBody::Parse(const Value& body) {
+  Reader r(body, "catalog.retire");
+  RetireBody b;
+  b.retired = r.Bool("retired");
+  return Done(r, b);
+}
+
+}  // namespace credmesh

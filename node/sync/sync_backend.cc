@@ -1,0 +1,156 @@
+#include "node/sync/sync_backend.h"
+
+namespace credmesh {
+namespace {
+
+Result<int64_t> QueryInt(Database& db, const char* sql) {
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.ColumnInt(0) : int64_t{0};
+}
+
+}  // namespace
+
+Status ScopeItemCache::Load(const std::string& scope, Entry& e) {
+  e.items = MemoryItemSource();
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st,
+      store_.db().Prepare("SELECT hlc, id FROM records WHERE scope = ? AND state = 0"));
+  st.Bind(1, scope);
+  std::vector<SyncItem> items;
+  for (;;) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto id = RecordId::FromView(st.ColumnBlob(1));
+    if (!id) return Status::Corruption("records: bad id in scope " + scope);
+    items.push_back({static_cast<uint64_t>(st.ColumnInt(0)), *id});
+  }
+  return e.items.Insert(items);
+}
+
+Result<const MemoryItemSource*> ScopeItemCache::Get(const std::string& scope) {
+  if (max_rowid_ < 0) CREDMESH_RETURN_IF_ERROR(Refresh());
+  auto it = scopes_.find(scope);
+  if (it == scopes_.end()) {
+    auto e = std::make_unique<Entry>();
+    CREDMESH_RETURN_IF_ERROR(Load(scope, *e));
+    it = scopes_.emplace(scope, std::move(e)).first;
+  }
+  return &it->second->items;
+}
+
+Status ScopeItemCache::Add(const std::string& scope, const SyncItem& item) {
+  auto it = scopes_.find(scope);
+  if (it == scopes_.end()) return Status::Ok();  // loaded from the table when first needed
+  return it->second->items.Insert(item);
+}
+
+void ScopeItemCache::Prepare(const std::string& scope) {
+  auto it = scopes_.find(scope);
+  if (it != scopes_.end()) it->second->items.Prepare();
+}
+
+size_t ScopeItemCache::Size(const std::string& scope) {
+  auto it = scopes_.find(scope);
+  return it == scopes_.end() ? 0 : it->second->items.size();
+}
+
+Status ScopeItemCache::Refresh() {
+  Database& db = store_.db();
+  if (max_rowid_ < 0) {
+    CREDMESH_ASSIGN_OR_RETURN(max_rowid_,
+                              QueryInt(db, "SELECT coalesce(max(rowid), 0) FROM records"));
+    CREDMESH_ASSIGN_OR_RETURN(not_valid_,
+                              QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
+    return Status::Ok();
+  }
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st,
+      db.Prepare(
+          "SELECT rowid, scope, hlc, id, state FROM records WHERE rowid > ? ORDER BY rowid"));
+  st.Bind(1, max_rowid_);
+  int64_t new_not_valid = 0;
+  for (;;) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    max_rowid_ = st.ColumnInt(0);
+    auto id = RecordId::FromView(st.ColumnBlob(3));
+    if (!id) return Status::Corruption("records: bad id");
+    if (st.ColumnInt(4) != static_cast<int>(RecordState::kValid)) {
+      ++new_not_valid;
+      last_refused_.push_back(*id);
+      continue;
+    }
+    CREDMESH_RETURN_IF_ERROR(Add(st.ColumnText(1), {static_cast<uint64_t>(st.ColumnInt(2)), *id}));
+  }
+  CREDMESH_ASSIGN_OR_RETURN(int64_t not_valid,
+                            QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
+  if (not_valid != not_valid_ + new_not_valid) {
+    // Some stored record changed state (a grant arrived, a revocation): the
+    // loaded sets may be stale; reload them.
+    for (auto& [scope, e] : scopes_) CREDMESH_RETURN_IF_ERROR(Load(scope, *e));
+  }
+  not_valid_ = not_valid;
+  return Status::Ok();
+}
+
+Result<const ItemSource*> LedgerSyncBackend::Items(const std::string& scope) {
+  CREDMESH_ASSIGN_OR_RETURN(const MemoryItemSource* items, cache_.Get(scope));
+  return static_cast<const ItemSource*>(items);
+}
+
+Status LedgerSyncBackend::Fetch(const std::string& scope, const std::vector<RecordId>& ids,
+                                std::vector<Bytes>& out, std::vector<RecordId>& missing) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      StatementLease st,
+      store_.db().Cached("SELECT bytes FROM records WHERE id = ? AND scope = ? AND state = 0"));
+  for (const RecordId& id : ids) {
+    CREDMESH_RETURN_IF_ERROR(st->Reset());
+    st->Bind(1, id.view()).Bind(2, scope);
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row) {
+      out.push_back(st->ColumnBlob(0));
+    } else {
+      missing.push_back(id);
+    }
+  }
+  return Status::Ok();
+}
+
+void LedgerSyncBackend::ScopeCompleted(const std::string& scope) { cache_.Prepare(scope); }
+
+LedgerSyncBackend::~LedgerSyncBackend() { (void)Flush(); }
+
+Status LedgerSyncBackend::Flush() {
+  if (!group_) return Status::Ok();
+  Status s = group_->Commit();
+  group_.reset();  // rolls back if the commit failed
+  group_records_ = 0;
+  return s;
+}
+
+Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> records) {
+  if (!group_) {
+    CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
+    group_.emplace(std::move(tx));
+  }
+  group_records_ += records.size();
+  // Nested in the group: a failure undoes this call's records only.
+  CREDMESH_ASSIGN_OR_RETURN(IngestSummary s, ledger_.IngestVerified(std::move(records)));
+  if (group_records_ >= group_limit_) CREDMESH_RETURN_IF_ERROR(Flush());
+  SyncIngestResult r;
+  r.inserted = s.inserted;
+  r.duplicates = s.duplicates;
+  CREDMESH_RETURN_IF_ERROR(cache_.Refresh());
+  if (s.denied > 0) {
+    for (const RecordId& id : cache_.TakeRefused()) {
+      auto row = store_.records().GetRow(id);
+      if (row.ok() && *row && (*row)->state == RecordState::kDenied) r.refused.push_back(id);
+    }
+  } else {
+    cache_.TakeRefused();
+  }
+  return r;
+}
+
+}  // namespace credmesh

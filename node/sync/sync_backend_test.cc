@@ -1,0 +1,126 @@
+#include "node/sync/sync_backend.h"
+
+#include <doctest/doctest.h>
+
+#include "node/sync/sync_test_world.h"
+
+namespace credmesh {
+namespace {
+
+using testing::MakeClient;
+using testing::MakeServer;
+using testing::RunPair;
+using testing::SyncPeer;
+using testing::SyncWorld;
+
+TEST_CASE("sync backend: received records join the item set, merged when the scope completes") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  pine.Notes("school/pine", 500, "s");
+  // The hub loads its (empty) set of school/pine before receiving anything.
+  auto before = w.hub->backend->cache().Get("school/pine");
+  REQUIRE(before.ok());
+  CHECK((*before)->size() == 0);
+
+  auto c = MakeClient(*w.hub, pine, w.clock, {"school/pine"});
+  auto s = MakeServer(pine, w.hub->key(), w.clock);
+  RunPair(*c, *s);
+  REQUIRE(c->completed());
+
+  auto after = w.hub->backend->cache().Get("school/pine");
+  REQUIRE(after.ok());
+  // Every record received was added, and already merged: the next session's
+  // first query does not pay for merging 500 insertions.
+  CHECK((*after)->pending() == 0);
+  CHECK((*after)->size() == 500);
+  auto total = (*after)->Summarize(Bound::Min(), Bound::Infinity());
+  REQUIRE(total.ok());
+  CHECK(total->count == 500);
+}
+
+// Records of `scope` that `from` holds, as a receiving session would pass them.
+std::vector<VerifiedRecord> Load(SyncPeer& from, const std::string& scope) {
+  std::vector<VerifiedRecord> out;
+  for (const RecordId& id : from.Ids(scope)) {
+    auto r = from.node->store().records().Load(id);
+    REQUIRE(r.ok());
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+// Records of `scope` in the hub's database, as another process sees it.
+int64_t CommittedCount(SyncWorld& w, const std::string& scope) {
+  auto other = Database::Open(w.dir + "/hub/" + Node::kDatabaseFile);
+  REQUIRE(other.ok());
+  auto st = other->Prepare("SELECT count(*) FROM records WHERE scope = ?");
+  REQUIRE(st.ok());
+  st->Bind(1, scope);
+  REQUIRE(*st->Step());
+  return st->ColumnInt(0);
+}
+
+TEST_CASE("sync backend: ingests share one transaction until Flush, each call atomic") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  pine.Notes("school/pine", 30, "s");
+  std::vector<VerifiedRecord> all = Load(pine, "school/pine");
+  REQUIRE(all.size() == 30);
+  std::vector<VerifiedRecord> first(all.begin(), all.begin() + 10),
+      second(all.begin() + 10, all.begin() + 20), third(all.begin() + 20, all.end());
+
+  LedgerSyncBackend& hub = *w.hub->backend;
+  Database& db = w.hub->node->store().db();
+  auto r1 = hub.Ingest(first);
+  REQUIRE(r1.ok());
+  CHECK(r1->inserted == 10);
+  // A failure inside the next call (injected with a trigger on this
+  // connection) undoes that call's records only, not the group's first ten.
+  REQUIRE(db.Exec("CREATE TEMP TRIGGER fail_one AFTER INSERT ON records WHEN NEW.entity = '" +
+                  second[5].record().entity + "' BEGIN SELECT RAISE(ABORT, 'injected'); END")
+              .ok());
+  auto failed = hub.Ingest(second);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().message().find("injected") != std::string::npos);
+  REQUIRE(db.Exec("DROP TRIGGER fail_one").ok());
+  CHECK(w.hub->Count("school/pine") == 10);
+
+  auto r2 = hub.Ingest(second);
+  REQUIRE(r2.ok());
+  CHECK(r2->inserted == 10);
+  // Stored (this connection sees them) but not yet committed.
+  CHECK(w.hub->Count("school/pine") == 20);
+  CHECK(CommittedCount(w, "school/pine") == 0);
+  REQUIRE(hub.Flush().ok());
+  CHECK(CommittedCount(w, "school/pine") == 20);
+  REQUIRE(hub.Flush().ok());  // nothing open: a no-op
+  REQUIRE(hub.Ingest(third).ok());
+  REQUIRE(hub.Flush().ok());
+  CHECK(CommittedCount(w, "school/pine") == 30);
+}
+
+TEST_CASE("sync backend: a group commits at its record cap and when the backend goes away") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  pine.Notes("school/pine", 12, "s");
+  std::vector<VerifiedRecord> all = Load(pine, "school/pine");
+  std::vector<VerifiedRecord> four(all.begin(), all.begin() + 4), eight(all.begin() + 4, all.end());
+  {
+    LedgerSyncBackend backend(w.hub->node->store(), w.hub->node->ledger(), 10);
+    REQUIRE(backend.Ingest(four).ok());
+    CHECK(CommittedCount(w, "school/pine") == 0);
+    REQUIRE(backend.Ingest(eight).ok());  // 12 >= 10: committed at once
+    CHECK(CommittedCount(w, "school/pine") == 12);
+  }
+  pine.Notes("school/pine", 3, "t");
+  std::vector<VerifiedRecord> more = Load(pine, "school/pine");
+  {
+    LedgerSyncBackend backend(w.hub->node->store(), w.hub->node->ledger());
+    REQUIRE(backend.Ingest(more).ok());
+    CHECK(CommittedCount(w, "school/pine") == 12);
+  }
+  CHECK(CommittedCount(w, "school/pine") == 15);
+}
+
+}  // namespace
+}  // namespace credmesh

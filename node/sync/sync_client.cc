@@ -1,0 +1,144 @@
+#include "node/sync/sync_client.h"
+
+#include <atomic>
+#include <cstring>
+
+namespace credmesh {
+
+Result<std::unique_ptr<SyncClient>> SyncClient::Connect(zmq::context_t& ctx, const SigningKey& identity,
+                                                        SyncBackend& backend, PeerPolicy& policy,
+                                                        Clock& clock, const std::string& endpoint,
+                                                        ClientOptions options) {
+  CREDMESH_ASSIGN_OR_RETURN(CurvePublic server_curve, CurveFromPublicKey(options.server_key));
+  CREDMESH_ASSIGN_OR_RETURN(auto session, SyncClientSession::Create(backend, policy, clock, options));
+  static std::atomic<uint64_t> counter{0};
+  const std::string mon_ep = "inproc://credmesh-client-monitor-" + std::to_string(counter++);
+  try {
+    CurveKeyPair keys = CurveFromSigningKey(identity);
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server_curve.data(), 32));
+    s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(keys.public_key.data(), 32));
+    s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key.data(), 32));
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::maxmsgsize, int64_t{16 * 1024 * 1024 + 1024});
+    s.set(zmq::sockopt::sndhwm, 10000);
+    if (zmq_socket_monitor(s.handle(), mon_ep.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_CONNECT_RETRIED |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0) {
+      return Status::Internal("socket monitor: " + std::string(zmq_strerror(zmq_errno())));
+    }
+    zmq::socket_t m(ctx, zmq::socket_type::pair);
+    m.set(zmq::sockopt::linger, 0);
+    m.connect(mon_ep);
+    s.connect(endpoint);
+    std::unique_ptr<SyncClient> c(new SyncClient(std::move(s), std::move(m), std::move(session)));
+    c->session_->Start();
+    c->Flush();
+    return c;
+  } catch (const zmq::error_t& e) {
+    return Status::InvalidArgument("connect " + endpoint + ": " + e.what());
+  }
+}
+
+SyncClient::~SyncClient() {
+  try {
+    zmq_socket_monitor(socket_.handle(), nullptr, 0);
+  } catch (...) {
+  }
+}
+
+void SyncClient::ReadMonitor() {
+  try {
+    for (;;) {
+      zmq::message_t ev, addr;
+      if (!monitor_.recv(ev, zmq::recv_flags::dontwait)) return;
+      if (ev.more()) (void)monitor_.recv(addr, zmq::recv_flags::none);
+      if (ev.size() < 6) continue;
+      uint16_t event;
+      std::memcpy(&event, ev.data(), 2);
+      switch (event) {
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+          transport_failed_ = true;
+          transport_note_ = "refused by the peer: our key is not admitted (no valid node certificate there)";
+          break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+          transport_failed_ = true;
+          transport_note_ = "CURVE handshake failed (wrong peer key?)";
+          break;
+        case ZMQ_EVENT_CONNECT_RETRIED:
+          transport_note_ = "connection refused or unreachable";
+          break;
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+          transport_note_.clear();
+          break;
+        default:
+          break;
+      }
+    }
+  } catch (const zmq::error_t&) {
+  }
+}
+
+void SyncClient::Flush() {
+  try {
+    while (auto f = session_->NextFrame()) {
+      socket_.send(zmq::buffer(f->data(), f->size()), zmq::send_flags::none);
+    }
+  } catch (const zmq::error_t& e) {
+    transport_failed_ = true;
+    transport_note_ = std::string("send: ") + e.what();
+  }
+}
+
+void SyncClient::Process() {
+  ReadMonitor();
+  if (done()) return;
+  try {
+    for (int budget = 0; budget < 64 && !session_->closed(); ++budget) {
+      zmq::message_t msg;
+      if (!socket_.recv(msg, zmq::recv_flags::dontwait)) break;
+      if (msg.more()) {
+        // Drain the rest of a multi-frame message, then refuse it (§4).
+        for (bool more = true; more;) {
+          zmq::message_t part;
+          if (!socket_.recv(part, zmq::recv_flags::none)) break;
+          more = part.more();
+        }
+        session_->Abort(wire::ErrorCode::kMalformed, "one frame per message");
+        break;
+      }
+      session_->OnFrame(ByteView(static_cast<const uint8_t*>(msg.data()), msg.size()));
+    }
+  } catch (const zmq::error_t& e) {
+    transport_failed_ = true;
+    transport_note_ = std::string("receive: ") + e.what();
+  }
+  session_->Tick();
+  Flush();
+}
+
+void SyncClient::Abort(const std::string& why) {
+  session_->Abort(wire::ErrorCode::kUnavailable, why);
+  Flush();
+}
+
+std::string SyncClient::Outcome() const {
+  if (transport_failed_) return transport_note_;
+  std::string o = session_->Outcome();
+  if (const auto& e = session_->error_sent();
+      e && e->code == static_cast<int64_t>(wire::ErrorCode::kTimeout) && !transport_note_.empty()) {
+    o += " (" + transport_note_ + ")";
+  }
+  return o;
+}
+
+int64_t SyncClient::error_code() const {
+  if (transport_failed_) return static_cast<int64_t>(wire::ErrorCode::kUnauthorized);
+  if (session_->error_received()) return session_->error_received()->code;
+  if (session_->error_sent()) return session_->error_sent()->code;
+  return 0;
+}
+
+}  // namespace credmesh

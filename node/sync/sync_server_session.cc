@@ -1,0 +1,64 @@
+#include "node/sync/sync_server_session.h"
+
+#include "protocol/crypto.h"
+
+namespace credmesh {
+
+// The table of docs/protocol.md §10.3. Rows not matched: ERROR 409, close.
+void SyncServerSession::Handle(wire::Message m) {
+  if (auto* e = std::get_if<wire::Error>(&m)) return OnPeerError(*e);  // any open
+  switch (state_) {
+    case State::kExpectHello:
+      if (auto* h = std::get_if<wire::Hello>(&m)) return OnHello(*h);
+      break;
+    case State::kSyncing:
+      if (std::holds_alternative<wire::Bye>(m)) return Close();
+      if (auto* p = std::get_if<wire::Ping>(&m)) return Send(wire::Pong{p->nonce});
+      if (std::holds_alternative<wire::Pong>(m)) return;
+      if (auto* r = std::get_if<wire::Reconcile>(&m); r && !HasScope() && IsGranted(r->scope)) {
+        // S = none: only the next granted scope, in WELCOME order, may start.
+        if (next_scope_ >= granted_.size() || granted_[next_scope_] != r->scope) break;
+        ++next_scope_;
+        BeginScope(r->scope, /*initiate=*/false);
+        return HandleScoped(m);
+      }
+      if (IsScoped(m)) return HandleScoped(m);
+      break;
+    default:
+      break;
+  }
+  Fail(wire::ErrorCode::kOutOfOrder,
+       std::string(wire::TypeName(m)) + " not allowed in state " + SessionStateName(state_));
+}
+
+void SyncServerSession::OnHello(const wire::Hello& h) {
+  agent_ = h.agent;
+  auto version = wire::NegotiateVersion(h.versions);
+  if (!version.ok())
+    return Fail(wire::ErrorCode::kVersionUnsupported, "no common protocol version");
+  auto peer = policy_.VerifyPeerChain(h.chain, peer_key_);
+  if (!peer.ok()) return Fail(wire::ErrorCode::kUnauthorized, peer.status().message());
+  auto self = policy_.Self();
+  if (!self.ok()) return Fail(wire::ErrorCode::kInternal, self.status().ToString());
+  std::vector<std::string> granted;
+  for (const std::string& s : h.scopes) {
+    if (policy_.MayRead(*peer, s) && policy_.MayRead(*self, s)) granted.push_back(s);
+  }
+  if (granted.empty())
+    return Fail(wire::ErrorCode::kForbidden, "no requested scope may be granted");
+  auto chain = policy_.OwnChain();
+  if (!chain.ok()) return Fail(wire::ErrorCode::kInternal, chain.status().ToString());
+  wire::Welcome w;
+  w.version = *version;
+  w.scopes = granted;
+  w.limits = h.limits.Intersect(options_.limits);
+  w.chain = std::move(*chain);
+  RandomBytes(w.session.data.data(), w.session.data.size());
+  Send(w);
+  limits_ = w.limits;
+  session_id_ = w.session;
+  granted_ = std::move(granted);
+  state_ = State::kSyncing;
+}
+
+}  // namespace credmesh

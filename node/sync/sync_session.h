@@ -1,0 +1,173 @@
+// sync_session.h: the part of a sync session (docs/protocol.md §9–§10) both
+// ends share — frame decoding, limits, time-outs, and the per-scope transfer
+// (RECONCILE, RECORDS, WANT, DONE) — independent of any socket: frames in
+// through OnFrame, frames out through NextFrame. The client and server
+// state tables live in sync_client_session.h and sync_server_session.h.
+//
+// Thread-safety: none; one thread drives a session.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/sync/peer_policy.h"
+#include "node/sync/sync_backend.h"
+#include "protocol/clock.h"
+#include "protocol/wire.h"
+
+namespace credmesh {
+
+struct SyncStats {
+  uint64_t frames_sent = 0, frames_received = 0;
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  uint64_t records_sent = 0;      // records in RECORDS we sent
+  uint64_t records_received = 0;  // records in RECORDS we received
+  uint64_t records_inserted = 0;  // of those, new to us
+  uint64_t records_refused = 0;   // of those, refused by policy (422)
+  uint64_t round_trips = 0;       // times we received after having sent
+  SyncStats& operator+=(const SyncStats& o);
+};
+
+struct SessionOptions {
+  wire::SessionLimits limits;  // what we accept (HELLO / the server's own)
+  // Received RECORDS frames are verified off the session thread, at most
+  // 2 * verify_threads at once (each on its own thread; the OS shares the
+  // cores), while the session thread stores earlier ones. At least 1.
+  unsigned verify_threads = 1;
+  // Received RECORDS frames held, being verified or waiting for a verify
+  // thread, before the session thread stops reading to store the oldest.
+  // Bounds a session's memory (each frame is at most the `mb` limit); high
+  // enough that the session reads on to the peer's next RECONCILE and
+  // answers it while earlier frames are still being verified.
+  unsigned max_frames_held = 16;
+  int64_t idle_timeout_ms = 30'000;
+  int64_t heartbeat_ms = 10'000;
+  std::string agent = "credmesh/0.1.0";
+};
+
+class SyncSession {
+ public:
+  enum class State { kStart, kExpectWelcome, kExpectHello, kSyncing, kClosed };
+
+  virtual ~SyncSession() = default;
+  SyncSession(const SyncSession&) = delete;
+  SyncSession& operator=(const SyncSession&) = delete;
+
+  // RECORDS frames received and not yet stored (being verified or waiting
+  // for a verify thread); at most SessionOptions::max_frames_held.
+  size_t frames_held() const { return arrivals_.size(); }
+
+  // Handles one received frame (the application frame, no routing id).
+  // Records it carries are verified on other threads and stored later, in
+  // order, by OnFrame, NextFrame or Tick.
+  void OnFrame(ByteView frame);
+  // Call when no more frames are ready: stores every record still being
+  // verified (waiting for it), then lets time pass: idle time-out (ERROR
+  // 408) and heartbeat (PING).
+  void Tick();
+  // The next frame to send, or nullopt if none is ready now. Frames queued
+  // before the session closed (such as its ERROR) are still returned.
+  std::optional<Bytes> NextFrame();
+  // Ends the session with an ERROR (e.g. 503 when shutting down).
+  void Abort(wire::ErrorCode code, const std::string& text);
+
+  State state() const { return state_; }
+  bool closed() const { return state_ == State::kClosed; }
+  // True iff the session ended after every granted scope was complete.
+  bool completed() const { return completed_; }
+  const SyncStats& stats() const { return stats_; }
+  const std::vector<std::string>& granted() const { return granted_; }
+  const std::optional<wire::Error>& error_sent() const { return error_sent_; }
+  const std::optional<wire::Error>& error_received() const { return error_received_; }
+  // Non-closing 422 errors received (records the peer refused).
+  const std::vector<wire::Error>& rejections() const { return rejections_; }
+  // Short human description of how the session ended ("" while open).
+  std::string Outcome() const;
+
+ protected:
+  SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock, SessionOptions options);
+
+  // The state table: called for each decoded message of an open session.
+  virtual void Handle(wire::Message message) = 0;
+  // A scope became complete (both DONEs); the subclass moves on.
+  virtual void OnScopeComplete() = 0;
+
+  // Actions.
+  void Send(const wire::Message& message);
+  void Fail(wire::ErrorCode code, std::string text, std::string scope = "");
+  // Commits what was stored (SyncBackend::Flush) and enters kClosed.
+  void Close();
+  void OnPeerError(const wire::Error& e);  // 422: note it; otherwise close
+  void BeginScope(const std::string& scope, bool initiate);
+  bool HasScope() const { return run_.has_value(); }
+  const std::string& CurrentScope() const { return run_->scope; }
+  void EndScope() { run_.reset(); }
+  bool IsGranted(const std::string& scope) const;
+  // Per-scope messages: checks the scope (403 / 409) and runs the transfer.
+  void HandleScoped(wire::Message& message);
+  // True for the per-scope messages HandleScoped takes: RECONCILE, RECORDS, WANT, DONE.
+  static bool IsScoped(const wire::Message& m) {
+    return std::holds_alternative<wire::Reconcile>(m) || std::holds_alternative<wire::Records>(m) ||
+           std::holds_alternative<wire::Want>(m) || std::holds_alternative<wire::Done>(m);
+  }
+
+  SyncBackend& backend_;
+  PeerPolicy& policy_;
+  Clock& clock_;
+  SessionOptions options_;
+  wire::SessionLimits limits_;  // handshake limits until WELCOME, then the effective ones
+  wire::SessionId session_id_;  // WELCOME "i": keys the short ids of reconciliation
+  State state_ = State::kStart;
+  std::vector<std::string> granted_;
+  bool completed_ = false;
+  SyncStats stats_;
+
+ private:
+  struct ScopeRun {
+    std::string scope;
+    bool run_over = false;
+    bool awaiting = false;       // a RECONCILE from the peer is expected
+    std::optional<Bytes> reply;  // our answer, sent once our pushes are out
+    std::deque<RecordId> to_push;
+    bool done_sent = false, done_recv = false;
+  };
+  void OnReconcile(const wire::Reconcile& m);
+  void OnRecords(wire::Records& m);
+  // The records of a received RECORDS frame: encoded until a verify thread
+  // is free for it, then being verified off the session thread.
+  struct Arrival {
+    std::vector<Bytes> encoded;
+    std::optional<std::future<std::vector<Result<VerifiedRecord>>>> verified;
+  };
+  // Starts verifying the oldest waiting arrivals while fewer than
+  // 2 * verify_threads are being verified.
+  void StartVerifications();
+  // Stores verified arrivals in arrival order: every one that is ready, and
+  // the oldest ones, waiting for their verification, while more than `keep`
+  // remain (0: all; kNoWait: never wait).
+  static constexpr size_t kNoWait = SIZE_MAX;
+  void SettleArrivals(size_t keep);
+  void Store(std::vector<Result<VerifiedRecord>> verified);
+  void OnWant(const wire::Want& m);
+  void OnDone();
+  // Produces the transfer's next frames; true if it queued anything.
+  bool Pump();
+  void CheckComplete();
+
+  std::optional<ScopeRun> run_;
+  std::deque<Arrival> arrivals_;  // of the current scope, oldest first
+  std::deque<Bytes> out_;
+  std::optional<wire::Error> error_sent_, error_received_;
+  std::vector<wire::Error> rejections_;
+  int64_t last_recv_ms_ = 0, last_send_ms_ = 0;
+  int64_t ping_nonce_ = 0;
+  bool sent_since_recv_ = false;
+};
+
+const char* SessionStateName(SyncSession::State s);
+
+}  // namespace credmesh

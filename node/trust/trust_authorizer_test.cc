@@ -1,0 +1,231 @@
+#include "node/trust/trust_authorizer.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "node/trust/trust_index.h"
+#include "node/trust/trust_test_world.h"
+
+namespace credmesh {
+namespace {
+
+using testing::At;
+using testing::District;
+using testing::TestNode;
+
+struct Fixture {
+  District w;
+  SigningKey admin = SigningKey::Generate();
+  SigningKey alice = SigningKey::Generate();  // reviewer
+  SigningKey bob = SigningKey::Generate();    // educator
+  SigningKey pine = SigningKey::Generate();   // school node key
+  TestNode node{w};
+  VerifiedRecord genesis = w.Genesis();
+
+  void Put(std::initializer_list<const VerifiedRecord*> recs) { REQUIRE(node.Ingest(recs).ok()); }
+};
+
+TEST_CASE("node/trust: a reviewer grant from the root makes a review valid") {
+  Fixture f;
+  auto grant = f.w.Grant(f.w.root, f.alice.public_key(), Role::kReviewer, "school/pine", At(1));
+  auto review = f.w.Review(f.alice, At(2));
+  f.Put({&f.genesis, &grant, &review});
+  CHECK(f.node.State(f.genesis) == RecordState::kValid);
+  CHECK(f.node.State(grant) == RecordState::kValid);
+  CHECK(f.node.State(review) == RecordState::kValid);
+  CHECK(f.node.derived.valid.count(review.id()) == 1);
+}
+
+TEST_CASE("node/trust: an expired grant no longer authorizes") {
+  Fixture f;
+  auto grant = f.w.Grant(f.w.root, f.alice.public_key(), Role::kReviewer, "school/pine", At(1), 10);
+  auto inside = f.w.Review(f.alice, At(5));
+  auto after = f.w.Review(f.alice, At(20));
+  f.Put({&f.genesis, &grant, &inside, &after});
+  CHECK(f.node.State(inside) == RecordState::kValid);
+  auto row = f.node.Row(after);
+  CHECK(row.state == RecordState::kDenied);
+  CHECK(row.reason.find("held no reviewer grant for school/pine at") != std::string::npos);
+}
+
+TEST_CASE("node/trust: wrong role and wrong scope are denied") {
+  Fixture f;
+  auto edu = f.w.Grant(f.w.root, f.bob.public_key(), Role::kEducator, "school/pine", At(1));
+  auto oak = f.w.Grant(f.w.root, f.alice.public_key(), Role::kReviewer, "school/oak", At(1));
+  auto by_educator = f.w.Review(f.bob, At(2));
+  auto other_school = f.w.Review(f.alice, At(2));
+  f.Put({&f.genesis, &edu, &oak, &by_educator, &other_school});
+  CHECK(f.node.State(by_educator) == RecordState::kDenied);
+  CHECK(f.node.Row(by_educator).reason.find("no reviewer grant for school/pine") != std::string::npos);
+  CHECK(f.node.State(other_school) == RecordState::kDenied);
+}
+
+TEST_CASE("node/trust: revocation voids from its timestamp, not before") {
+  Fixture f;
+  auto grant = f.w.Grant(f.w.root, f.alice.public_key(), Role::kReviewer, "school/pine", At(1));
+  auto before = f.w.Review(f.alice, At(2));
+  auto after = f.w.Review(f.alice, At(4));
+  auto revoke = f.w.Revoke(f.w.root, grant.id(), At(3));
+  f.Put({&f.genesis, &grant, &before, &after});
+  CHECK(f.node.State(after) == RecordState::kValid);
+  f.node.derived.last_changed.clear();
+  f.Put({&revoke});  // arrives last, with an earlier timestamp than `after`
+  CHECK(f.node.State(revoke) == RecordState::kValid);
+  CHECK(f.node.State(before) == RecordState::kValid);
+  CHECK(f.node.State(after) == RecordState::kDenied);
+  CHECK(f.node.derived.last_changed.count(after.id()) == 1);
+  CHECK(f.node.derived.valid.count(after.id()) == 0);
+}
+
+TEST_CASE("node/trust: a chain root -> admin -> reviewer, and the admin revoked") {
+  Fixture f;
+  auto admin = f.w.Grant(f.w.root, f.admin.public_key(), Role::kAdmin, "district/valley", At(1));
+  auto reviewer = f.w.Grant(f.admin, f.alice.public_key(), Role::kReviewer, "school/pine", At(2));
+  auto review = f.w.Review(f.alice, At(3));
+  auto revoke_admin = f.w.Revoke(f.w.root, admin.id(), At(4));
+  auto late_grant = f.w.Grant(f.admin, f.bob.public_key(), Role::kReviewer, "school/pine", At(5));
+  auto late_review = f.w.Review(f.bob, At(6));
+  f.Put({&f.genesis, &admin, &reviewer, &review, &revoke_admin, &late_grant, &late_review});
+  CHECK(f.node.State(reviewer) == RecordState::kValid);  // made before the revocation
+  CHECK(f.node.State(review) == RecordState::kValid);
+  CHECK(f.node.State(late_grant) == RecordState::kDenied);  // signed by a revoked admin
+  CHECK(f.node.State(late_review) == RecordState::kPending);  // bob holds nothing valid
+}
+
+TEST_CASE("node/trust: non-admins cannot grant; schools grant only their own educators") {
+  Fixture f;
+  auto edu = f.w.Grant(f.w.root, f.bob.public_key(), Role::kEducator, "school/pine", At(1));
+  auto bad = f.w.Grant(f.bob, f.alice.public_key(), Role::kReviewer, "school/pine", At(2));
+  auto cert = f.w.Cert(f.w.root, f.pine.public_key(), "pine", At(1));
+  auto school_ok = f.w.Grant(f.pine, f.alice.public_key(), Role::kReviewer, "school/pine", At(3));
+  auto school_bad = f.w.Grant(f.pine, f.alice.public_key(), Role::kAdmin, "school/pine", At(3));
+  auto school_other = f.w.Grant(f.pine, f.alice.public_key(), Role::kEducator, "school/oak", At(3));
+  auto forged_cert = f.w.Cert(f.admin, f.admin.public_key(), "pine", At(1));
+  f.Put({&f.genesis, &edu, &bad, &cert, &school_ok, &school_bad, &school_other, &forged_cert});
+  CHECK(f.node.State(bad) == RecordState::kDenied);
+  CHECK(f.node.State(school_ok) == RecordState::kValid);
+  CHECK(f.node.State(school_bad) == RecordState::kDenied);
+  CHECK(f.node.State(school_other) == RecordState::kDenied);
+  CHECK(f.node.State(forged_cert) == RecordState::kDenied);
+}
+
+TEST_CASE("node/trust: records wait for their grant and are admitted when it arrives") {
+  Fixture f;
+  auto grant = f.w.Grant(f.w.root, f.alice.public_key(), Role::kReviewer, "school/pine", At(1));
+  auto review = f.w.Review(f.alice, At(2));
+  f.Put({&f.genesis, &review});
+  auto row = f.node.Row(review);
+  CHECK(row.state == RecordState::kPending);
+  CHECK(row.reason.find("waiting for a grant") != std::string::npos);
+  f.Put({&grant});
+  CHECK(f.node.State(review) == RecordState::kValid);
+  CHECK(f.node.derived.valid.count(review.id()) == 1);
+}
+
+TEST_CASE("node/trust: a local write without authority is refused and leaves no trace") {
+  Fixture f;
+  f.Put({&f.genesis});
+  auto w = f.node.ledger->Write("review.score", "school/pine", "s", Value::Map{}, f.alice);
+  CHECK_FALSE(w.ok());
+  CHECK(w.status().code() == Status::Code::kUnauthorized);
+  auto n = f.node.store->records().Count({});
+  CHECK(*n == 1);
+}
+
+// ---- property: arrival order never changes the outcome --------------------
+
+struct Snapshot {
+  std::map<RecordId, std::pair<RecordState, std::string>> states;
+  std::vector<TrustFact> facts;
+  std::set<RecordId> derived;
+  bool operator==(const Snapshot&) const = default;
+};
+
+Snapshot Take(TestNode& node) {
+  Snapshot s;
+  auto rows = node.store->records().List({});
+  for (const auto& r : *rows) s.states[r.id] = {r.state, r.reason};
+  s.facts = *TrustIndex(node.store->db()).LoadAll();
+  s.derived = node.derived.valid;
+  return s;
+}
+
+std::vector<VerifiedRecord> Scenario(const District& w) {
+  SigningKey admin = SigningKey::Generate(), admin2 = SigningKey::Generate();
+  SigningKey alice = SigningKey::Generate(), bob = SigningKey::Generate();
+  SigningKey carol = SigningKey::Generate(), pine = SigningKey::Generate();
+  SigningKey stranger = SigningKey::Generate();
+  std::vector<VerifiedRecord> v;
+  v.push_back(w.Genesis());
+  auto admin_grant = w.Grant(w.root, admin.public_key(), Role::kAdmin, "district/valley", At(1));
+  auto admin2_grant = w.Grant(admin, admin2.public_key(), Role::kAdmin, "district/valley", At(2));
+  auto cert = w.Cert(w.root, pine.public_key(), "pine", At(1));
+  auto alice_grant = w.Grant(admin2, alice.public_key(), Role::kReviewer, "school/pine", At(3));
+  auto bob_grant = w.Grant(pine, bob.public_key(), Role::kEducator, "school/pine", At(3));
+  auto carol_grant = w.Grant(admin, carol.public_key(), Role::kReviewer, "school/pine", At(3), 20);
+  v.push_back(w.Review(alice, At(4)));
+  v.push_back(w.Review(alice, At(11)));  // after her revocation
+  v.push_back(w.Review(bob, At(5)));     // wrong role
+  v.push_back(w.Review(carol, At(10)));
+  v.push_back(w.Review(carol, At(30)));  // after expiry
+  v.push_back(w.Review(stranger, At(5)));  // never granted: stays pending
+  v.push_back(w.Make("note", "school/pine", "n1", At(6), Value::Map{{"t", "x"}}, pine));
+  v.push_back(w.Make("note", "school/oak", "n2", At(6), Value::Map{{"t", "x"}}, pine));
+  v.push_back(w.Make("submission.open", "school/pine", "s1", At(7), Value::Map{}, bob));
+  v.push_back(w.Revoke(admin, alice_grant.id(), At(10)));
+  v.push_back(w.Revoke(w.root, admin_grant.id(), At(12)));
+  // Made by admin after the root revoked them: void, and so is its review.
+  auto void_grant = w.Grant(admin, stranger.public_key(), Role::kReviewer, "school/oak", At(13));
+  v.push_back(w.Review(stranger, At(14), "oak"));
+  // Revokes something this set never holds: waits.
+  v.push_back(w.Revoke(w.root, Blake2b256(AsBytes("nothing")), At(15)));
+  for (auto* r : {&admin_grant, &admin2_grant, &cert, &alice_grant, &bob_grant, &carol_grant, &void_grant}) {
+    v.push_back(std::move(*r));
+  }
+  return v;
+}
+
+TEST_CASE("node/trust: property: permutations and batch splits give identical outcomes") {
+  District w;
+  auto records = Scenario(w);
+  std::mt19937 rng(12345);
+  std::optional<Snapshot> reference;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<const VerifiedRecord*> order;
+    for (const auto& r : records) order.push_back(&r);
+    if (round > 0) std::shuffle(order.begin(), order.end(), rng);
+    TestNode node(w);
+    size_t i = 0;
+    while (i < order.size()) {
+      size_t n = round == 0 ? order.size() : 1 + rng() % 5;
+      n = std::min(n, order.size() - i);
+      REQUIRE(node.Ingest({order.begin() + i, order.begin() + i + n}).ok());
+      i += n;
+    }
+    Snapshot s = Take(node);
+    if (!reference) {
+      reference = s;
+      // Sanity: the scenario exercises every state.
+      int valid = 0, pending = 0, denied = 0;
+      for (const auto& [id, st] : s.states) {
+        valid += st.first == RecordState::kValid;
+        pending += st.first == RecordState::kPending;
+        denied += st.first == RecordState::kDenied;
+      }
+      CHECK(valid >= 8);
+      CHECK(pending >= 2);
+      CHECK(denied >= 4);
+      continue;
+    }
+    CHECK(s == *reference);
+    // Rebuild recomputes the same from scratch.
+    REQUIRE(node.ledger->Rebuild().ok());
+    CHECK(Take(node) == *reference);
+  }
+}
+
+}  // namespace
+}  // namespace credmesh
