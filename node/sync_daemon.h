@@ -1,5 +1,5 @@
 // sync_daemon.h: what `credmesh serve` and `credmesh sync` run. SyncRunner
-// drives client sessions towards the configured peers (node/peers.h),
+// drives client sessions towards the configured peers (node/sync/peers.h),
 // concurrently, recording each outcome in the peers table; SyncDaemon adds
 // the listening server, the schedule (every sync_interval_s, and soon after
 // a local change), exponential back-off with jitter while a peer fails,

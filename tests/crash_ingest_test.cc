@@ -1,6 +1,6 @@
 // A node killed with SIGKILL in the middle of a batch ingest keeps a database
 // that opens, that `credmesh verify` passes, and that holds either the whole
-// batch or none of it (DESIGN: batch ingest is one transaction).
+// batch or none of it (docs/design.md §3, "The ledger": batch ingest is one transaction).
 #include <doctest/doctest.h>
 
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // trust_authorizer.h: the Authorizer (node/ledger.h) of a node that belongs
 // to a district. A record is valid iff its author held, at the record's
 // timestamp, a grant or node certificate allowing its kind in its scope, by a
-// chain back to the district root (node/trust_engine.h). Records whose signer
+// chain back to the district root (node/trust/trust_engine.h). Records whose signer
 // is not known yet wait as kPending and are re-decided whenever a trust record
 // about their author arrives; the outcome depends only on the set of records.
 #pragma once
