@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_parse_util.h"
 #include "node/credentials/strict_json.h"
 

@@ -1,4 +1,5 @@
 #include "node/credentials/catalog_model.h"
+#include "node/credentials/catalog_bodies.h"
 
 #include <doctest/doctest.h>
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "node/credentials/catalog_model.h"
-#include "node/ledger.h"
+#include "node/projection.h"
 #include "node/credentials/submission_state.h"
 
 namespace credmesh {

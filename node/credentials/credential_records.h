@@ -3,7 +3,7 @@
 // Layouts (docs/merge-rules.md has the rules that combine them):
 //
 //   scope district/<d>, entity "definition:<id>" or "stack:<id>"
-//     catalog.definition   DefinitionToBody (node/catalog_model.h)
+//     catalog.definition   DefinitionToBody (catalog_bodies.h)
 //     catalog.stack        StackToBody
 //     catalog.retire       {retired: bool}
 //   scope school/<s>, entity = submission id ("sub-<hex>")

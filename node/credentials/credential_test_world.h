@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "node/credentials/catalog_model.h"
+#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/ledger.h"

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "node/ledger.h"
+#include "node/projection.h"
 
 namespace credmesh {
 

@@ -1,8 +1,6 @@
 #include "node/trust/trust_records.h"
 
 #include <cctype>
-#include <cstdio>
-#include <ctime>
 
 #include "protocol/hlc.h"
 
@@ -105,19 +103,6 @@ bool TrustFact::InEffectAt(uint64_t hlc) const {
   const int64_t ms = HybridClock::Millis(hlc);
   return issued_hlc < hlc && not_before_ms <= ms && ms < not_after_ms && hlc < revoked_hlc;
 }
-
-std::string FormatMillisUtc(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[80];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
-std::string FormatHlcUtc(uint64_t hlc) { return FormatMillisUtc(HybridClock::Millis(hlc)); }
 
 std::string ShortKey(const PublicKey& key) { return key.hex().substr(0, 16); }
 
