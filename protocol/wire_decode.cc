@@ -1,6 +1,4 @@
 // wire_decode.cc: DecodeMessage, the strict decoder declared in wire.h.
-#include "protocol/wire.h"
-
 #include <algorithm>
 #include <set>
 
@@ -8,6 +6,7 @@
 #include "protocol/record.h"
 #include "protocol/strict_unpack.h"
 #include "protocol/value.h"
+#include "protocol/wire.h"
 
 namespace credmesh::wire {
 namespace {
@@ -18,7 +17,8 @@ namespace {
 // newer peers may add fields); errors name the message and field.
 class Fields {
  public:
-  Fields(const Value::Map& m, std::string type) : type_(std::move(type)), fields_(m, Describer(type_)) {}
+  Fields(const Value::Map& m, std::string type)
+      : type_(std::move(type)), fields_(m, Describer(type_)) {}
 
   Status Bad(const std::string& what) const { return Status::InvalidArgument(type_ + ": " + what); }
   Status TooMany(const std::string& key, size_t n, size_t limit) const {
@@ -42,7 +42,9 @@ class Fields {
     return s.value_or(std::string());
   }
 
-  Result<int64_t> Int(const std::string& key, int64_t lo, int64_t hi) const { return fields_.Int(key, lo, hi); }
+  Result<int64_t> Int(const std::string& key, int64_t lo, int64_t hi) const {
+    return fields_.Int(key, lo, hi);
+  }
 
   Result<int64_t> IntValue(const Value& v, const std::string& key, int64_t lo, int64_t hi) const {
     return fields_.IntValue(v, key, lo, hi);
@@ -157,9 +159,13 @@ class Fields {
       const std::string field = "field \"" + p.key + "\"";
       std::string what;
       switch (p.kind) {
-        case K::kMissing: what = "missing required " + field; break;
+        case K::kMissing:
+          what = "missing required " + field;
+          break;
         case K::kWrongType:
-        case K::kNotAMap: what = "type confusion: " + field + " must be " + FieldTypeName(*p.expected); break;
+        case K::kNotAMap:
+          what = "type confusion: " + field + " must be " + FieldTypeName(*p.expected);
+          break;
         case K::kTooLong:
         case K::kTooShort:
           what = p.expected == FieldType::kString
@@ -168,15 +174,19 @@ class Fields {
                            " bytes, got " + std::to_string(p.actual);
           break;
         case K::kOutOfRange:
-          what = field + " = " + std::to_string(p.actual) + " is outside " + std::to_string(p.min) + ".." +
-                 std::to_string(p.max);
+          what = field + " = " + std::to_string(p.actual) + " is outside " + std::to_string(p.min) +
+                 ".." + std::to_string(p.max);
           break;
         case K::kTooMany:
-          what = field + " has " + std::to_string(p.actual) + " entries, at most " + std::to_string(p.max) +
-                 " allowed";
+          what = field + " has " + std::to_string(p.actual) + " entries, at most " +
+                 std::to_string(p.max) + " allowed";
           break;
-        case K::kTooFew: what = field + " needs at least " + std::to_string(p.min) + " entries"; break;
-        default: what = field + " is invalid"; break;
+        case K::kTooFew:
+          what = field + " needs at least " + std::to_string(p.min) + " entries";
+          break;
+        default:
+          what = field + " is invalid";
+          break;
       }
       return Status::InvalidArgument(type + ": " + what);
     };

@@ -1,9 +1,10 @@
 #include "tools/cli.h"
-#include "tools/trust_cli.h"
 
 #include <unistd.h>
 
 #include <iostream>
+
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 

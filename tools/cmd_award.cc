@@ -28,8 +28,10 @@ int RunIssue(const Context& ctx, const AwardArgs& a) {
   const std::string award = AwardEntity(b->submission);
   auto rec = WriteCheckedStep(**node, kAwardIssueKind, AwardScope(sub), award, b->ToValue(), **key);
   if (!rec.ok()) return Fail(rec.status());
-  if (ctx.json) PrintJson({{"award", award}, {"record", rec->id().hex()}});
-  else std::cout << award << "\n";
+  if (ctx.json)
+    PrintJson({{"award", award}, {"record", rec->id().hex()}});
+  else
+    std::cout << award << "\n";
   return kExitOk;
 }
 
@@ -56,11 +58,12 @@ int RunRecognize(const Context& ctx, const AwardArgs& a) {
   if (!node.ok()) return Fail(node.status());
   auto award = LoadAward(**node, a.id);
   if (!award.ok()) return Fail(award.status());
-  if (award->Status() != "active") return Fail(Status::FailedPrecondition("award " + a.id + " is revoked"));
+  if (award->Status() != "active")
+    return Fail(Status::FailedPrecondition("award " + a.id + " is revoked"));
   RecognitionBody b;
   b.issue = award->issue_record;
   b.ceu_hundredths = std::llround(ceu * 100);
-  b.issuer = !a.issuer.empty() ? a.issuer
+  b.issuer = !a.issuer.empty()                 ? a.issuer
              : !(*node)->config().name.empty() ? (*node)->config().name
                                                : "district " + award->scope.substr(7);
   b.note = a.note;
@@ -82,11 +85,12 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
             << d.issue.educator.hex() << "\n"
             << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
-  if (d.revoked) std::cout << "revoked " << FormatHlc(d.revoked_hlc) << ": " << d.revoke_reason << "\n";
+  if (d.revoked)
+    std::cout << "revoked " << FormatHlc(d.revoked_hlc) << ": " << d.revoke_reason << "\n";
   for (const RecognitionItem& r : d.recognitions) {
     std::cout << "recognition " << FormatCeu(r.body.ceu_hundredths) << " CEU by " << r.body.issuer
-              << (d.revoked ? "  [void: award revoked]" : "") << (r.body.note.empty() ? "" : "  " + r.body.note)
-              << "\n";
+              << (d.revoked ? "  [void: award revoked]" : "")
+              << (r.body.note.empty() ? "" : "  " + r.body.note) << "\n";
   }
   return kExitOk;
 }
@@ -103,11 +107,13 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
     return kExitOk;
   }
   std::cout << "portfolio of " << a.person << " (" << key->hex().substr(0, 16) << ")\n"
-            << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths) << " CEU\n";
+            << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
+            << " CEU\n";
   for (const PortfolioAward& pa : p->awards) {
     const AwardState& aw = pa.award;
-    std::cout << "  " << (aw.Status() == "active" ? "earned  " : "REVOKED ") << aw.issue.definition << " v"
-              << aw.issue.version << "  " << pa.title << "  (" << FormatHlc(aw.issued_hlc).substr(0, 10) << ")\n";
+    std::cout << "  " << (aw.Status() == "active" ? "earned  " : "REVOKED ") << aw.issue.definition
+              << " v" << aw.issue.version << "  " << pa.title << "  ("
+              << FormatHlc(aw.issued_hlc).substr(0, 10) << ")\n";
   }
   for (const CompletedStack& st : p->completed_stacks) {
     std::cout << "  stack   " << st.id << "  " << st.title << "\n";

@@ -28,7 +28,8 @@ int RunInit(const Context& ctx, const InitArgs& args) {
   auto r = InitNodeDirectory(ctx.dir, o, SystemClock::Instance());
   if (!r.ok()) {
     // Missing or bad arguments read as plain advice.
-    return r.status().code() == Status::Code::kInvalidArgument ? Fail(r.status().message()) : Fail(r.status());
+    return r.status().code() == Status::Code::kInvalidArgument ? Fail(r.status().message())
+                                                               : Fail(r.status());
   }
   switch (o.kind) {
     case InitOptions::Kind::kStandalone:
@@ -37,8 +38,8 @@ int RunInit(const Context& ctx, const InitArgs& args) {
                 << "  config:   " << ctx.dir << "/" << Node::kConfigFile << "\n";
       break;
     case InitOptions::Kind::kHub:
-      std::cout << "Initialized hub of district " << r->district << " (" << args.district << ") in " << ctx.dir
-                << "\n"
+      std::cout << "Initialized hub of district " << r->district << " (" << args.district << ") in "
+                << ctx.dir << "\n"
                 << "  node key: " << r->node_key.hex() << "\n"
                 << "  root key: " << r->root_key.hex() << "\n"
                 << "  root key file: " << r->root_key_file

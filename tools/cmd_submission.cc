@@ -69,7 +69,8 @@ int RunReflect(const Context& ctx, const SubArgs& a) {
   auto attempt = CurrentAttemptNumber(l->sub());
   if (!attempt.ok()) return Fail(attempt.status());
   ReflectionBody b{*attempt, a.pre ? "pre" : "post", a.text};
-  return WriteStep(ctx, *l->node, kSubmissionReflectionKind, l->sub().scope, l->sub().id, b.ToValue(), a.as);
+  return WriteStep(ctx, *l->node, kSubmissionReflectionKind, l->sub().scope, l->sub().id,
+                   b.ToValue(), a.as);
 }
 
 Result<EvidenceFile> DescribeFile(const std::string& path, const std::string& type) {
@@ -108,7 +109,8 @@ int RunEvidence(const Context& ctx, const SubArgs& a) {
     if (!f.ok()) return Fail(f.status());
     b.file = *f;
   }
-  return WriteStep(ctx, *l->node, kSubmissionEvidenceKind, l->sub().scope, l->sub().id, b.ToValue(), a.as);
+  return WriteStep(ctx, *l->node, kSubmissionEvidenceKind, l->sub().scope, l->sub().id, b.ToValue(),
+                   a.as);
 }
 
 int RunSubmit(const Context& ctx, const SubArgs& a) {
@@ -116,7 +118,8 @@ int RunSubmit(const Context& ctx, const SubArgs& a) {
   if (!l.ok()) return Fail(l.status());
   auto b = NextSubmit(l->sub());
   if (!b.ok()) return Fail(b.status());
-  return WriteStep(ctx, *l->node, kSubmissionSubmitKind, l->sub().scope, l->sub().id, b->ToValue(), a.as);
+  return WriteStep(ctx, *l->node, kSubmissionSubmitKind, l->sub().scope, l->sub().id, b->ToValue(),
+                   a.as);
 }
 
 int RunWithdraw(const Context& ctx, const SubArgs& a) {
@@ -133,7 +136,8 @@ int RunResubmit(const Context& ctx, const SubArgs& a) {
   if (!l.ok()) return Fail(l.status());
   auto b = NextResubmit(l->sub());
   if (!b.ok()) return Fail(b.status());
-  return WriteStep(ctx, *l->node, kSubmissionResubmitKind, l->sub().scope, l->sub().id, b->ToValue(), a.as);
+  return WriteStep(ctx, *l->node, kSubmissionResubmitKind, l->sub().scope, l->sub().id,
+                   b->ToValue(), a.as);
 }
 
 int RunReview(const Context& ctx, const SubArgs& a) {
@@ -175,8 +179,8 @@ int RunList(const Context& ctx, const SubArgs& a) {
     return kExitOk;
   }
   for (const auto& s : *list) {
-    std::cout << s.id << "  " << s.status << "  attempt " << s.attempt << "  " << s.definition << " v"
-              << s.version << "  educator " << s.educator.hex().substr(0, 16);
+    std::cout << s.id << "  " << s.status << "  attempt " << s.attempt << "  " << s.definition
+              << " v" << s.version << "  educator " << s.educator.hex().substr(0, 16);
     if (s.award_status) std::cout << "  award " << *s.award_status;
     std::cout << "\n";
   }
@@ -187,7 +191,8 @@ int RunList(const Context& ctx, const SubArgs& a) {
 void PrintSubmission(const SubmissionView& v) {
   const SubmissionState& d = v.submission;
   std::cout << "submission " << d.id << "  [" << d.Status() << "]\n"
-            << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope << "\n"
+            << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope
+            << "\n"
             << "educator   " << d.open.educator.hex() << "\n";
   for (const Attempt& at : d.attempts) {
     std::cout << "attempt " << at.number << ": " << AttemptStatusName(at.status) << "\n";
@@ -203,8 +208,8 @@ void PrintSubmission(const SubmissionView& v) {
       }
     }
     for (const ReviewItem& r : at.reviews) {
-      std::cout << "  review by " << r.reviewer.hex().substr(0, 16) << ": " << r.body.decision << " (total "
-                << r.total << ")  " << r.body.feedback << "\n";
+      std::cout << "  review by " << r.reviewer.hex().substr(0, 16) << ": " << r.body.decision
+                << " (total " << r.total << ")  " << r.body.feedback << "\n";
     }
   }
   if (v.award) {
@@ -214,15 +219,18 @@ void PrintSubmission(const SubmissionView& v) {
     std::cout << "  CEU " << FormatCeu(aw.ActiveCeuHundredths()) << "\n";
   }
   for (const IgnoredRecord& i : d.ignored) {
-    std::cout << "ignored " << i.kind << " " << i.id.hex().substr(0, 16) << ": " << i.reason << "\n";
+    std::cout << "ignored " << i.kind << " " << i.id.hex().substr(0, 16) << ": " << i.reason
+              << "\n";
   }
 }
 
 int RunShow(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  if (ctx.json) PrintJson(SubmissionViewJson(l->view));
-  else PrintSubmission(l->view);
+  if (ctx.json)
+    PrintJson(SubmissionViewJson(l->view));
+  else
+    PrintSubmission(l->view);
   return kExitOk;
 }
 

@@ -12,8 +12,8 @@
 
 #include "node/district_init.h"
 #include "node/enrolment.h"
-#include "storage/key_file.h"
 #include "node/trust/person_keys.h"
+#include "storage/key_file.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {

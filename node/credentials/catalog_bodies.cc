@@ -1,10 +1,11 @@
 // catalog_bodies.cc: DefinitionToBody/FromBody and StackToBody/FromBody
 // (catalog_bodies.h) and their helpers.
+#include "node/credentials/catalog_bodies.h"
+
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_parse_util.h"
 
 namespace credmesh {

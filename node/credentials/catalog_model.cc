@@ -144,21 +144,28 @@ DescribeProblem CatalogDescriber(const std::string& path) {
     using K = FieldProblem::Kind;
     const std::string at = p.key.empty() ? path : Sel(path, p.key);
     switch (p.kind) {
-      case K::kNotAMap: return Err(at, "must be an object");
-      case K::kUnknownKey: return Err(at, "unknown field (allowed: " + JoinList(p.allowed) + ")");
-      case K::kMissing: return Err(at, "required");
+      case K::kNotAMap:
+        return Err(at, "must be an object");
+      case K::kUnknownKey:
+        return Err(at, "unknown field (allowed: " + JoinList(p.allowed) + ")");
+      case K::kMissing:
+        return Err(at, "required");
       case K::kWrongType:
-        return Err(at, p.expected == FieldType::kBool    ? "must be true or false"
-                       : p.expected == FieldType::kArray ? "must be a list"
-                                                         : std::string("must be ") + FieldTypeName(*p.expected));
+        return Err(at, p.expected == FieldType::kBool ? "must be true or false"
+                       : p.expected == FieldType::kArray
+                           ? "must be a list"
+                           : std::string("must be ") + FieldTypeName(*p.expected));
       case K::kOutOfRange:
-        return Err(at, "must be between " + std::to_string(p.min) + " and " + std::to_string(p.max) + " (got " +
-                           std::to_string(p.actual) + ")");
+        return Err(at, "must be between " + std::to_string(p.min) + " and " +
+                           std::to_string(p.max) + " (got " + std::to_string(p.actual) + ")");
       case K::kTooFew:
-        return Err(at, "must have at least " + std::to_string(p.min) + (p.min == 1 ? " entry" : " entries"));
+        return Err(at, "must have at least " + std::to_string(p.min) +
+                           (p.min == 1 ? " entry" : " entries"));
       case K::kTooMany:
-        return Err(at, "too many entries (" + std::to_string(p.actual) + ", max " + std::to_string(p.max) + ")");
-      default: return Err(at, "invalid");
+        return Err(at, "too many entries (" + std::to_string(p.actual) + ", max " +
+                           std::to_string(p.max) + ")");
+      default:
+        return Err(at, "invalid");
     }
   };
 }
@@ -169,7 +176,8 @@ class Fields {
                              std::initializer_list<std::string_view> allowed) {
     CREDMESH_ASSIGN_OR_RETURN(
         FieldReader reader,
-        FieldReader::Open(v, KeyPolicy::kClosed, std::vector<std::string>(allowed.begin(), allowed.end()),
+        FieldReader::Open(v, KeyPolicy::kClosed,
+                          std::vector<std::string>(allowed.begin(), allowed.end()),
                           CatalogDescriber(path)));
     return Fields(std::move(reader), path);
   }
@@ -231,7 +239,8 @@ class Fields {
   }
 
  private:
-  Fields(FieldReader reader, std::string path) : reader_(std::move(reader)), path_(std::move(path)) {}
+  Fields(FieldReader reader, std::string path)
+      : reader_(std::move(reader)), path_(std::move(path)) {}
   FieldReader reader_;
   std::string path_;
 };

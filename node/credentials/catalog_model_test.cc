@@ -1,5 +1,4 @@
 #include "node/credentials/catalog_model.h"
-#include "node/credentials/catalog_bodies.h"
 
 #include <doctest/doctest.h>
 
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "node/credentials/catalog_bodies.h"
 #include "protocol/record.h"
 
 namespace credmesh {

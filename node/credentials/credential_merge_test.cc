@@ -97,7 +97,8 @@ struct Scenario {
 
 std::string Status(World& w, const std::string& sub) { return w.Show(sub).submission.Status(); }
 
-bool HasIgnored(const std::vector<IgnoredRecord>& ignored, const std::string& kind, const std::string& needle) {
+bool HasIgnored(const std::vector<IgnoredRecord>& ignored, const std::string& kind,
+                const std::string& needle) {
   for (const auto& i : ignored) {
     if (i.kind == kind && i.reason.find(needle) != std::string::npos) return true;
   }
@@ -132,7 +133,8 @@ TEST_CASE("merge rules: documented outcomes of conflicting steps") {
   SubmissionView d = w.Show("sub-d");
   CHECK(d.submission.Status() == "submitted");
   CHECK(d.submission.attempts[0].evidence.size() == s.def.submission_requirements.size());
-  CHECK(HasIgnored(d.submission.ignored, kSubmissionEvidenceKind, "not included when attempt 1 was submitted"));
+  CHECK(HasIgnored(d.submission.ignored, kSubmissionEvidenceKind,
+                   "not included when attempt 1 was submitted"));
   CHECK(HasIgnored(d.submission.ignored, kSubmissionEvidenceKind, "no longer a draft"));
 
   SubmissionView e = w.Show("sub-e");

@@ -65,17 +65,27 @@ class Reader {
       using K = FieldProblem::Kind;
       std::string msg;
       switch (p.kind) {
-        case K::kNotAMap: msg = "must be a map"; break;
+        case K::kNotAMap:
+          msg = "must be a map";
+          break;
         case K::kMissing:
         case K::kWrongType:
           msg = p.expected == FieldType::kInt    ? "required integer"
                 : p.expected == FieldType::kBool ? "required bool"
                                                  : "required text";
           break;
-        case K::kEmpty: msg = "must not be empty"; break;
-        case K::kTooLong: msg = "longer than " + std::to_string(p.max) + " bytes"; break;
-        case K::kOutOfRange: msg = "out of range " + std::to_string(p.min) + ".." + std::to_string(p.max); break;
-        default: msg = "invalid"; break;
+        case K::kEmpty:
+          msg = "must not be empty";
+          break;
+        case K::kTooLong:
+          msg = "longer than " + std::to_string(p.max) + " bytes";
+          break;
+        case K::kOutOfRange:
+          msg = "out of range " + std::to_string(p.min) + ".." + std::to_string(p.max);
+          break;
+        default:
+          msg = "invalid";
+          break;
       }
       return Status::InvalidArgument(Where(what, p.key) + msg);
     };

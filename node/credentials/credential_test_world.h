@@ -15,9 +15,9 @@
 #include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
-#include "node/ledger.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/ledger.h"
 #include "protocol/hlc.h"
 
 namespace credmesh::testing {

@@ -99,32 +99,45 @@ Status Recompute(Store& store, const std::string& id) {
   std::set<std::string> refs;
   CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, Compute(store, id, &refs));
   for (const auto& d : refs) {
-    CREDMESH_RETURN_IF_ERROR(Run(db, "INSERT OR IGNORE INTO submission_refs VALUES (?, ?)", {id, d}));
+    CREDMESH_RETURN_IF_ERROR(
+        Run(db, "INSERT OR IGNORE INTO submission_refs VALUES (?, ?)", {id, d}));
   }
   if (const auto& sub = state.submission) {
     CREDMESH_RETURN_IF_ERROR(InsertIgnored(db, id, sub->ignored));
     if (sub->opened) {
-      CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-          "INSERT INTO submissions(id, scope, district, definition, version, educator, status, attempt,"
-          " updated_hlc) VALUES (?,?,?,?,?,?,?,?,?)"));
-      CREDMESH_RETURN_IF_ERROR(
-          st.Bind(1, id).Bind(2, sub->scope).Bind(3, sub->open.district).Bind(4, sub->open.definition)
-              .Bind(5, sub->open.version).Bind(6, sub->open.educator.hex()).Bind(7, sub->Status())
-              .Bind(8, static_cast<int64_t>(sub->attempts.size()))
-              .Bind(9, static_cast<int64_t>(sub->updated_hlc))
-              .Run());
+      CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                                db.Prepare("INSERT INTO submissions(id, scope, district, "
+                                           "definition, version, educator, status, attempt,"
+                                           " updated_hlc) VALUES (?,?,?,?,?,?,?,?,?)"));
+      CREDMESH_RETURN_IF_ERROR(st.Bind(1, id)
+                                   .Bind(2, sub->scope)
+                                   .Bind(3, sub->open.district)
+                                   .Bind(4, sub->open.definition)
+                                   .Bind(5, sub->open.version)
+                                   .Bind(6, sub->open.educator.hex())
+                                   .Bind(7, sub->Status())
+                                   .Bind(8, static_cast<int64_t>(sub->attempts.size()))
+                                   .Bind(9, static_cast<int64_t>(sub->updated_hlc))
+                                   .Run());
     }
   }
   if (!state.award) return Status::Ok();
   const AwardState& award = *state.award;
   CREDMESH_RETURN_IF_ERROR(InsertIgnored(db, award_id, award.ignored));
   if (!award.issued) return Status::Ok();
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-      "INSERT INTO awards(id, submission, scope, educator, definition, version, status, ceu_hundredths,"
-      " issued_hlc) VALUES (?,?,?,?,?,?,?,?,?)"));
-  return st.Bind(1, award_id).Bind(2, id).Bind(3, award.scope).Bind(4, award.issue.educator.hex())
-      .Bind(5, award.issue.definition).Bind(6, award.issue.version).Bind(7, award.Status())
-      .Bind(8, award.ActiveCeuHundredths()).Bind(9, static_cast<int64_t>(award.issued_hlc))
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare("INSERT INTO awards(id, submission, scope, educator, "
+                                       "definition, version, status, ceu_hundredths,"
+                                       " issued_hlc) VALUES (?,?,?,?,?,?,?,?,?)"));
+  return st.Bind(1, award_id)
+      .Bind(2, id)
+      .Bind(3, award.scope)
+      .Bind(4, award.issue.educator.hex())
+      .Bind(5, award.issue.definition)
+      .Bind(6, award.issue.version)
+      .Bind(7, award.Status())
+      .Bind(8, award.ActiveCeuHundredths())
+      .Bind(9, static_cast<int64_t>(award.issued_hlc))
       .Run();
 }
 

@@ -30,8 +30,9 @@ Result<PublicKey> KeyField(const Value& body, const char* field) {
 
 Result<std::string> StringField(const Value& body, const char* field, bool required = true) {
   FieldReader fields = Fields(body, [field](const FieldProblem& p) {
-    return Status::InvalidArgument(std::string(field) +
-                                   (p.kind == FieldProblem::Kind::kEmpty ? " is empty" : " must be a string"));
+    return Status::InvalidArgument(std::string(field) + (p.kind == FieldProblem::Kind::kEmpty
+                                                             ? " is empty"
+                                                             : " must be a string"));
   });
   if (required) return fields.String(field, SIZE_MAX, /*allow_empty=*/false);
   CREDMESH_ASSIGN_OR_RETURN(auto s, fields.OptString(field, SIZE_MAX));
@@ -39,8 +40,8 @@ Result<std::string> StringField(const Value& body, const char* field, bool requi
 }
 
 Status Period(const Value& body, int64_t& nb, int64_t& na) {
-  FieldReader f =
-      Fields(body, Always(Status::InvalidArgument("not_before and not_after must be integers (Unix ms)")));
+  FieldReader f = Fields(
+      body, Always(Status::InvalidArgument("not_before and not_after must be integers (Unix ms)")));
   CREDMESH_ASSIGN_OR_RETURN(nb, f.Int("not_before", INT64_MIN, INT64_MAX));
   CREDMESH_ASSIGN_OR_RETURN(na, f.Int("not_after", INT64_MIN, INT64_MAX));
   if (na <= nb) return Status::InvalidArgument("not_after must be later than not_before");
