@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "node/authorizer.h"
+#include "node/projection.h"
 #include "protocol/clock.h"
 #include "protocol/hlc.h"
 #include "protocol/record.h"
@@ -19,57 +21,6 @@ namespace credmesh {
 // ahead of this node's clock.
 inline constexpr char kHeldFutureReason[] =
     "timestamp too far in the future; held until the local clock catches up";
-
-// Decides which stored records are valid. Implemented by the trust layer.
-class Authorizer {
- public:
-  virtual ~Authorizer() = default;
-  virtual Status Migrate(Database& db) = 0;
-  // Runs inside the ingest transaction after `fresh` were inserted with state
-  // kPending and an empty reason. Must settle the state of every fresh record, of older pending
-  // records the fresh ones unblock, and of older records whose validity the
-  // fresh ones change (revocations). Appends to `changed` the ids of records
-  // that became valid or stopped being valid.
-  virtual Status Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
-                           std::vector<RecordId>& changed) = 0;
-  // Recomputes every record's state from scratch (used by rebuild).
-  virtual Status Reauthorize(Store& store, std::vector<RecordId>& changed) = 0;
-
-  // A fast path for the common batch: records whose states follow from what
-  // is already stored and that change no other record's state (no trust
-  // records among them). Then fills `decisions` (one per record, in order)
-  // and returns true: the ledger stores them so decided and skips
-  // Authorize. Returns false when the batch needs Authorize.
-  struct Decision {
-    RecordState state = RecordState::kPending;
-    std::string reason;
-  };
-  virtual Result<bool> Predecide(Store& store, const std::vector<const VerifiedRecord*>& records,
-                                 std::vector<Decision>& decisions) {
-    (void)store, (void)records, (void)decisions;
-    return false;
-  }
-};
-
-// Derived state kept in SQLite tables (catalog, submissions...).
-// A record that became valid or stopped being valid, with what projections
-// route on, so they need not read it back.
-struct ChangedRecord {
-  RecordId id;
-  std::string kind;
-  std::string entity;
-};
-
-class Projection {
- public:
-  virtual ~Projection() = default;
-  virtual Status Migrate(Database& db) = 0;
-  // Runs inside the ingest transaction: `changed` records became valid or
-  // stopped being valid. Must leave the tables equal to a full recompute.
-  virtual Status Apply(Store& store, const std::vector<ChangedRecord>& changed) = 0;
-  // Drops all derived rows (rebuild then re-applies every valid record).
-  virtual Status Clear(Database& db) = 0;
-};
 
 struct IngestSummary {
   size_t received = 0;

@@ -1,22 +1,24 @@
 // wire_decode.cc: DecodeMessage, the strict decoder declared in wire.h.
-#include "protocol/wire.h"
-
 #include <algorithm>
 #include <set>
 
+#include "protocol/field_reader.h"
 #include "protocol/record.h"
 #include "protocol/strict_unpack.h"
 #include "protocol/value.h"
+#include "protocol/wire.h"
 
 namespace credmesh::wire {
 namespace {
 
 // ---- decoding helpers ---------------------------------------------------
 
-// Typed access to one message's fields; errors name the message and field.
+// Typed access to one message's fields (field_reader.h, open key policy:
+// newer peers may add fields); errors name the message and field.
 class Fields {
  public:
-  Fields(const Value::Map& m, std::string type) : m_(m), type_(std::move(type)) {}
+  Fields(const Value::Map& m, std::string type)
+      : type_(std::move(type)), fields_(m, Describer(type_)) {}
 
   Status Bad(const std::string& what) const { return Status::InvalidArgument(type_ + ": " + what); }
   Status TooMany(const std::string& key, size_t n, size_t limit) const {
@@ -26,12 +28,8 @@ class Fields {
 
   // nullptr if absent and optional; error if absent and required.
   Result<const Value*> Get(const std::string& key, bool required) const {
-    auto it = m_.find(key);
-    if (it == m_.end()) {
-      if (required) return Bad("missing required field \"" + key + "\"");
-      return static_cast<const Value*>(nullptr);
-    }
-    return &it->second;
+    if (!required) return fields_.Find(key);
+    return fields_.Get(key);
   }
 
   Status Confused(const std::string& key, const char* expected) const {
@@ -39,55 +37,33 @@ class Fields {
   }
 
   Result<std::string> Str(const std::string& key, bool required, size_t max_len) const {
-    CREDMESH_ASSIGN_OR_RETURN(const Value* v, Get(key, required));
-    if (!v) return std::string();
-    if (!v->is_string()) return Confused(key, "a string");
-    if (v->as_string().size() > max_len) {
-      return Bad("field \"" + key + "\" is longer than " + std::to_string(max_len) + " bytes");
-    }
-    return v->as_string();
+    if (required) return fields_.String(key, max_len);
+    CREDMESH_ASSIGN_OR_RETURN(auto s, fields_.OptString(key, max_len));
+    return s.value_or(std::string());
   }
 
   Result<int64_t> Int(const std::string& key, int64_t lo, int64_t hi) const {
-    CREDMESH_ASSIGN_OR_RETURN(const Value* v, Get(key, true));
-    return IntValue(*v, key, lo, hi);
+    return fields_.Int(key, lo, hi);
   }
 
   Result<int64_t> IntValue(const Value& v, const std::string& key, int64_t lo, int64_t hi) const {
-    if (!v.is_int()) return Confused(key, "an integer");
-    if (v.as_int() < lo || v.as_int() > hi) {
-      return Bad("field \"" + key + "\" = " + std::to_string(v.as_int()) + " is outside " +
-                 std::to_string(lo) + ".." + std::to_string(hi));
-    }
-    return v.as_int();
+    return fields_.IntValue(v, key, lo, hi);
   }
 
   Result<Bytes> Bin(const std::string& key, size_t min_len, size_t max_len) const {
-    CREDMESH_ASSIGN_OR_RETURN(const Value* v, Get(key, true));
-    if (!v->is_bytes()) return Confused(key, "bytes");
-    size_t n = v->as_bytes().size();
-    if (n < min_len || n > max_len) {
-      return Bad("field \"" + key + "\" must be " + std::to_string(min_len) + ".." +
-                 std::to_string(max_len) + " bytes, got " + std::to_string(n));
-    }
-    return v->as_bytes();
+    return fields_.Binary(key, min_len, max_len);
   }
 
   // An array of `min`..`max` entries; counts over `max` are ResourceExhausted
   // when `max` is a negotiated limit (`limit_is_negotiated`).
   Result<const Value::Array*> Array(const std::string& key, bool required, size_t min, size_t max,
                                     bool limit_is_negotiated) const {
-    CREDMESH_ASSIGN_OR_RETURN(const Value* v, Get(key, required));
-    if (!v) return static_cast<const Value::Array*>(nullptr);
-    if (!v->is_array()) return Confused(key, "an array");
-    size_t n = v->as_array().size();
-    if (n > max) {
-      if (limit_is_negotiated) return TooMany(key, n, max);
-      return Bad("field \"" + key + "\" has " + std::to_string(n) + " entries, at most " +
-                 std::to_string(max) + " allowed");
+    const Value* v = fields_.Find(key);
+    if (limit_is_negotiated && v && v->is_array() && v->as_array().size() > max) {
+      return TooMany(key, v->as_array().size(), max);
     }
-    if (n < min) return Bad("field \"" + key + "\" needs at least " + std::to_string(min) + " entries");
-    return &v->as_array();
+    if (required) return fields_.Array(key, min, max);
+    return fields_.OptArray(key, min, max);
   }
 
   Result<std::string> Scope(const std::string& key) const {
@@ -176,8 +152,48 @@ class Fields {
   }
 
  private:
-  const Value::Map& m_;
+  // The messages of docs/protocol.md's error handling, "<type>: <problem>".
+  static DescribeProblem Describer(std::string type) {
+    return [type = std::move(type)](const FieldProblem& p) {
+      using K = FieldProblem::Kind;
+      const std::string field = "field \"" + p.key + "\"";
+      std::string what;
+      switch (p.kind) {
+        case K::kMissing:
+          what = "missing required " + field;
+          break;
+        case K::kWrongType:
+        case K::kNotAMap:
+          what = "type confusion: " + field + " must be " + FieldTypeName(*p.expected);
+          break;
+        case K::kTooLong:
+        case K::kTooShort:
+          what = p.expected == FieldType::kString
+                     ? field + " is longer than " + std::to_string(p.max) + " bytes"
+                     : field + " must be " + std::to_string(p.min) + ".." + std::to_string(p.max) +
+                           " bytes, got " + std::to_string(p.actual);
+          break;
+        case K::kOutOfRange:
+          what = field + " = " + std::to_string(p.actual) + " is outside " + std::to_string(p.min) +
+                 ".." + std::to_string(p.max);
+          break;
+        case K::kTooMany:
+          what = field + " has " + std::to_string(p.actual) + " entries, at most " +
+                 std::to_string(p.max) + " allowed";
+          break;
+        case K::kTooFew:
+          what = field + " needs at least " + std::to_string(p.min) + " entries";
+          break;
+        default:
+          what = field + " is invalid";
+          break;
+      }
+      return Status::InvalidArgument(type + ": " + what);
+    };
+  }
+
   std::string type_;
+  FieldReader fields_;
 };
 
 Result<Message> DecodeHello(const Fields& f) {

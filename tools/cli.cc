@@ -1,10 +1,10 @@
 #include "tools/cli.h"
-#include "tools/trust_cli.h"
 
 #include <unistd.h>
 
-#include <ctime>
 #include <iostream>
+
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 
@@ -44,21 +44,6 @@ void AddAsOption(CLI::App* cmd, std::string& as) {
 }
 
 void PrintJson(const nlohmann::json& doc) { std::cout << doc.dump(2) << "\n"; }
-
-std::string FormatHlc(uint64_t hlc) {
-  int64_t ms = HybridClock::Millis(hlc);
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms % 1000));
-  out += frac;
-  if (uint64_t logical = HybridClock::Logical(hlc)) out += "." + std::to_string(logical);
-  return out;
-}
 
 bool StderrIsTty() { return ::isatty(STDERR_FILENO) == 1; }
 

@@ -14,6 +14,7 @@
 
 #include "node/node.h"
 #include "protocol/status.h"
+#include "protocol/time_format.h"  // FormatHlc, for command output
 
 namespace credmesh::cli {
 
@@ -47,8 +48,6 @@ Result<const SigningKey*> SignerFor(Node& node, const std::string& as);
 void AddAsOption(CLI::App* cmd, std::string& as);
 // Prints a JSON document on stdout.
 void PrintJson(const nlohmann::json& doc);
-// "2026-11-23T09:37:58.123Z" (+ ".<logical>" when the logical part is non-zero).
-std::string FormatHlc(uint64_t hlc);
 // True when stderr is a terminal (progress output goes there).
 bool StderrIsTty();
 

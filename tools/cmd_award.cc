@@ -3,8 +3,10 @@
 #include <iostream>
 
 #include "node/credentials/credential_records.h"
-#include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/lifecycle_steps.h"
+#include "node/credentials/lifecycle_views.h"
 #include "tools/cred_cli.h"
+#include "tools/cred_json.h"
 
 namespace credmesh::cli {
 namespace {
@@ -16,48 +18,31 @@ struct AwardArgs {
 int RunIssue(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  auto doc = LoadSubmission(**node, a.id);
-  if (!doc.ok()) return Fail(doc.status());
-  const nlohmann::json& d = *doc;
-  const nlohmann::json& cur = d["attempts"].back();
-  if (cur["status"] != "awarded" || !cur.contains("deciding_review")) {
-    return Fail(Status::FailedPrecondition("submission " + d["id"].get<std::string>() + " has no passing review (attempt " +
-                                           std::to_string(cur["number"].get<int64_t>()) + " is " +
-                                           cur["status"].get<std::string>() + ")"));
-  }
-  AwardIssueBody b;
-  b.submission = d["id"];
-  b.attempt = cur["number"];
-  b.review = *RecordId::FromHex(cur["deciding_review"].get<std::string>());
-  b.definition = d["definition"];
-  b.version = d["version"];
-  b.educator = *PublicKey::FromHex(d["educator"].get<std::string>());
-  b.school = d["scope"];
+  auto view = LoadSubmission(**node, a.id);
+  if (!view.ok()) return Fail(view.status());
+  const SubmissionState& sub = view->submission;
+  auto b = NextAwardIssue(sub);
+  if (!b.ok()) return Fail(b.status());
   auto key = SignerFor(**node, a.as);
   if (!key.ok()) return Fail(key.status());
-  auto rec = WriteCheckedStep(**node, kAwardIssueKind, "public/" + d["district"].get<std::string>(),
-                              AwardEntity(b.submission), b.ToValue(), **key);
+  const std::string award = AwardEntity(b->submission);
+  auto rec = WriteCheckedStep(**node, kAwardIssueKind, AwardScope(sub), award, b->ToValue(), **key);
   if (!rec.ok()) return Fail(rec.status());
-  if (ctx.json) PrintJson({{"award", AwardEntity(b.submission)}, {"record", rec->id().hex()}});
-  else std::cout << AwardEntity(b.submission) << "\n";
+  if (ctx.json)
+    PrintJson({{"award", award}, {"record", rec->id().hex()}});
+  else
+    std::cout << award << "\n";
   return kExitOk;
-}
-
-// Loads the award document for an award or submission id.
-Result<nlohmann::json> LoadAward(Node& node, const std::string& id) {
-  CREDMESH_ASSIGN_OR_RETURN(auto doc, ShowAward(node.store().db(), id));
-  if (!doc) return Status::NotFound("no award " + id + " (see: credmesh submission list)");
-  return std::move(*doc);
 }
 
 int RunRevoke(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  auto doc = LoadAward(**node, a.id);
-  if (!doc.ok()) return Fail(doc.status());
+  auto award = LoadAward(**node, a.id);
+  if (!award.ok()) return Fail(award.status());
   if (a.reason.empty()) return Fail(Status::InvalidArgument("--reason is required"));
-  AwardRevokeBody b{*RecordId::FromHex((*doc)["issue_record"].get<std::string>()), a.reason};
-  return WriteStep(ctx, **node, kAwardRevokeKind, (*doc)["scope"], (*doc)["id"], b.ToValue(), a.as);
+  AwardRevokeBody b{award->issue_record, a.reason};
+  return WriteStep(ctx, **node, kAwardRevokeKind, award->scope, award->id, b.ToValue(), a.as);
 }
 
 int RunRecognize(const Context& ctx, const AwardArgs& a) {
@@ -71,43 +56,41 @@ int RunRecognize(const Context& ctx, const AwardArgs& a) {
   }
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  auto doc = LoadAward(**node, a.id);
-  if (!doc.ok()) return Fail(doc.status());
-  if ((*doc)["status"] != "active") return Fail(Status::FailedPrecondition("award " + a.id + " is revoked"));
+  auto award = LoadAward(**node, a.id);
+  if (!award.ok()) return Fail(award.status());
+  if (award->Status() != "active")
+    return Fail(Status::FailedPrecondition("award " + a.id + " is revoked"));
   RecognitionBody b;
-  b.issue = *RecordId::FromHex((*doc)["issue_record"].get<std::string>());
+  b.issue = award->issue_record;
   b.ceu_hundredths = std::llround(ceu * 100);
-  b.issuer = !a.issuer.empty() ? a.issuer
+  b.issuer = !a.issuer.empty()                 ? a.issuer
              : !(*node)->config().name.empty() ? (*node)->config().name
-                                               : "district " + (*doc)["scope"].get<std::string>().substr(7);
+                                               : "district " + award->scope.substr(7);
   b.note = a.note;
-  return WriteStep(ctx, **node, kAwardRecognitionKind, (*doc)["scope"], (*doc)["id"], b.ToValue(), a.as);
+  return WriteStep(ctx, **node, kAwardRecognitionKind, award->scope, award->id, b.ToValue(), a.as);
 }
 
 int RunShow(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  auto doc = LoadAward(**node, a.id);
-  if (!doc.ok()) return Fail(doc.status());
+  auto award = LoadAward(**node, a.id);
+  if (!award.ok()) return Fail(award.status());
   if (ctx.json) {
-    PrintJson(*doc);
+    PrintJson(AwardJson(*award));
     return kExitOk;
   }
-  const auto& d = *doc;
-  std::cout << "award " << d["id"].get<std::string>() << "  [" << d["status"].get<std::string>() << "]\n"
-            << "credential " << d["definition"].get<std::string>() << " v" << d["version"] << "  educator "
-            << d["educator"].get<std::string>() << "\n"
-            << "issued " << FormatHlc(d["issued_hlc"].get<uint64_t>()) << " by "
-            << d["issuer"].get<std::string>().substr(0, 16)
-            << (d["verified_locally"].get<bool>() ? "" : "  (submission not held here)") << "\n";
-  if (d.contains("revocation")) {
-    std::cout << "revoked " << FormatHlc(d["revocation"]["hlc"].get<uint64_t>()) << ": "
-              << d["revocation"]["reason"].get<std::string>() << "\n";
-  }
-  for (const auto& r : d["recognitions"]) {
-    std::cout << "recognition " << FormatCeu(r["ceu_hundredths"].get<int64_t>()) << " CEU by "
-              << r["issuer"].get<std::string>() << (r["void"].get<bool>() ? "  [void: award revoked]" : "")
-              << (r["note"].get<std::string>().empty() ? "" : "  " + r["note"].get<std::string>()) << "\n";
+  const AwardState& d = *award;
+  std::cout << "award " << d.id << "  [" << d.Status() << "]\n"
+            << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
+            << d.issue.educator.hex() << "\n"
+            << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
+            << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
+  if (d.revoked)
+    std::cout << "revoked " << FormatHlc(d.revoked_hlc) << ": " << d.revoke_reason << "\n";
+  for (const RecognitionItem& r : d.recognitions) {
+    std::cout << "recognition " << FormatCeu(r.body.ceu_hundredths) << " CEU by " << r.body.issuer
+              << (d.revoked ? "  [void: award revoked]" : "")
+              << (r.body.note.empty() ? "" : "  " + r.body.note) << "\n";
   }
   return kExitOk;
 }
@@ -117,27 +100,27 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
   if (!node.ok()) return Fail(node.status());
   auto key = ResolvePerson(**node, a.person);
   if (!key.ok()) return Fail(key.status());
-  auto p = Portfolio((*node)->store().db(), *key);
+  auto p = Portfolio((*node)->store(), *key);
   if (!p.ok()) return Fail(p.status());
   if (ctx.json) {
-    PrintJson(*p);
+    PrintJson(PortfolioJson(*p));
     return kExitOk;
   }
   std::cout << "portfolio of " << a.person << " (" << key->hex().substr(0, 16) << ")\n"
-            << (*p)["active_awards"] << " active credential(s), "
-            << FormatCeu((*p)["ceu_hundredths"].get<int64_t>()) << " CEU\n";
-  for (const auto& aw : (*p)["awards"]) {
-    std::cout << "  " << (aw["status"] == "active" ? "earned  " : "REVOKED ") << aw["definition"].get<std::string>()
-              << " v" << aw["version"] << "  " << aw["title"].get<std::string>() << "  ("
-              << FormatHlc(aw["issued_hlc"].get<uint64_t>()).substr(0, 10) << ")\n";
+            << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
+            << " CEU\n";
+  for (const PortfolioAward& pa : p->awards) {
+    const AwardState& aw = pa.award;
+    std::cout << "  " << (aw.Status() == "active" ? "earned  " : "REVOKED ") << aw.issue.definition
+              << " v" << aw.issue.version << "  " << pa.title << "  ("
+              << FormatHlc(aw.issued_hlc).substr(0, 10) << ")\n";
   }
-  for (const auto& st : (*p)["completed_stacks"]) {
-    std::cout << "  stack   " << st["id"].get<std::string>() << "  " << st["title"].get<std::string>() << "\n";
+  for (const CompletedStack& st : p->completed_stacks) {
+    std::cout << "  stack   " << st.id << "  " << st.title << "\n";
   }
-  for (const auto& s : (*p)["submissions"]) {
-    if (s["status"] == "awarded") continue;
-    std::cout << "  in progress " << s["id"].get<std::string>() << "  " << s["definition"].get<std::string>()
-              << "  [" << s["status"].get<std::string>() << "]\n";
+  for (const SubmissionSummary& s : p->submissions) {
+    if (s.status == "awarded") continue;
+    std::cout << "  in progress " << s.id << "  " << s.definition << "  [" << s.status << "]\n";
   }
   return kExitOk;
 }

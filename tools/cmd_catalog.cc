@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "tools/cred_cli.h"

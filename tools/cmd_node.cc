@@ -1,6 +1,7 @@
 // credmesh init, credmesh status.
 #include <iostream>
 
+#include "node/district_init.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"
 
@@ -15,33 +16,43 @@ struct InitArgs {
   int sync_interval_s = 0;  // 0: the default
 };
 
-// Applies the transport settings given to init to the new node's config.
-int ApplyInitSettings(const Context& ctx, const InitArgs& args) {
-  if (args.listen.empty() && args.sync_interval_s == 0) return kExitOk;
-  auto node = OpenNode(ctx);
-  if (!node.ok()) return Fail(node.status());
-  NodeConfig& c = (*node)->mutable_config();
-  if (!args.listen.empty()) c.listen = args.listen;
-  if (args.sync_interval_s > 0) c.sync_interval_s = args.sync_interval_s;
-  Status s = (*node)->SaveConfig();
-  return s.ok() ? kExitOk : Fail(s);
-}
-
 int RunInit(const Context& ctx, const InitArgs& args) {
-  if (args.hub || args.school) {
-    int rc = RunTrustInit(ctx.dir, args.hub, args.district, args.name);
-    return rc == kExitOk ? ApplyInitSettings(ctx, args) : rc;
+  InitOptions o;
+  o.kind = args.hub      ? InitOptions::Kind::kHub
+           : args.school ? InitOptions::Kind::kSchool
+                         : InitOptions::Kind::kStandalone;
+  o.name = args.name;
+  o.district_name = args.district;
+  o.listen = args.listen;
+  o.sync_interval_s = args.sync_interval_s;
+  auto r = InitNodeDirectory(ctx.dir, o, SystemClock::Instance());
+  if (!r.ok()) {
+    // Missing or bad arguments read as plain advice.
+    return r.status().code() == Status::Code::kInvalidArgument ? Fail(r.status().message())
+                                                               : Fail(r.status());
   }
-  NodeConfig config;
-  config.name = args.name.empty() ? "credmesh node" : args.name;
-  Status s = Node::Init(ctx.dir, config);
-  if (!s.ok()) return Fail(s);
-  if (int rc = ApplyInitSettings(ctx, args); rc != kExitOk) return rc;
-  auto node = OpenNode(ctx);
-  if (!node.ok()) return Fail(node.status());
-  std::cout << "Initialized credmesh node in " << ctx.dir << "\n"
-            << "  node key: " << (*node)->identity().public_key().hex() << "\n"
-            << "  config:   " << (*node)->Path(Node::kConfigFile) << "\n";
+  switch (o.kind) {
+    case InitOptions::Kind::kStandalone:
+      std::cout << "Initialized credmesh node in " << ctx.dir << "\n"
+                << "  node key: " << r->node_key.hex() << "\n"
+                << "  config:   " << ctx.dir << "/" << Node::kConfigFile << "\n";
+      break;
+    case InitOptions::Kind::kHub:
+      std::cout << "Initialized hub of district " << r->district << " (" << args.district << ") in "
+                << ctx.dir << "\n"
+                << "  node key: " << r->node_key.hex() << "\n"
+                << "  root key: " << r->root_key.hex() << "\n"
+                << "  root key file: " << r->root_key_file
+                << " (keep it offline: credmesh root export, see docs/trust.md)\n";
+      break;
+    case InitOptions::Kind::kSchool:
+      std::cout << "Initialized school node \"" << args.name << "\" in " << ctx.dir << "\n"
+                << "  node key: " << r->node_key.hex() << "\n"
+                << "  enrolment request: " << r->request_file << "\n"
+                << "  next: take it to the hub: credmesh enrol issue --dir HUB " << r->request_file
+                << " --school-id ID -o CERT\n";
+      break;
+  }
   return kExitOk;
 }
 

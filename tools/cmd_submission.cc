@@ -6,8 +6,10 @@
 
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
-#include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/lifecycle_steps.h"
+#include "node/credentials/lifecycle_views.h"
 #include "tools/cred_cli.h"
+#include "tools/cred_json.h"
 
 namespace credmesh::cli {
 namespace {
@@ -19,19 +21,17 @@ struct SubArgs {
   std::vector<std::string> levels;
 };
 
-// The node and the document of the submission a command is about.
+// The node and the submission a command is about.
 struct Loaded {
   std::unique_ptr<Node> node;
-  nlohmann::json doc;
+  SubmissionView view;
+  const SubmissionState& sub() const { return view.submission; }
 };
 Result<Loaded> Load(const Context& ctx, const std::string& id) {
   CREDMESH_ASSIGN_OR_RETURN(auto node, OpenNode(ctx));
-  CREDMESH_ASSIGN_OR_RETURN(auto doc, LoadSubmission(*node, id));
-  return Loaded{std::move(node), std::move(doc)};
+  CREDMESH_ASSIGN_OR_RETURN(auto view, LoadSubmission(*node, id));
+  return Loaded{std::move(node), std::move(view)};
 }
-
-const nlohmann::json& Current(const nlohmann::json& doc) { return doc["attempts"].back(); }
-int64_t CurrentNumber(const nlohmann::json& doc) { return Current(doc)["number"].get<int64_t>(); }
 
 int RunOpen(const Context& ctx, const SubArgs& a) {
   auto node = OpenNode(ctx);
@@ -66,8 +66,11 @@ int RunReflect(const Context& ctx, const SubArgs& a) {
   if (a.pre == a.post) return Fail(Status::InvalidArgument("give exactly one of --pre and --post"));
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  ReflectionBody b{CurrentNumber(l->doc), a.pre ? "pre" : "post", a.text};
-  return WriteStep(ctx, *l->node, kSubmissionReflectionKind, l->doc["scope"], l->doc["id"], b.ToValue(), a.as);
+  auto attempt = CurrentAttemptNumber(l->sub());
+  if (!attempt.ok()) return Fail(attempt.status());
+  ReflectionBody b{*attempt, a.pre ? "pre" : "post", a.text};
+  return WriteStep(ctx, *l->node, kSubmissionReflectionKind, l->sub().scope, l->sub().id,
+                   b.ToValue(), a.as);
 }
 
 Result<EvidenceFile> DescribeFile(const std::string& path, const std::string& type) {
@@ -94,8 +97,10 @@ int RunEvidence(const Context& ctx, const SubArgs& a) {
   if (a.text.empty() == a.file.empty()) return Fail(Status::InvalidArgument("give exactly one of --text and --file"));
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
+  auto attempt = CurrentAttemptNumber(l->sub());
+  if (!attempt.ok()) return Fail(attempt.status());
   EvidenceBody b;
-  b.attempt = CurrentNumber(l->doc);
+  b.attempt = *attempt;
   b.slot = a.slot;
   if (!a.text.empty()) {
     b.text = a.text;
@@ -104,52 +109,44 @@ int RunEvidence(const Context& ctx, const SubArgs& a) {
     if (!f.ok()) return Fail(f.status());
     b.file = *f;
   }
-  return WriteStep(ctx, *l->node, kSubmissionEvidenceKind, l->doc["scope"], l->doc["id"], b.ToValue(), a.as);
+  return WriteStep(ctx, *l->node, kSubmissionEvidenceKind, l->sub().scope, l->sub().id, b.ToValue(),
+                   a.as);
 }
 
 int RunSubmit(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  const nlohmann::json& cur = Current(l->doc);
-  const std::string id = l->doc["id"];
-  if (cur["status"] != "draft") {
-    return Fail(Status::FailedPrecondition("attempt " + std::to_string(CurrentNumber(l->doc)) + " is " +
-                                           cur["status"].get<std::string>() + ", not a draft"));
-  }
-  for (const char* phase : {"pre", "post"}) {
-    if (cur[std::string(phase) + "_reflection"].is_null()) {
-      return Fail(Status::FailedPrecondition("write a " + std::string(phase) + "-reflection first: credmesh submission reflect " +
-                                             id + " --" + phase + " TEXT"));
-    }
-  }
-  SubmitBody b;
-  b.attempt = CurrentNumber(l->doc);
-  for (const auto& e : cur["evidence"]) b.evidence.push_back(*RecordId::FromHex(e["record"].get<std::string>()));
-  b.pre = *RecordId::FromHex(cur["pre_reflection"]["record"].get<std::string>());
-  b.post = *RecordId::FromHex(cur["post_reflection"]["record"].get<std::string>());
-  return WriteStep(ctx, *l->node, kSubmissionSubmitKind, l->doc["scope"], id, b.ToValue(), a.as);
+  auto b = NextSubmit(l->sub());
+  if (!b.ok()) return Fail(b.status());
+  return WriteStep(ctx, *l->node, kSubmissionSubmitKind, l->sub().scope, l->sub().id, b->ToValue(),
+                   a.as);
 }
 
 int RunWithdraw(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  return WriteStep(ctx, *l->node, kSubmissionWithdrawKind, l->doc["scope"], l->doc["id"],
-                   AttemptBody{CurrentNumber(l->doc)}.ToValue(), a.as);
+  auto attempt = CurrentAttemptNumber(l->sub());
+  if (!attempt.ok()) return Fail(attempt.status());
+  return WriteStep(ctx, *l->node, kSubmissionWithdrawKind, l->sub().scope, l->sub().id,
+                   AttemptBody{*attempt}.ToValue(), a.as);
 }
 
 int RunResubmit(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  int64_t n = CurrentNumber(l->doc);
-  return WriteStep(ctx, *l->node, kSubmissionResubmitKind, l->doc["scope"], l->doc["id"],
-                   ResubmitBody{n + 1, n}.ToValue(), a.as);
+  auto b = NextResubmit(l->sub());
+  if (!b.ok()) return Fail(b.status());
+  return WriteStep(ctx, *l->node, kSubmissionResubmitKind, l->sub().scope, l->sub().id,
+                   b->ToValue(), a.as);
 }
 
 int RunReview(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
+  auto attempt = CurrentAttemptNumber(l->sub());
+  if (!attempt.ok()) return Fail(attempt.status());
   ReviewBody b;
-  b.attempt = CurrentNumber(l->doc);
+  b.attempt = *attempt;
   b.feedback = a.feedback;
   if (b.feedback.empty()) return Fail(Status::InvalidArgument("--feedback is required, whatever the decision"));
   if (a.decision == "awarded") b.decision = kDecisionAwarded;
@@ -160,7 +157,7 @@ int RunReview(const Context& ctx, const SubArgs& a) {
     if (eq == std::string::npos) return Fail(Status::InvalidArgument("--level wants CRITERION=LEVEL, got " + lv));
     b.levels[lv.substr(0, eq)] = lv.substr(eq + 1);
   }
-  return WriteStep(ctx, *l->node, kReviewAddKind, l->doc["scope"], l->doc["id"], b.ToValue(), a.as);
+  return WriteStep(ctx, *l->node, kReviewAddKind, l->sub().scope, l->sub().id, b.ToValue(), a.as);
 }
 
 int RunList(const Context& ctx, const SubArgs& a) {
@@ -176,59 +173,64 @@ int RunList(const Context& ctx, const SubArgs& a) {
   auto list = ListSubmissions((*node)->store().db(), f);
   if (!list.ok()) return Fail(list.status());
   if (ctx.json) {
-    PrintJson({{"submissions", *list}});
+    auto submissions = nlohmann::json::array();
+    for (const auto& s : *list) submissions.push_back(SubmissionSummaryJson(s));
+    PrintJson({{"submissions", submissions}});
     return kExitOk;
   }
   for (const auto& s : *list) {
-    std::cout << s["id"].get<std::string>() << "  " << s["status"].get<std::string>() << "  attempt "
-              << s["attempt"] << "  " << s["definition"].get<std::string>() << " v" << s["version"]
-              << "  educator " << s["educator"].get<std::string>().substr(0, 16);
-    if (!s["award"].is_null()) std::cout << "  award " << s["award"].get<std::string>();
+    std::cout << s.id << "  " << s.status << "  attempt " << s.attempt << "  " << s.definition
+              << " v" << s.version << "  educator " << s.educator.hex().substr(0, 16);
+    if (s.award_status) std::cout << "  award " << *s.award_status;
     std::cout << "\n";
   }
   if (list->empty()) std::cerr << "no submissions match\n";
   return kExitOk;
 }
 
-void PrintSubmission(const nlohmann::json& d) {
-  std::cout << "submission " << d["id"].get<std::string>() << "  [" << d["status"].get<std::string>() << "]\n"
-            << "definition " << d["definition"].get<std::string>() << " v" << d["version"] << "  in "
-            << d["scope"].get<std::string>() << "\n"
-            << "educator   " << d["educator"].get<std::string>() << "\n";
-  for (const auto& at : d["attempts"]) {
-    std::cout << "attempt " << at["number"] << ": " << at["status"].get<std::string>() << "\n";
-    for (const char* p : {"pre_reflection", "post_reflection"}) {
-      if (!at[p].is_null()) std::cout << "  " << p << ": " << at[p]["text"].get<std::string>() << "\n";
+void PrintSubmission(const SubmissionView& v) {
+  const SubmissionState& d = v.submission;
+  std::cout << "submission " << d.id << "  [" << d.Status() << "]\n"
+            << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope
+            << "\n"
+            << "educator   " << d.open.educator.hex() << "\n";
+  for (const Attempt& at : d.attempts) {
+    std::cout << "attempt " << at.number << ": " << AttemptStatusName(at.status) << "\n";
+    if (at.pre) std::cout << "  pre_reflection: " << at.pre->text << "\n";
+    if (at.post) std::cout << "  post_reflection: " << at.post->text << "\n";
+    for (const EvidenceItem& e : at.evidence) {
+      std::cout << "  evidence [" << e.body.slot << "] ";
+      if (e.body.text) {
+        std::cout << *e.body.text << "\n";
+      } else if (e.body.file) {
+        std::cout << "file " << e.body.file->name << " (" << e.body.file->size << " bytes, blake2b "
+                  << e.body.file->hash.hex().substr(0, 16) << ")\n";
+      }
     }
-    for (const auto& e : at["evidence"]) {
-      std::cout << "  evidence [" << e["slot"].get<std::string>() << "] ";
-      if (e.contains("text")) std::cout << e["text"].get<std::string>() << "\n";
-      else std::cout << "file " << e["file"]["name"].get<std::string>() << " (" << e["file"]["size"]
-                     << " bytes, blake2b " << e["file"]["hash"].get<std::string>().substr(0, 16) << ")\n";
-    }
-    for (const auto& r : at["reviews"]) {
-      std::cout << "  review by " << r["reviewer"].get<std::string>().substr(0, 16) << ": "
-                << r["decision"].get<std::string>() << " (total " << r["total"] << ")  "
-                << r["feedback"].get<std::string>() << "\n";
+    for (const ReviewItem& r : at.reviews) {
+      std::cout << "  review by " << r.reviewer.hex().substr(0, 16) << ": " << r.body.decision
+                << " (total " << r.total << ")  " << r.body.feedback << "\n";
     }
   }
-  if (!d["award"].is_null()) {
-    const auto& aw = d["award"];
-    std::cout << "award " << aw["id"].get<std::string>() << ": " << aw["status"].get<std::string>();
-    if (aw.contains("revocation")) std::cout << " (" << aw["revocation"]["reason"].get<std::string>() << ")";
-    std::cout << "  CEU " << FormatCeu(aw.value("ceu_hundredths", int64_t{0})) << "\n";
+  if (v.award) {
+    const AwardState& aw = *v.award;
+    std::cout << "award " << aw.id << ": " << aw.Status();
+    if (aw.revoked) std::cout << " (" << aw.revoke_reason << ")";
+    std::cout << "  CEU " << FormatCeu(aw.ActiveCeuHundredths()) << "\n";
   }
-  for (const auto& i : d["ignored"]) {
-    std::cout << "ignored " << i["kind"].get<std::string>() << " " << i["record"].get<std::string>().substr(0, 16)
-              << ": " << i["reason"].get<std::string>() << "\n";
+  for (const IgnoredRecord& i : d.ignored) {
+    std::cout << "ignored " << i.kind << " " << i.id.hex().substr(0, 16) << ": " << i.reason
+              << "\n";
   }
 }
 
 int RunShow(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  if (ctx.json) PrintJson(l->doc);
-  else PrintSubmission(l->doc);
+  if (ctx.json)
+    PrintJson(SubmissionViewJson(l->view));
+  else
+    PrintSubmission(l->view);
   return kExitOk;
 }
 

@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "node/credentials/credential_checks.h"
-#include "node/credentials/lifecycle_projection.h"
 #include "node/trust/person_keys.h"
 
 namespace credmesh::cli {
@@ -36,10 +35,16 @@ int WriteStep(const Context& ctx, Node& node, const std::string& kind, const std
   return kExitOk;
 }
 
-Result<nlohmann::json> LoadSubmission(Node& node, const std::string& id) {
-  CREDMESH_ASSIGN_OR_RETURN(auto doc, ShowSubmission(node.store().db(), id));
-  if (!doc) return Status::NotFound("no submission " + id + " (see: credmesh submission list)");
-  return std::move(*doc);
+Result<SubmissionView> LoadSubmission(Node& node, const std::string& id) {
+  CREDMESH_ASSIGN_OR_RETURN(auto view, ShowSubmission(node.store(), id));
+  if (!view) return Status::NotFound("no submission " + id + " (see: credmesh submission list)");
+  return std::move(*view);
+}
+
+Result<AwardState> LoadAward(Node& node, const std::string& id) {
+  CREDMESH_ASSIGN_OR_RETURN(auto award, ShowAward(node.store(), id));
+  if (!award) return Status::NotFound("no award " + id + " (see: credmesh submission list)");
+  return std::move(*award);
 }
 
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who) {

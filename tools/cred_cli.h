@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "node/credentials/lifecycle_views.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {
@@ -17,8 +18,10 @@ Result<VerifiedRecord> WriteCheckedStep(Node& node, const std::string& kind, con
 // SignerFor(as), WriteCheckedStep, then prints the record id (or JSON); returns the exit code.
 int WriteStep(const Context& ctx, Node& node, const std::string& kind, const std::string& scope,
               const std::string& entity, Value body, const std::string& as);
-// The document of submission `id` (unique prefix ok), or a NotFound error.
-Result<nlohmann::json> LoadSubmission(Node& node, const std::string& id);
+// Submission `id` (unique prefix ok) with its award, or a NotFound error.
+Result<SubmissionView> LoadSubmission(Node& node, const std::string& id);
+// The award of an award or submission id (prefixes ok), or a NotFound error.
+Result<AwardState> LoadAward(Node& node, const std::string& id);
 // A person's public key: a name or key prefix from this node's person store,
 // or a full 64-digit hex key.
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who);

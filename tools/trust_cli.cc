@@ -10,16 +10,14 @@
 #include <map>
 #include <memory>
 
+#include "node/district_init.h"
 #include "node/enrolment.h"
-#include "storage/key_file.h"
 #include "node/trust/person_keys.h"
+#include "storage/key_file.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {
 namespace {
-
-constexpr char kRootKeyFile[] = "root.key";
-constexpr char kRequestFile[] = "enrolment-request.json";
 
 Result<std::string> Prompt(const std::string& text) {
   if (::isatty(STDIN_FILENO) != 1) {
@@ -86,51 +84,6 @@ Result<const SigningKey*> UnlockPerson(const Node& node, const std::string& who)
   if (!key.ok()) return key.status();
   slot = std::make_unique<SigningKey>(std::move(*key));
   return slot.get();
-}
-
-int RunTrustInit(const std::string& dir, bool hub, const std::string& district_name,
-                 const std::string& name) {
-  NodeConfig config;
-  if (hub) {
-    config.role = "hub";
-    config.district = Slugify(district_name);
-    if (config.district.empty()) return Fail("--district needs a name with letters or digits");
-    config.name = name.empty() ? district_name + " hub" : name;
-    SigningKey root = SigningKey::Generate();
-    config.root_key = root.public_key().hex();
-    Status s = Node::Init(dir, config);
-    if (!s.ok()) return Fail(s);
-    s = WriteKeyFile(dir + "/" + kRootKeyFile, root);
-    if (!s.ok()) return Fail(s);
-    auto node = Node::Open(dir, SystemClock::Instance());
-    if (!node.ok()) return Fail(node.status());
-    s = FoundDistrict(**node, root, district_name);
-    if (!s.ok()) return Fail(s);
-    std::cout << "Initialized hub of district " << config.district << " (" << district_name
-              << ") in " << dir << "\n"
-              << "  node key: " << (*node)->identity().public_key().hex() << "\n"
-              << "  root key: " << config.root_key << "\n"
-              << "  root key file: " << dir << "/" << kRootKeyFile
-              << " (keep it offline: credmesh root export, see docs/trust.md)\n";
-    return kExitOk;
-  }
-  if (name.empty()) return Fail("init --school needs --name (the school's name)");
-  config.role = "school";
-  config.name = name;
-  Status s = Node::Init(dir, config);
-  if (!s.ok()) return Fail(s);
-  auto node = Node::Open(dir, SystemClock::Instance());
-  if (!node.ok()) return Fail(node.status());
-  auto request = EnrolmentRequest::Create((*node)->identity(), name);
-  std::string path = dir + "/" + kRequestFile;
-  s = WriteFileAtomic(path, request.ToJson());
-  if (!s.ok()) return Fail(s);
-  std::cout << "Initialized school node \"" << name << "\" in " << dir << "\n"
-            << "  node key: " << request.node_key.hex() << "\n"
-            << "  enrolment request: " << path << "\n"
-            << "  next: take it to the hub: credmesh enrol issue --dir HUB " << path
-            << " --school-id ID -o CERT\n";
-  return kExitOk;
 }
 
 Status AddTrustStatus(Node& node, nlohmann::json& j) {

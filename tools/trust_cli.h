@@ -1,6 +1,6 @@
 // trust_cli.h: command-line plumbing of the trust layer shared by the trust
-// commands and cli.cc: passphrases, the root key, people's keys, `init --hub`
-// / `init --school`, and the trust part of `status`.
+// commands and cli.cc: passphrases, the root key, people's keys, and the trust
+// part of `status`. (`init --hub` / `init --school` is node/district_init.h.)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -24,10 +24,6 @@ bool RootKeyAvailable(const Node& node, const std::string& file);
 // Unlocks the person `who` from the node's key store; the key lives until the
 // process exits.
 Result<const SigningKey*> UnlockPerson(const Node& node, const std::string& who);
-
-// `init --hub --district NAME` / `init --school --name NAME`.
-int RunTrustInit(const std::string& dir, bool hub, const std::string& district_name,
-                 const std::string& name);
 
 // Adds enrolment and quarantine (pending grouped by reason) to `status`.
 Status AddTrustStatus(Node& node, nlohmann::json& j);

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 namespace credmesh {
 namespace {
 
@@ -107,40 +105,6 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
     return x.hlc != y.hlc ? x.hlc < y.hlc : x.id < y.id;
   });
   return a;
-}
-
-nlohmann::json AwardToJson(const AwardState& a) {
-  nlohmann::json j = {{"id", a.id}, {"submission", a.submission}, {"status", a.Status()}};
-  if (a.issued) {
-    j["scope"] = a.scope;
-    j["verified_locally"] = a.verified_locally;
-    j["issue_record"] = a.issue_record.hex();
-    j["issued_hlc"] = a.issued_hlc;
-    j["issuer"] = a.issuer.hex();
-    j["definition"] = a.issue.definition;
-    j["version"] = a.issue.version;
-    j["educator"] = a.issue.educator.hex();
-    j["school"] = a.issue.school;
-    j["attempt"] = a.issue.attempt;
-    j["review"] = a.issue.review.hex();
-    j["ceu_hundredths"] = a.ActiveCeuHundredths();
-  }
-  if (a.revoked) {
-    j["revocation"] = {{"record", a.revoke_record.hex()}, {"hlc", a.revoked_hlc}, {"reason", a.revoke_reason}};
-  }
-  auto recs = nlohmann::json::array();
-  for (const auto& r : a.recognitions) {
-    recs.push_back({{"record", r.id.hex()}, {"hlc", r.hlc}, {"by", r.author.hex()},
-                    {"ceu_hundredths", r.body.ceu_hundredths}, {"issuer", r.body.issuer},
-                    {"note", r.body.note}, {"void", a.revoked}});
-  }
-  j["recognitions"] = recs;
-  auto ignored = nlohmann::json::array();
-  for (const auto& i : a.ignored) {
-    ignored.push_back({{"record", i.id.hex()}, {"kind", i.kind}, {"hlc", i.hlc}, {"reason", i.reason}});
-  }
-  j["ignored"] = ignored;
-  return j;
 }
 
 }  // namespace credmesh

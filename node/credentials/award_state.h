@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "node/credentials/credential_records.h"
 #include "node/credentials/submission_state.h"
 
@@ -49,7 +47,5 @@ struct AwardState {
 // record, else nullptr.
 AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecord> records,
                         const SubmissionState* submission);
-
-nlohmann::json AwardToJson(const AwardState& a);
 
 }  // namespace credmesh

@@ -1,10 +1,11 @@
-// The record bodies of catalog_model.h: the canonical Value form of a
-// definition or stack that is signed and synced, and its strict inverse.
+// catalog_bodies.cc: DefinitionToBody/FromBody and StackToBody/FromBody
+// (catalog_bodies.h) and their helpers.
+#include "node/credentials/catalog_bodies.h"
+
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "node/credentials/catalog_model.h"
 #include "node/credentials/catalog_parse_util.h"
 
 namespace credmesh {

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_parse_util.h"
 #include "node/credentials/strict_json.h"
+#include "protocol/field_reader.h"
 
 namespace credmesh {
 namespace {
@@ -134,33 +136,59 @@ Status CheckInt(const Value& v, const std::string& path, int64_t min, int64_t ma
 }
 
 // ---------------------------------------------------------------------------
-// Object reader: a map with a closed set of keys.
+// Object reader: a map with a closed set of keys (protocol/field_reader.h).
+
+// The catalog's messages for a problem with a field of the object at `path`.
+DescribeProblem CatalogDescriber(const std::string& path) {
+  return [path](const FieldProblem& p) {
+    using K = FieldProblem::Kind;
+    const std::string at = p.key.empty() ? path : Sel(path, p.key);
+    switch (p.kind) {
+      case K::kNotAMap:
+        return Err(at, "must be an object");
+      case K::kUnknownKey:
+        return Err(at, "unknown field (allowed: " + JoinList(p.allowed) + ")");
+      case K::kMissing:
+        return Err(at, "required");
+      case K::kWrongType:
+        return Err(at, p.expected == FieldType::kBool ? "must be true or false"
+                       : p.expected == FieldType::kArray
+                           ? "must be a list"
+                           : std::string("must be ") + FieldTypeName(*p.expected));
+      case K::kOutOfRange:
+        return Err(at, "must be between " + std::to_string(p.min) + " and " +
+                           std::to_string(p.max) + " (got " + std::to_string(p.actual) + ")");
+      case K::kTooFew:
+        return Err(at, "must have at least " + std::to_string(p.min) +
+                           (p.min == 1 ? " entry" : " entries"));
+      case K::kTooMany:
+        return Err(at, "too many entries (" + std::to_string(p.actual) + ", max " +
+                           std::to_string(p.max) + ")");
+      default:
+        return Err(at, "invalid");
+    }
+  };
+}
 
 class Fields {
  public:
   static Result<Fields> Open(const Value& v, const std::string& path,
                              std::initializer_list<std::string_view> allowed) {
-    if (!v.is_map()) return Err(path, "must be an object");
-    for (const auto& [k, unused] : v.as_map()) {
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        std::vector<std::string> names(allowed.begin(), allowed.end());
-        return Err(Sel(path, k), "unknown field (allowed: " + JoinList(names) + ")");
-      }
-    }
-    return Fields(v.as_map(), path);
+    CREDMESH_ASSIGN_OR_RETURN(
+        FieldReader reader,
+        FieldReader::Open(v, KeyPolicy::kClosed,
+                          std::vector<std::string>(allowed.begin(), allowed.end()),
+                          CatalogDescriber(path)));
+    return Fields(std::move(reader), path);
   }
 
   const std::string& path() const { return path_; }
   std::string PathOf(std::string_view key) const { return Sel(path_, key); }
-  const Value* Find(std::string_view key) const {
-    auto it = map_->find(std::string(key));
-    return it == map_->end() ? nullptr : &it->second;
-  }
+  const Value* Find(std::string_view key) const { return reader_.Find(std::string(key)); }
   bool Has(std::string_view key) const { return Find(key) != nullptr; }
 
   Status Text(std::string_view key, TextSpec spec, std::string* out) const {
-    const Value* v = Find(key);
-    if (!v) return Err(PathOf(key), "required");
+    CREDMESH_ASSIGN_OR_RETURN(const Value* v, reader_.Get(std::string(key)));
     return CheckText(*v, PathOf(key), spec, out);
   }
   Status OptText(std::string_view key, TextSpec spec, std::string* out) const {
@@ -169,8 +197,7 @@ class Fields {
     return v ? CheckText(*v, PathOf(key), spec, out) : Status::Ok();
   }
   Status Slug(std::string_view key, size_t max, std::string* out) const {
-    const Value* v = Find(key);
-    if (!v) return Err(PathOf(key), "required");
+    CREDMESH_ASSIGN_OR_RETURN(const Value* v, reader_.Get(std::string(key)));
     return CheckSlug(*v, PathOf(key), max, out);
   }
   Status OptSlug(std::string_view key, size_t max, std::string* out) const {
@@ -183,25 +210,20 @@ class Fields {
     out->clear();
     return v ? CheckUrl(*v, PathOf(key), out) : Status::Ok();
   }
+  // REQUIRES: min..max within int.
   Status Int(std::string_view key, int64_t min, int64_t max, int* out) const {
-    const Value* v = Find(key);
-    if (!v) return Err(PathOf(key), "required");
-    return CheckInt(*v, PathOf(key), min, max, out);
+    CREDMESH_ASSIGN_OR_RETURN(int64_t n, reader_.Int(std::string(key), min, max));
+    *out = static_cast<int>(n);
+    return Status::Ok();
   }
   Status OptInt(std::string_view key, int64_t min, int64_t max, std::optional<int>* out) const {
-    const Value* v = Find(key);
+    CREDMESH_ASSIGN_OR_RETURN(std::optional<int64_t> n, reader_.OptInt(std::string(key), min, max));
     out->reset();
-    if (!v) return Status::Ok();
-    int n = 0;
-    CREDMESH_RETURN_IF_ERROR(CheckInt(*v, PathOf(key), min, max, &n));
-    *out = n;
+    if (n) *out = static_cast<int>(*n);
     return Status::Ok();
   }
   Status Bool(std::string_view key, bool* out) const {
-    const Value* v = Find(key);
-    if (!v) return Err(PathOf(key), "required");
-    if (!v->is_bool()) return Err(PathOf(key), "must be true or false");
-    *out = v->as_bool();
+    CREDMESH_ASSIGN_OR_RETURN(*out, reader_.Bool(std::string(key)));
     return Status::Ok();
   }
   // Absent means false.
@@ -212,27 +234,14 @@ class Fields {
   // A list of min..max entries; absent counts as empty (then "required" if min > 0).
   Result<const Array*> List(std::string_view key, size_t min, size_t max) const {
     static const Array kEmpty;
-    const Value* v = Find(key);
-    if (!v) {
-      if (min > 0) return Err(PathOf(key), "required");
-      return &kEmpty;
-    }
-    if (!v->is_array()) return Err(PathOf(key), "must be a list");
-    size_t n = v->as_array().size();
-    if (n < min) {
-      return Err(PathOf(key),
-                 "must have at least " + std::to_string(min) + (min == 1 ? " entry" : " entries"));
-    }
-    if (n > max) {
-      return Err(PathOf(key),
-                 "too many entries (" + std::to_string(n) + ", max " + std::to_string(max) + ")");
-    }
-    return &v->as_array();
+    if (!Has(key) && min == 0) return &kEmpty;
+    return reader_.Array(std::string(key), min, max);
   }
 
  private:
-  Fields(const Map& m, std::string path) : map_(&m), path_(std::move(path)) {}
-  const Map* map_;
+  Fields(FieldReader reader, std::string path)
+      : reader_(std::move(reader)), path_(std::move(path)) {}
+  FieldReader reader_;
   std::string path_;
 };
 

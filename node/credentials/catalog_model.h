@@ -1,7 +1,8 @@
 // catalog_model.h: the district catalog as value types — credential
 // definitions (with evidence slots, rubric and passing rule) and stacks — with
-// the strict JSON file format of docs/catalog-format.md and the deterministic
-// record bodies that get signed and synced.
+// the strict JSON file format of docs/catalog-format.md. The record bodies
+// that get signed and synced are in catalog_bodies.h; the strict JSON reader
+// is strict_json.h.
 //
 // Everything here is a pure function of its arguments: no I/O, no clock, no
 // exceptions escape. Types are thread-compatible (const use from many threads
@@ -267,16 +268,5 @@ Status ValidateCatalog(const Catalog& catalog);
 // are checked at catalog level).
 Status ValidateDefinition(const CredentialDefinition& definition);
 Status ValidateStack(const Stack& stack);
-
-// Record bodies. ToBody is a pure function of the value, so equal values give
-// byte-identical canonical encodings; optional fields are omitted when absent.
-// FromBody validates strictly and accepts only the canonical form ToBody
-// produces (no shorthands, no unknown keys): FromBody(b) ok implies
-// ToBody(*FromBody(b)) == b. Errors are InvalidArgument with a path relative
-// to the body, prefixed "definition body: " / "stack body: ".
-Value DefinitionToBody(const CredentialDefinition& definition);
-Result<CredentialDefinition> DefinitionFromBody(const Value& body);
-Value StackToBody(const Stack& stack);
-Result<Stack> StackFromBody(const Value& body);
 
 }  // namespace credmesh

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "node/credentials/catalog_bodies.h"
 #include "protocol/record.h"
 
 namespace credmesh {

@@ -1,4 +1,4 @@
-// catalog_parse_util.h: internal to node/credentials/catalog_model.cc, catalog_bodies.cc
+// catalog_parse_util.h: internal to catalog_model.cc, catalog_bodies.cc
 // and strict_json.cc, not an API. The JSON-path helpers behind their error
 // messages, kept in one place so every message names paths the same way, and
 // the definition/stack parsers that both the catalog file and the record

@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/domain_store.h"
 #include "storage/migrations.h"

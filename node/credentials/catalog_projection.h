@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "node/credentials/catalog_model.h"
-#include "node/ledger.h"
 #include "node/credentials/submission_state.h"
+#include "node/projection.h"
 
 namespace credmesh {
 

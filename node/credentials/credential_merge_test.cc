@@ -95,11 +95,12 @@ struct Scenario {
   }
 };
 
-std::string Status(World& w, const std::string& sub) { return w.Show(sub)["status"]; }
+std::string Status(World& w, const std::string& sub) { return w.Show(sub).submission.Status(); }
 
-bool HasIgnored(const nlohmann::json& doc, const std::string& kind, const std::string& needle) {
-  for (const auto& i : doc["ignored"]) {
-    if (i["kind"] == kind && i["reason"].get<std::string>().find(needle) != std::string::npos) return true;
+bool HasIgnored(const std::vector<IgnoredRecord>& ignored, const std::string& kind,
+                const std::string& needle) {
+  for (const auto& i : ignored) {
+    if (i.kind == kind && i.reason.find(needle) != std::string::npos) return true;
   }
   return false;
 }
@@ -109,43 +110,44 @@ TEST_CASE("merge rules: documented outcomes of conflicting steps") {
   World w;
   w.Ingest(s.f.all);
 
-  nlohmann::json a = w.Show("sub-a");
-  CHECK(a["status"] == "awarded");
-  REQUIRE(a["attempts"].size() == 2);
-  CHECK(a["attempts"][0]["status"] == "not_yet");
-  CHECK(a["attempts"][1]["evidence"].size() == s.def.submission_requirements.size() + 1);
-  CHECK(a["award"]["status"] == "revoked");
-  CHECK(a["award"]["revocation"]["reason"] == "evidence was not the educator's own");
-  CHECK(a["award"]["recognitions"].size() == 2);
-  CHECK(a["award"]["recognitions"][1]["void"] == true);
-  CHECK(a["award"]["ceu_hundredths"] == 0);
-  CHECK(HasIgnored(a["award"], kAwardRevokeKind, "already revoked"));
+  SubmissionView a = w.Show("sub-a");
+  CHECK(a.submission.Status() == "awarded");
+  REQUIRE(a.submission.attempts.size() == 2);
+  CHECK(a.submission.attempts[0].status == AttemptStatus::kNotYet);
+  CHECK(a.submission.attempts[1].evidence.size() == s.def.submission_requirements.size() + 1);
+  REQUIRE(a.award);
+  CHECK(a.award->Status() == "revoked");
+  CHECK(a.award->revoke_reason == "evidence was not the educator's own");
+  CHECK(a.award->recognitions.size() == 2);
+  CHECK(a.award->ActiveCeuHundredths() == 0);
+  CHECK(HasIgnored(a.award->ignored, kAwardRevokeKind, "already revoked"));
 
-  nlohmann::json b = w.Show("sub-b");
-  CHECK(b["status"] == "withdrawn");
-  CHECK(HasIgnored(b, kReviewAddKind, "withdrawn"));
-  CHECK(b["award"].is_null());
+  SubmissionView b = w.Show("sub-b");
+  CHECK(b.submission.Status() == "withdrawn");
+  CHECK(HasIgnored(b.submission.ignored, kReviewAddKind, "withdrawn"));
+  CHECK(!b.award);
 
   CHECK(Status(w, "sub-c") == "awarded");
-  CHECK(w.Show("sub-c")["attempts"][0]["reviews"].size() == 2);
+  CHECK(w.Show("sub-c").submission.attempts[0].reviews.size() == 2);
 
-  nlohmann::json d = w.Show("sub-d");
-  CHECK(d["status"] == "submitted");
-  CHECK(d["attempts"][0]["evidence"].size() == s.def.submission_requirements.size());
-  CHECK(HasIgnored(d, kSubmissionEvidenceKind, "not included when attempt 1 was submitted"));
-  CHECK(HasIgnored(d, kSubmissionEvidenceKind, "no longer a draft"));
+  SubmissionView d = w.Show("sub-d");
+  CHECK(d.submission.Status() == "submitted");
+  CHECK(d.submission.attempts[0].evidence.size() == s.def.submission_requirements.size());
+  CHECK(HasIgnored(d.submission.ignored, kSubmissionEvidenceKind,
+                   "not included when attempt 1 was submitted"));
+  CHECK(HasIgnored(d.submission.ignored, kSubmissionEvidenceKind, "no longer a draft"));
 
-  nlohmann::json e = w.Show("sub-e");
-  CHECK(e["status"] == "draft");
-  CHECK(HasIgnored(e, kReviewAddKind, "is a draft"));
-  CHECK(HasIgnored(e, kSubmissionSubmitKind, "required evidence slot"));
+  SubmissionView e = w.Show("sub-e");
+  CHECK(e.submission.Status() == "draft");
+  CHECK(HasIgnored(e.submission.ignored, kReviewAddKind, "is a draft"));
+  CHECK(HasIgnored(e.submission.ignored, kSubmissionSubmitKind, "required evidence slot"));
 
-  nlohmann::json fdoc = w.Show("sub-f");
-  CHECK(fdoc["status"] == "awarded");
-  CHECK(HasIgnored(fdoc, kReviewAddKind, "must not be empty"));
-  CHECK(HasIgnored(fdoc, kReviewAddKind, "own submission"));
+  SubmissionView fdoc = w.Show("sub-f");
+  CHECK(fdoc.submission.Status() == "awarded");
+  CHECK(HasIgnored(fdoc.submission.ignored, kReviewAddKind, "must not be empty"));
+  CHECK(HasIgnored(fdoc.submission.ignored, kReviewAddKind, "own submission"));
 
-  auto g = ShowSubmission(w.db(), "sub-g");
+  auto g = ShowSubmission(w.store(), "sub-g");
   REQUIRE(g.ok());
   CHECK(!g->has_value());  // never opened: the retired definition refused it
   auto items = ListCatalog(w.db(), {});

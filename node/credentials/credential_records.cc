@@ -1,6 +1,7 @@
 #include "node/credentials/credential_records.h"
 
 #include "protocol/crypto.h"
+#include "protocol/field_reader.h"
 
 namespace credmesh {
 namespace {
@@ -11,35 +12,34 @@ constexpr char kDefinitionPrefix[] = "definition:";
 constexpr char kStackPrefix[] = "stack:";
 constexpr char kAwardPrefix[] = "award:";
 
-// Reads typed fields of a body map, remembering the first problem.
+// Reads typed fields of a body map (protocol/field_reader.h, open key
+// policy), remembering the first problem: a body parser reads every field
+// and reports the first error, "<what> body.<key>: <problem>".
 class Reader {
  public:
-  Reader(const Value& body, std::string what) : body_(body), what_(std::move(what)) {
-    if (!body.is_map()) Fail("", "must be a map");
+  Reader(const Value& body, std::string what) {
+    auto fields = FieldReader::Open(body, KeyPolicy::kOpen, {}, Describer(std::move(what)));
+    if (fields.ok()) {
+      fields_.emplace(std::move(*fields));
+    } else {
+      status_ = fields.status();
+    }
   }
   std::string Text(const char* key, size_t max = kMaxCredentialText, bool allow_empty = false) {
-    const Value* v = body_.Find(key);
-    if (!v || !v->is_string()) return Fail(key, "required text"), "";
-    if (!allow_empty && v->as_string().empty()) return Fail(key, "must not be empty"), "";
-    if (v->as_string().size() > max) return Fail(key, "longer than " + std::to_string(max) + " bytes"), "";
-    return v->as_string();
+    if (!fields_) return "";
+    return Keep(fields_->String(key, max, allow_empty), std::string());
   }
   std::optional<std::string> OptText(const char* key) {
-    if (!body_.Find(key)) return std::nullopt;
+    if (!Raw(key)) return std::nullopt;
     return Text(key);
   }
   int64_t Int(const char* key, int64_t min, int64_t max) {
-    const Value* v = body_.Find(key);
-    if (!v || !v->is_int()) return Fail(key, "required integer"), 0;
-    if (v->as_int() < min || v->as_int() > max) {
-      return Fail(key, "out of range " + std::to_string(min) + ".." + std::to_string(max)), 0;
-    }
-    return v->as_int();
+    if (!fields_) return 0;
+    return Keep(fields_->Int(key, min, max), int64_t{0});
   }
   bool Bool(const char* key) {
-    const Value* v = body_.Find(key);
-    if (!v || !v->is_bool()) return Fail(key, "required bool"), false;
-    return v->as_bool();
+    if (!fields_) return false;
+    return Keep(fields_->Bool(key), false);
   }
   template <size_t N>
   FixedBytes<N> Hex(const char* key) {
@@ -48,17 +48,57 @@ class Reader {
     if (!out) return Fail(key, "must be " + std::to_string(2 * N) + " hex digits"), FixedBytes<N>{};
     return *out;
   }
-  const Value* Raw(const char* key) { return body_.Find(key); }
+  const Value* Raw(const char* key) { return fields_ ? fields_->Find(key) : nullptr; }
   void Fail(const std::string& key, const std::string& msg) {
-    if (status_.ok()) {
-      status_ = Status::InvalidArgument(what_ + " body" + (key.empty() ? "" : "." + key) + ": " + msg);
-    }
+    if (status_.ok()) status_ = Status::InvalidArgument(Where(what_, key) + msg);
   }
   const Status& status() const { return status_; }
 
  private:
-  const Value& body_;
+  static std::string Where(const std::string& what, const std::string& key) {
+    return what + " body" + (key.empty() ? "" : "." + key) + ": ";
+  }
+  // The messages of credential record bodies.
+  DescribeProblem Describer(std::string what) {
+    what_ = what;
+    return [what = std::move(what)](const FieldProblem& p) {
+      using K = FieldProblem::Kind;
+      std::string msg;
+      switch (p.kind) {
+        case K::kNotAMap:
+          msg = "must be a map";
+          break;
+        case K::kMissing:
+        case K::kWrongType:
+          msg = p.expected == FieldType::kInt    ? "required integer"
+                : p.expected == FieldType::kBool ? "required bool"
+                                                 : "required text";
+          break;
+        case K::kEmpty:
+          msg = "must not be empty";
+          break;
+        case K::kTooLong:
+          msg = "longer than " + std::to_string(p.max) + " bytes";
+          break;
+        case K::kOutOfRange:
+          msg = "out of range " + std::to_string(p.min) + ".." + std::to_string(p.max);
+          break;
+        default:
+          msg = "invalid";
+          break;
+      }
+      return Status::InvalidArgument(Where(what, p.key) + msg);
+    };
+  }
+  template <typename T>
+  T Keep(Result<T> r, T fallback) {
+    if (r.ok()) return std::move(*r);
+    if (status_.ok()) status_ = r.status();
+    return fallback;
+  }
+
   std::string what_;
+  std::optional<FieldReader> fields_;
   Status status_;
 };
 

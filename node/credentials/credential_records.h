@@ -3,17 +3,18 @@
 // Layouts (docs/merge-rules.md has the rules that combine them):
 //
 //   scope district/<d>, entity "definition:<id>" or "stack:<id>"
-//     catalog.definition   DefinitionToBody (node/credentials/catalog_model.h)
+//     catalog.definition   DefinitionToBody (catalog_bodies.h)
 //     catalog.stack        StackToBody
 //     catalog.retire       {retired: bool}
 //   scope school/<s>, entity = submission id ("sub-<hex>")
 //     submission.open        {definition, version, educator, district}
 //     submission.reflection  {attempt, phase: pre|post, text}
-//     submission.evidence    {attempt, slot, text} | {attempt, slot, file: {name, type, size, hash}}
-//     submission.submit      {attempt, evidence: [record id...], pre, post}
+//     submission.evidence    {attempt, slot, text} | {attempt, slot, file: {name, type, size,
+//     hash}} submission.submit      {attempt, evidence: [record id...], pre, post}
 //     submission.withdraw    {attempt}
 //     submission.resubmit    {attempt, previous}   (attempt = previous + 1)
-//     review.add             {attempt, levels: {criterion: level}, feedback, decision: awarded|not_yet}
+//     review.add             {attempt, levels: {criterion: level}, feedback, decision:
+//     awarded|not_yet}
 //   scope public/<d>, entity "award:<submission id>"
 //     award.issue        {submission, attempt, review, definition, version, educator, school}
 //     award.revoke       {issue, reason}

@@ -12,11 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "node/credentials/catalog_model.h"
+#include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
-#include "node/ledger.h"
 #include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/lifecycle_views.h"
+#include "node/ledger.h"
 #include "protocol/hlc.h"
 
 namespace credmesh::testing {
@@ -141,14 +142,15 @@ class World {
     REQUIRE(d.ok());
     return *d;
   }
-  nlohmann::json Show(const std::string& sub) {
-    auto j = ShowSubmission(store_->db(), sub);
-    REQUIRE(j.ok());
-    REQUIRE(j->has_value());
-    return **j;
+  SubmissionView Show(const std::string& sub) {
+    auto v = ShowSubmission(*store_, sub);
+    REQUIRE(v.ok());
+    REQUIRE(v->has_value());
+    return **v;
   }
   Ledger& ledger() { return *ledger_; }
   Database& db() { return store_->db(); }
+  Store& store() { return *store_; }
 
  private:
   std::filesystem::path dir_;

@@ -31,6 +31,9 @@ constexpr Migration kMigrations[] = {
      "  record_id BLOB PRIMARY KEY, entity TEXT NOT NULL, kind TEXT NOT NULL,"
      "  hlc INTEGER NOT NULL, reason TEXT NOT NULL);"
      "CREATE INDEX lifecycle_ignored_entity ON lifecycle_ignored(entity);"},
+    // The read models (lifecycle_views.h) compute a submission's and an
+    // award's full state from their records; the JSON copies are not read.
+    {2, "ALTER TABLE submissions DROP COLUMN doc; ALTER TABLE awards DROP COLUMN doc;"},
 };
 
 bool IsSubmissionKind(const std::string& k) {
@@ -53,6 +56,37 @@ Status InsertIgnored(Database& db, const std::string& entity, const std::vector<
   return Status::Ok();
 }
 
+// ComputeLifecycle, also collecting the definitions named by the valid
+// submission.open records (submission_refs) when `refs` is not null.
+Result<LifecycleState> Compute(Store& store, const std::string& id, std::set<std::string>* refs) {
+  LifecycleState out;
+  CREDMESH_ASSIGN_OR_RETURN(auto all, LoadValidRecords(store, id));
+  std::vector<DomainRecord> records;
+  for (auto& r : all) {
+    if (!IsSubmissionKind(r.kind)) continue;
+    if (refs && r.kind == kSubmissionOpenKind) {
+      if (auto b = OpenBody::Parse(r.body); b.ok()) refs->insert(b->definition);
+    }
+    records.push_back(std::move(r));
+  }
+  if (!records.empty()) {
+    SqlCatalogView catalog(store.db());
+    out.submission = ComputeSubmission(id, std::move(records), catalog);
+    CREDMESH_RETURN_IF_ERROR(catalog.status());
+  }
+  const std::string award_id = AwardEntity(id);
+  CREDMESH_ASSIGN_OR_RETURN(auto award_all, LoadValidRecords(store, award_id));
+  std::vector<DomainRecord> award_records;
+  for (auto& r : award_all) {
+    if (r.kind.rfind("award.", 0) == 0) award_records.push_back(std::move(r));
+  }
+  if (!award_records.empty()) {
+    out.award = ComputeAward(award_id, std::move(award_records),
+                             out.submission ? &*out.submission : nullptr);
+  }
+  return out;
+}
+
 // Recomputes submission `id` and its award from their valid records.
 Status Recompute(Store& store, const std::string& id) {
   Database& db = store.db();
@@ -62,52 +96,49 @@ Status Recompute(Store& store, const std::string& id) {
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM awards WHERE id = ?", {award_id}));
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM lifecycle_ignored WHERE entity IN (?, ?)", {id, award_id}));
 
-  CREDMESH_ASSIGN_OR_RETURN(auto all, LoadValidRecords(store, id));
-  std::vector<DomainRecord> records;
-  for (auto& r : all) {
-    if (!IsSubmissionKind(r.kind)) continue;
-    if (r.kind == kSubmissionOpenKind) {
-      if (auto b = OpenBody::Parse(r.body); b.ok()) {
-        CREDMESH_RETURN_IF_ERROR(Run(db, "INSERT OR IGNORE INTO submission_refs VALUES (?, ?)", {id, b->definition}));
-      }
-    }
-    records.push_back(std::move(r));
+  std::set<std::string> refs;
+  CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, Compute(store, id, &refs));
+  for (const auto& d : refs) {
+    CREDMESH_RETURN_IF_ERROR(
+        Run(db, "INSERT OR IGNORE INTO submission_refs VALUES (?, ?)", {id, d}));
   }
-  std::optional<SubmissionState> sub;
-  if (!records.empty()) {
-    SqlCatalogView catalog(db);
-    sub = ComputeSubmission(id, std::move(records), catalog);
-    CREDMESH_RETURN_IF_ERROR(catalog.status());
+  if (const auto& sub = state.submission) {
     CREDMESH_RETURN_IF_ERROR(InsertIgnored(db, id, sub->ignored));
     if (sub->opened) {
-      CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-          "INSERT INTO submissions(id, scope, district, definition, version, educator, status, attempt,"
-          " updated_hlc, doc) VALUES (?,?,?,?,?,?,?,?,?,?)"));
-      CREDMESH_RETURN_IF_ERROR(
-          st.Bind(1, id).Bind(2, sub->scope).Bind(3, sub->open.district).Bind(4, sub->open.definition)
-              .Bind(5, sub->open.version).Bind(6, sub->open.educator.hex()).Bind(7, sub->Status())
-              .Bind(8, static_cast<int64_t>(sub->attempts.size()))
-              .Bind(9, static_cast<int64_t>(sub->updated_hlc)).Bind(10, SubmissionToJson(*sub).dump())
-              .Run());
+      CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                                db.Prepare("INSERT INTO submissions(id, scope, district, "
+                                           "definition, version, educator, status, attempt,"
+                                           " updated_hlc) VALUES (?,?,?,?,?,?,?,?,?)"));
+      CREDMESH_RETURN_IF_ERROR(st.Bind(1, id)
+                                   .Bind(2, sub->scope)
+                                   .Bind(3, sub->open.district)
+                                   .Bind(4, sub->open.definition)
+                                   .Bind(5, sub->open.version)
+                                   .Bind(6, sub->open.educator.hex())
+                                   .Bind(7, sub->Status())
+                                   .Bind(8, static_cast<int64_t>(sub->attempts.size()))
+                                   .Bind(9, static_cast<int64_t>(sub->updated_hlc))
+                                   .Run());
     }
   }
-
-  CREDMESH_ASSIGN_OR_RETURN(auto award_all, LoadValidRecords(store, award_id));
-  std::vector<DomainRecord> award_records;
-  for (auto& r : award_all) {
-    if (r.kind.rfind("award.", 0) == 0) award_records.push_back(std::move(r));
-  }
-  if (award_records.empty()) return Status::Ok();
-  AwardState award = ComputeAward(award_id, std::move(award_records), sub ? &*sub : nullptr);
+  if (!state.award) return Status::Ok();
+  const AwardState& award = *state.award;
   CREDMESH_RETURN_IF_ERROR(InsertIgnored(db, award_id, award.ignored));
   if (!award.issued) return Status::Ok();
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-      "INSERT INTO awards(id, submission, scope, educator, definition, version, status, ceu_hundredths,"
-      " issued_hlc, doc) VALUES (?,?,?,?,?,?,?,?,?,?)"));
-  return st.Bind(1, award_id).Bind(2, id).Bind(3, award.scope).Bind(4, award.issue.educator.hex())
-      .Bind(5, award.issue.definition).Bind(6, award.issue.version).Bind(7, award.Status())
-      .Bind(8, award.ActiveCeuHundredths()).Bind(9, static_cast<int64_t>(award.issued_hlc))
-      .Bind(10, AwardToJson(award).dump()).Run();
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare("INSERT INTO awards(id, submission, scope, educator, "
+                                       "definition, version, status, ceu_hundredths,"
+                                       " issued_hlc) VALUES (?,?,?,?,?,?,?,?,?)"));
+  return st.Bind(1, award_id)
+      .Bind(2, id)
+      .Bind(3, award.scope)
+      .Bind(4, award.issue.educator.hex())
+      .Bind(5, award.issue.definition)
+      .Bind(6, award.issue.version)
+      .Bind(7, award.Status())
+      .Bind(8, award.ActiveCeuHundredths())
+      .Bind(9, static_cast<int64_t>(award.issued_hlc))
+      .Run();
 }
 
 Result<std::vector<std::string>> Column(Database& db, const std::string& sql, const std::string& arg) {
@@ -120,33 +151,6 @@ Result<std::vector<std::string>> Column(Database& db, const std::string& sql, co
     out.push_back(st.ColumnText(0));
   }
 }
-
-// Resolves a unique id prefix in `table`.
-Result<std::optional<std::string>> ResolveId(Database& db, const char* table, const std::string& prefix) {
-  std::string like = prefix;
-  for (char c : like) {
-    if (c == '%' || c == '_' || c == '\\') return Status::InvalidArgument("bad id " + prefix);
-  }
-  CREDMESH_ASSIGN_OR_RETURN(auto ids, Column(db, std::string("SELECT id FROM ") + table +
-                                                     " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
-                                             prefix));
-  if (ids.empty()) return std::optional<std::string>();
-  if (ids.size() > 1 && ids[0] != prefix) return Status::InvalidArgument("id prefix " + prefix + " is ambiguous");
-  return std::optional<std::string>(ids[0]);
-}
-
-nlohmann::json SummaryFromRow(const Statement& st) {
-  nlohmann::json j = {{"id", st.ColumnText(0)},        {"scope", st.ColumnText(1)},
-                      {"definition", st.ColumnText(2)}, {"version", st.ColumnInt(3)},
-                      {"educator", st.ColumnText(4)},   {"status", st.ColumnText(5)},
-                      {"attempt", st.ColumnInt(6)},     {"updated_hlc", st.ColumnInt(7)}};
-  j["award"] = st.ColumnIsNull(8) ? nlohmann::json(nullptr) : nlohmann::json(st.ColumnText(8));
-  return j;
-}
-
-constexpr char kSummarySql[] =
-    "SELECT s.id, s.scope, s.definition, s.version, s.educator, s.status, s.attempt, s.updated_hlc,"
-    " a.status FROM submissions s LEFT JOIN awards a ON a.submission = s.id";
 
 }  // namespace
 
@@ -177,75 +181,8 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
   return Status::Ok();
 }
 
-Result<nlohmann::json> ListSubmissions(Database& db, const SubmissionFilter& f) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSummarySql) + " ORDER BY s.id"));
-  auto out = nlohmann::json::array();
-  while (true) {
-    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    nlohmann::json j = SummaryFromRow(st);
-    if (!f.status.empty() && j["status"] != f.status) continue;
-    if (!f.definition.empty() && j["definition"] != f.definition) continue;
-    if (!f.educator.empty() && j["educator"].get<std::string>().rfind(f.educator, 0) != 0) continue;
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-Result<std::optional<nlohmann::json>> ShowSubmission(Database& db, const std::string& id) {
-  CREDMESH_ASSIGN_OR_RETURN(auto full, ResolveId(db, "submissions", id));
-  if (!full) return std::optional<nlohmann::json>();
-  CREDMESH_ASSIGN_OR_RETURN(auto docs, Column(db, "SELECT doc FROM submissions WHERE id = ?", *full));
-  nlohmann::json j = nlohmann::json::parse(docs.at(0), nullptr, false);
-  CREDMESH_ASSIGN_OR_RETURN(auto award, Column(db, "SELECT doc FROM awards WHERE id = ?", AwardEntity(*full)));
-  j["award"] = award.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(award[0], nullptr, false);
-  return std::optional<nlohmann::json>(std::move(j));
-}
-
-Result<std::optional<nlohmann::json>> ShowAward(Database& db, const std::string& id) {
-  std::string key = SubmissionOfAward(id) ? id : AwardEntity(id);
-  CREDMESH_ASSIGN_OR_RETURN(auto full, ResolveId(db, "awards", key));
-  if (!full) return std::optional<nlohmann::json>();
-  CREDMESH_ASSIGN_OR_RETURN(auto docs, Column(db, "SELECT doc FROM awards WHERE id = ?", *full));
-  return std::optional<nlohmann::json>(nlohmann::json::parse(docs.at(0), nullptr, false));
-}
-
-Result<nlohmann::json> Portfolio(Database& db, const PublicKey& educator) {
-  auto awards = nlohmann::json::array();
-  int64_t ceu = 0;
-  std::vector<std::pair<std::string, int>> earned;
-  CREDMESH_ASSIGN_OR_RETURN(auto docs, Column(db,
-      "SELECT doc FROM awards WHERE educator = ? ORDER BY issued_hlc, id", educator.hex()));
-  for (const auto& d : docs) {
-    nlohmann::json a = nlohmann::json::parse(d, nullptr, false);
-    std::string def = a.value("definition", "");
-    CREDMESH_ASSIGN_OR_RETURN(auto item, FindCatalogItem(db, def));
-    a["title"] = item ? item->title : def;
-    if (a.value("status", "") == "active") {
-      ceu += a.value("ceu_hundredths", int64_t{0});
-      earned.emplace_back(def, a.value("version", 0));
-    }
-    awards.push_back(std::move(a));
-  }
-  auto stacks = nlohmann::json::array();
-  CatalogFilter sf;
-  sf.kind = "stack";
-  CREDMESH_ASSIGN_OR_RETURN(auto stack_items, ListCatalog(db, sf));
-  for (const auto& it : stack_items) {
-    CREDMESH_ASSIGN_OR_RETURN(auto stack, LoadStack(db, it.id));
-    if (stack && stack->IsCompletedBy(earned)) {
-      stacks.push_back({{"id", it.id}, {"version", it.version}, {"title", it.title}});
-    }
-  }
-  SubmissionFilter f;
-  f.educator = educator.hex();
-  CREDMESH_ASSIGN_OR_RETURN(auto subs, ListSubmissions(db, f));
-  return nlohmann::json{{"educator", educator.hex()},
-                        {"awards", awards},
-                        {"active_awards", earned.size()},
-                        {"ceu_hundredths", ceu},
-                        {"completed_stacks", stacks},
-                        {"submissions", subs}};
+Result<LifecycleState> ComputeLifecycle(Store& store, const std::string& submission_id) {
+  return Compute(store, submission_id, nullptr);
 }
 
 Result<std::string> DumpDomainTables(Database& db) {

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 namespace credmesh {
 
 bool ReplayOrder(const DomainRecord& a, const DomainRecord& b) {
@@ -263,21 +261,6 @@ class Replay {
   std::map<RecordId, ReflectionItem> reflection_items_;
 };
 
-nlohmann::json EvidenceJson(const EvidenceItem& e) {
-  nlohmann::json j = {{"record", e.id.hex()}, {"slot", e.body.slot}, {"attempt", e.attempt}, {"hlc", e.hlc}};
-  if (e.body.text) j["text"] = *e.body.text;
-  if (e.body.file) {
-    j["file"] = {{"name", e.body.file->name}, {"type", e.body.file->type},
-                 {"size", e.body.file->size}, {"hash", e.body.file->hash.hex()}};
-  }
-  return j;
-}
-
-nlohmann::json ReflectionJson(const std::optional<ReflectionItem>& r) {
-  if (!r) return nullptr;
-  return {{"record", r->id.hex()}, {"text", r->text}, {"hlc", r->hlc}};
-}
-
 }  // namespace
 
 SubmissionState ComputeSubmission(const std::string& id, std::vector<DomainRecord> records,
@@ -291,49 +274,6 @@ SubmissionState ComputeSubmission(const std::string& id, std::vector<DomainRecor
     return a.hlc != b.hlc ? a.hlc < b.hlc : a.id < b.id;
   });
   return s;
-}
-
-nlohmann::json SubmissionToJson(const SubmissionState& s) {
-  nlohmann::json j = {{"id", s.id}, {"status", s.Status()}};
-  if (s.opened) {
-    j["scope"] = s.scope;
-    j["definition"] = s.open.definition;
-    j["version"] = s.open.version;
-    j["district"] = s.open.district;
-    j["educator"] = s.open.educator.hex();
-    j["opened_hlc"] = s.opened_hlc;
-    j["updated_hlc"] = s.updated_hlc;
-    j["open_record"] = s.open_record.hex();
-  }
-  auto attempts = nlohmann::json::array();
-  for (const Attempt& a : s.attempts) {
-    nlohmann::json aj = {{"number", a.number}, {"status", AttemptStatusName(a.status)},
-                         {"started_hlc", a.started_hlc}, {"pre_reflection", ReflectionJson(a.pre)},
-                         {"post_reflection", ReflectionJson(a.post)}};
-    auto ev = nlohmann::json::array();
-    for (const auto& e : a.evidence) ev.push_back(EvidenceJson(e));
-    aj["evidence"] = ev;
-    if (a.submit_record) {
-      aj["submit_record"] = a.submit_record->hex();
-      aj["submitted_hlc"] = a.submitted_hlc;
-    }
-    auto reviews = nlohmann::json::array();
-    for (const auto& r : a.reviews) {
-      reviews.push_back({{"record", r.id.hex()}, {"reviewer", r.reviewer.hex()}, {"hlc", r.hlc},
-                         {"levels", r.body.levels}, {"feedback", r.body.feedback},
-                         {"decision", r.body.decision}, {"total", r.total}, {"passes", r.passes}});
-    }
-    aj["reviews"] = reviews;
-    if (a.deciding_review) aj["deciding_review"] = a.deciding_review->hex();
-    attempts.push_back(aj);
-  }
-  j["attempts"] = attempts;
-  auto ignored = nlohmann::json::array();
-  for (const auto& i : s.ignored) {
-    ignored.push_back({{"record", i.id.hex()}, {"kind", i.kind}, {"hlc", i.hlc}, {"reason", i.reason}});
-  }
-  j["ignored"] = ignored;
-  return j;
 }
 
 }  // namespace credmesh

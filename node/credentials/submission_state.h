@@ -12,8 +12,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "node/credentials/catalog_model.h"
 #include "node/credentials/credential_records.h"
 #include "protocol/bytes.h"
@@ -115,8 +113,5 @@ struct SubmissionState {
 // Records of other entities or kinds are ignored with a reason.
 SubmissionState ComputeSubmission(const std::string& id, std::vector<DomainRecord> records,
                                   CatalogView& catalog);
-
-// Full JSON view (for `submission show` and the projection's doc column).
-nlohmann::json SubmissionToJson(const SubmissionState& s);
 
 }  // namespace credmesh

@@ -1,38 +1,49 @@
 #include "node/trust/trust_records.h"
 
 #include <cctype>
-#include <cstdio>
-#include <ctime>
 
+#include "protocol/field_reader.h"
 #include "protocol/hlc.h"
 
 namespace credmesh {
 namespace {
 
+// The fields of a trust record body (protocol/field_reader.h, open key
+// policy). A body that is not a map reads as one without fields, so its
+// error names the first field the parser needs.
+FieldReader Fields(const Value& body, DescribeProblem describe) {
+  static const Value::Map kNoFields;
+  return FieldReader(body.is_map() ? body.as_map() : kNoFields, std::move(describe));
+}
+// A Describe giving `problem` whatever the problem.
+DescribeProblem Always(Status problem) {
+  return [problem = std::move(problem)](const FieldProblem&) { return problem; };
+}
+
 Result<PublicKey> KeyField(const Value& body, const char* field) {
-  auto key = PublicKey::FromHex(body.GetString(field));
-  if (!key) return Status::InvalidArgument(std::string(field) + " must be 64 hex digits");
+  Status bad = Status::InvalidArgument(std::string(field) + " must be 64 hex digits");
+  CREDMESH_ASSIGN_OR_RETURN(std::string hex, Fields(body, Always(bad)).String(field, 64));
+  auto key = PublicKey::FromHex(hex);
+  if (!key) return bad;
   return *key;
 }
 
 Result<std::string> StringField(const Value& body, const char* field, bool required = true) {
-  const Value* v = body.Find(field);
-  if (!v || !v->is_string()) {
-    if (!required && !v) return std::string();
-    return Status::InvalidArgument(std::string(field) + " must be a string");
-  }
-  if (required && v->as_string().empty()) return Status::InvalidArgument(std::string(field) + " is empty");
-  return v->as_string();
+  FieldReader fields = Fields(body, [field](const FieldProblem& p) {
+    return Status::InvalidArgument(std::string(field) + (p.kind == FieldProblem::Kind::kEmpty
+                                                             ? " is empty"
+                                                             : " must be a string"));
+  });
+  if (required) return fields.String(field, SIZE_MAX, /*allow_empty=*/false);
+  CREDMESH_ASSIGN_OR_RETURN(auto s, fields.OptString(field, SIZE_MAX));
+  return s.value_or("");
 }
 
 Status Period(const Value& body, int64_t& nb, int64_t& na) {
-  const Value* a = body.Find("not_before");
-  const Value* b = body.Find("not_after");
-  if (!a || !a->is_int() || !b || !b->is_int()) {
-    return Status::InvalidArgument("not_before and not_after must be integers (Unix ms)");
-  }
-  nb = a->as_int();
-  na = b->as_int();
+  FieldReader f = Fields(
+      body, Always(Status::InvalidArgument("not_before and not_after must be integers (Unix ms)")));
+  CREDMESH_ASSIGN_OR_RETURN(nb, f.Int("not_before", INT64_MIN, INT64_MAX));
+  CREDMESH_ASSIGN_OR_RETURN(na, f.Int("not_after", INT64_MIN, INT64_MAX));
   if (na <= nb) return Status::InvalidArgument("not_after must be later than not_before");
   return Status::Ok();
 }
@@ -105,19 +116,6 @@ bool TrustFact::InEffectAt(uint64_t hlc) const {
   const int64_t ms = HybridClock::Millis(hlc);
   return issued_hlc < hlc && not_before_ms <= ms && ms < not_after_ms && hlc < revoked_hlc;
 }
-
-std::string FormatMillisUtc(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[80];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
-std::string FormatHlcUtc(uint64_t hlc) { return FormatMillisUtc(HybridClock::Millis(hlc)); }
 
 std::string ShortKey(const PublicKey& key) { return key.hex().substr(0, 16); }
 

@@ -17,6 +17,7 @@
 #include "node/trust/scope_policy.h"
 #include "protocol/bytes.h"
 #include "protocol/status.h"
+#include "protocol/time_format.h"  // FormatHlcUtc, for messages about trust records
 #include "protocol/value.h"
 
 namespace credmesh {
@@ -80,9 +81,6 @@ struct TrustFact {
   bool operator==(const TrustFact&) const = default;
 };
 
-// "2026-11-23T09:37:58.123Z" for Unix milliseconds / an HLC timestamp.
-std::string FormatMillisUtc(int64_t ms);
-std::string FormatHlcUtc(uint64_t hlc);
 // First 16 hex digits of a key, for messages.
 std::string ShortKey(const PublicKey& key);
 // "Valley USD" -> "valley-usd": lower-case ASCII letters and digits, runs of

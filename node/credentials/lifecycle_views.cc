@@ -1,0 +1,144 @@
+#include "node/credentials/lifecycle_views.h"
+
+#include <utility>
+
+#include "node/credentials/catalog_projection.h"
+#include "node/credentials/credential_records.h"
+#include "node/credentials/lifecycle_projection.h"
+
+namespace credmesh {
+namespace {
+
+Result<std::vector<std::string>> Column(Database& db, const std::string& sql,
+                                        const std::string& arg) {
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  st.Bind(1, arg);
+  std::vector<std::string> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return out;
+    out.push_back(st.ColumnText(0));
+  }
+}
+
+// Resolves a unique id prefix in `table`.
+Result<std::optional<std::string>> ResolveId(Database& db, const char* table,
+                                             const std::string& prefix) {
+  for (char c : prefix) {
+    if (c == '%' || c == '_' || c == '\\') return Status::InvalidArgument("bad id " + prefix);
+  }
+  CREDMESH_ASSIGN_OR_RETURN(auto ids,
+                            Column(db,
+                                   std::string("SELECT id FROM ") + table +
+                                       " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
+                                   prefix));
+  if (ids.empty()) return std::optional<std::string>();
+  if (ids.size() > 1 && ids[0] != prefix) {
+    return Status::InvalidArgument("id prefix " + prefix + " is ambiguous");
+  }
+  return std::optional<std::string>(ids[0]);
+}
+
+Result<SubmissionSummary> SummaryFromRow(const Statement& st) {
+  SubmissionSummary s;
+  s.id = st.ColumnText(0);
+  s.scope = st.ColumnText(1);
+  s.definition = st.ColumnText(2);
+  s.version = st.ColumnInt(3);
+  auto educator = PublicKey::FromHex(st.ColumnText(4));
+  if (!educator) return Status::Corruption("submission " + s.id + ": bad educator key");
+  s.educator = *educator;
+  s.status = st.ColumnText(5);
+  s.attempt = st.ColumnInt(6);
+  s.updated_hlc = static_cast<uint64_t>(st.ColumnInt(7));
+  if (!st.ColumnIsNull(8)) s.award_status = st.ColumnText(8);
+  return s;
+}
+
+constexpr char kSummarySql[] =
+    "SELECT s.id, s.scope, s.definition, s.version, s.educator, s.status, s.attempt, s.updated_hlc,"
+    " a.status FROM submissions s LEFT JOIN awards a ON a.submission = s.id ORDER BY s.id";
+
+}  // namespace
+
+Result<std::vector<SubmissionSummary>> ListSubmissions(Database& db, const SubmissionFilter& f) {
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(kSummarySql));
+  std::vector<SubmissionSummary> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    CREDMESH_ASSIGN_OR_RETURN(SubmissionSummary s, SummaryFromRow(st));
+    if (!f.status.empty() && s.status != f.status) continue;
+    if (!f.definition.empty() && s.definition != f.definition) continue;
+    if (!f.educator.empty() && s.educator.hex().rfind(f.educator, 0) != 0) continue;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::optional<SubmissionView>> ShowSubmission(Store& store, const std::string& id) {
+  CREDMESH_ASSIGN_OR_RETURN(auto full, ResolveId(store.db(), "submissions", id));
+  if (!full) return std::optional<SubmissionView>();
+  CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, *full));
+  if (!state.submission || !state.submission->opened) {
+    return Status::Corruption("submission " + *full +
+                              " is listed but its open record is not valid");
+  }
+  SubmissionView view{std::move(*state.submission), std::nullopt};
+  if (state.award && state.award->issued) view.award = std::move(*state.award);
+  return std::optional<SubmissionView>(std::move(view));
+}
+
+Result<std::optional<AwardState>> ShowAward(Store& store, const std::string& id) {
+  const std::string key = SubmissionOfAward(id) ? id : AwardEntity(id);
+  CREDMESH_ASSIGN_OR_RETURN(auto full, ResolveId(store.db(), "awards", key));
+  if (!full) return std::optional<AwardState>();
+  auto submission = SubmissionOfAward(*full);
+  if (!submission) return Status::Corruption("award id " + *full + " names no submission");
+  CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, *submission));
+  if (!state.award || !state.award->issued) {
+    return Status::Corruption("award " + *full + " is listed but its issue record is not valid");
+  }
+  return std::optional<AwardState>(std::move(*state.award));
+}
+
+Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {
+  Database& db = store.db();
+  PortfolioView p;
+  p.educator = educator;
+  std::vector<std::pair<std::string, int>> earned;
+  CREDMESH_ASSIGN_OR_RETURN(
+      auto submissions,
+      Column(db, "SELECT submission FROM awards WHERE educator = ? ORDER BY issued_hlc, id",
+             educator.hex()));
+  for (const auto& sub : submissions) {
+    CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
+    if (!state.award || !state.award->issued) {
+      return Status::Corruption("award of " + sub + " is listed but its issue record is not valid");
+    }
+    AwardState& a = *state.award;
+    const std::string def = a.issue.definition;
+    CREDMESH_ASSIGN_OR_RETURN(auto item, FindCatalogItem(db, def));
+    if (a.Status() == "active") {
+      p.ceu_hundredths += a.ActiveCeuHundredths();
+      earned.emplace_back(def, static_cast<int>(a.issue.version));
+    }
+    std::string title = item ? item->title : def;
+    p.awards.push_back({std::move(a), std::move(title)});
+  }
+  p.active_awards = earned.size();
+  CatalogFilter sf;
+  sf.kind = "stack";
+  CREDMESH_ASSIGN_OR_RETURN(auto stack_items, ListCatalog(db, sf));
+  for (const auto& it : stack_items) {
+    CREDMESH_ASSIGN_OR_RETURN(auto stack, LoadStack(db, it.id));
+    if (stack && stack->IsCompletedBy(earned))
+      p.completed_stacks.push_back({it.id, it.version, it.title});
+  }
+  SubmissionFilter f;
+  f.educator = educator.hex();
+  CREDMESH_ASSIGN_OR_RETURN(p.submissions, ListSubmissions(db, f));
+  return p;
+}
+
+}  // namespace credmesh

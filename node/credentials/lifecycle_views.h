@@ -1,0 +1,78 @@
+// lifecycle_views.h: the read models of the micro-credential lifecycle — what
+// `submission list|show`, `award show` and `portfolio` display — as typed
+// values. Each is read from the lifecycle tables (lifecycle_projection.h) and,
+// for the full state of a submission or award, recomputed from its valid
+// records (ComputeLifecycle), which equals what the projection derived.
+// Rendering (text or JSON) is the caller's business.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/credentials/award_state.h"
+#include "node/credentials/submission_state.h"
+#include "storage/store.h"
+
+namespace credmesh {
+
+// One row of `submission list`.
+struct SubmissionSummary {
+  std::string id;
+  std::string scope;  // school/<s>
+  std::string definition;
+  int64_t version = 0;
+  PublicKey educator;
+  std::string status;   // SubmissionState::Status()
+  int64_t attempt = 0;  // number of attempts
+  uint64_t updated_hlc = 0;
+  std::optional<std::string> award_status;  // AwardState::Status() when an award was issued
+};
+
+struct SubmissionFilter {
+  std::string status;      // "" = any
+  std::string educator;    // key hex prefix; "" = any
+  std::string definition;  // "" = any
+};
+// The submissions matching `filter`, ordered by id.
+Result<std::vector<SubmissionSummary>> ListSubmissions(Database& db,
+                                                       const SubmissionFilter& filter);
+
+// A submission (opened: a valid submission.open exists) with its award, when
+// one was issued.
+struct SubmissionView {
+  SubmissionState submission;
+  std::optional<AwardState> award;
+};
+// `id` may be a unique prefix; nullopt if no opened submission matches;
+// InvalidArgument when ambiguous or when it holds '%', '_' or '\'.
+Result<std::optional<SubmissionView>> ShowSubmission(Store& store, const std::string& id);
+
+// An issued award by award id ("award:<sub>") or submission id (prefixes ok);
+// nullopt if none.
+Result<std::optional<AwardState>> ShowAward(Store& store, const std::string& id);
+
+// An award of a portfolio, with the title of its definition (the id when the
+// catalog does not hold it).
+struct PortfolioAward {
+  AwardState award;
+  std::string title;
+};
+struct CompletedStack {
+  std::string id;
+  int64_t version = 0;
+  std::string title;
+};
+// Everything one educator has.
+struct PortfolioView {
+  PublicKey educator;
+  std::vector<PortfolioAward> awards;  // active and revoked, by (issued hlc, id)
+  size_t active_awards = 0;
+  int64_t ceu_hundredths = 0;                    // sum over active awards
+  std::vector<CompletedStack> completed_stacks;  // completed by the active awards
+  std::vector<SubmissionSummary> submissions;    // all of the educator's, by id
+};
+Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator);
+
+}  // namespace credmesh

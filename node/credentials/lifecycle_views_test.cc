@@ -1,0 +1,130 @@
+#include "node/credentials/lifecycle_views.h"
+
+#include "node/credentials/credential_test_world.h"
+
+namespace credmesh::testing {
+namespace {
+
+// sub-aa1: awarded, issued, recognised with 1.5 CEU. sub-ab2: a draft.
+struct Awarded {
+  Factory f;
+  CredentialDefinition def = SampleDefinition();
+  World w;
+  Awarded() {
+    f.Definition(def, T(1));
+    f.Draft("sub-aa1", def, 10);
+    RecordId review = f.Review("sub-aa1", 1, def, true, T(30), f.reviewer);
+    RecordId issue = f.Issue("sub-aa1", 1, def, review, T(31));
+    f.Add(kAwardRecognitionKind, "public/" + f.district, AwardEntity("sub-aa1"), T(32),
+          RecognitionBody{issue, 150, "Maple Valley SD", ""}.ToValue(), f.issuer);
+    f.Draft("sub-ab2", def, 40, /*submit=*/false);
+    w.Ingest(f.all);
+  }
+};
+
+TEST_CASE("lifecycle views: list filters by status, definition and educator prefix") {
+  Awarded a;
+  auto all = ListSubmissions(a.w.db(), {});
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  const SubmissionSummary& s = (*all)[0];
+  CHECK(s.id == "sub-aa1");
+  CHECK(s.scope == "school/pine");
+  CHECK(s.definition == a.def.id);
+  CHECK(s.version == a.def.version);
+  CHECK(s.educator == a.f.educator.public_key());
+  CHECK(s.status == "awarded");
+  CHECK(s.attempt == 1);
+  CHECK(s.updated_hlc == T(30));
+  CHECK(s.award_status == std::optional<std::string>("active"));
+  CHECK((*all)[1].id == "sub-ab2");
+  CHECK((*all)[1].status == "draft");
+  CHECK(!(*all)[1].award_status);
+
+  SubmissionFilter drafts;
+  drafts.status = "draft";
+  CHECK(ListSubmissions(a.w.db(), drafts)->size() == 1);
+  SubmissionFilter other_def;
+  other_def.definition = "no-such-definition";
+  CHECK(ListSubmissions(a.w.db(), other_def)->empty());
+  SubmissionFilter by_educator;
+  by_educator.educator = a.f.educator.public_key().hex().substr(0, 8);
+  CHECK(ListSubmissions(a.w.db(), by_educator)->size() == 2);
+  by_educator.educator = a.f.reviewer.public_key().hex();
+  CHECK(ListSubmissions(a.w.db(), by_educator)->empty());
+}
+
+TEST_CASE("lifecycle views: show resolves unique prefixes and carries the award") {
+  Awarded a;
+  auto v = ShowSubmission(a.w.store(), "sub-aa");
+  REQUIRE(v.ok());
+  REQUIRE(v->has_value());
+  CHECK((*v)->submission.id == "sub-aa1");
+  CHECK((*v)->submission.Status() == "awarded");
+  REQUIRE((*v)->award);
+  CHECK((*v)->award->Status() == "active");
+  CHECK((*v)->award->ActiveCeuHundredths() == 150);
+
+  auto draft = ShowSubmission(a.w.store(), "sub-ab2");
+  REQUIRE(draft.ok());
+  REQUIRE(draft->has_value());
+  CHECK(!(*draft)->award);
+  CHECK((*draft)->submission.Current()->evidence.size() == a.def.submission_requirements.size());
+
+  CHECK(ShowSubmission(a.w.store(), "sub-a").status().code() == Status::Code::kInvalidArgument);
+  CHECK(ShowSubmission(a.w.store(), "sub-a%").status().code() == Status::Code::kInvalidArgument);
+  auto none = ShowSubmission(a.w.store(), "sub-zz");
+  REQUIRE(none.ok());
+  CHECK(!none->has_value());
+}
+
+TEST_CASE("lifecycle views: an award is found by award or submission id") {
+  Awarded a;
+  for (const std::string id : {"award:sub-aa1", "sub-aa1", "sub-aa"}) {
+    CAPTURE(id);
+    auto award = ShowAward(a.w.store(), id);
+    REQUIRE(award.ok());
+    REQUIRE(award->has_value());
+    CHECK((*award)->id == "award:sub-aa1");
+    CHECK((*award)->verified_locally);
+    CHECK((*award)->recognitions.size() == 1);
+  }
+  auto none = ShowAward(a.w.store(), "sub-ab2");
+  REQUIRE(none.ok());
+  CHECK(!none->has_value());
+}
+
+TEST_CASE("lifecycle views: a portfolio totals the active awards") {
+  Awarded a;
+  auto p = Portfolio(a.w.store(), a.f.educator.public_key());
+  REQUIRE(p.ok());
+  CHECK(p->educator == a.f.educator.public_key());
+  REQUIRE(p->awards.size() == 1);
+  CHECK(p->awards[0].award.id == "award:sub-aa1");
+  CHECK(p->awards[0].title == a.def.title);
+  CHECK(p->active_awards == 1);
+  CHECK(p->ceu_hundredths == 150);
+  CHECK(p->submissions.size() == 2);
+
+  a.f.all.clear();
+  auto issue = ShowAward(a.w.store(), "sub-aa1");
+  REQUIRE(issue.ok());
+  a.f.Add(kAwardRevokeKind, "public/" + a.f.district, AwardEntity("sub-aa1"), T(50),
+          AwardRevokeBody{(*issue)->issue_record, "withdrawn by the district"}.ToValue(),
+          a.f.issuer);
+  a.w.Ingest(a.f.all);
+  p = Portfolio(a.w.store(), a.f.educator.public_key());
+  REQUIRE(p.ok());
+  REQUIRE(p->awards.size() == 1);
+  CHECK(p->awards[0].award.Status() == "revoked");
+  CHECK(p->active_awards == 0);
+  CHECK(p->ceu_hundredths == 0);
+
+  auto nobody = Portfolio(a.w.store(), a.f.reviewer.public_key());
+  REQUIRE(nobody.ok());
+  CHECK(nobody->awards.empty());
+  CHECK(nobody->submissions.empty());
+}
+
+}  // namespace
+}  // namespace credmesh::testing
