@@ -11,7 +11,7 @@
 namespace credmesh {
 namespace {
 
-constexpr Migration kMigrations[] = {
+constexpr Migration kLifecycleMigrations[] = {
     {1,
      "CREATE TABLE submissions ("
      "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, district TEXT NOT NULL, definition TEXT NOT NULL,"
@@ -33,7 +33,7 @@ constexpr Migration kMigrations[] = {
      "CREATE INDEX lifecycle_ignored_entity ON lifecycle_ignored(entity);"},
 };
 
-bool IsSubmissionKind(const std::string& k) {
+bool IsLifecycleKind(const std::string& k) {
   return k.rfind("submission.", 0) == 0 || k.rfind("review.", 0) == 0;
 }
 
@@ -54,7 +54,7 @@ Status InsertIgnored(Database& db, const std::string& entity, const std::vector<
 }
 
 // Recomputes submission `id` and its award from their valid records.
-Status Recompute(Store& store, const std::string& id) {
+Status RecomputeSubmission(Store& store, const std::string& id) {
   Database& db = store.db();
   const std::string award_id = AwardEntity(id);
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM submissions WHERE id = ?", {id}));
@@ -65,7 +65,7 @@ Status Recompute(Store& store, const std::string& id) {
   CREDMESH_ASSIGN_OR_RETURN(auto all, LoadValidRecords(store, id));
   std::vector<DomainRecord> records;
   for (auto& r : all) {
-    if (!IsSubmissionKind(r.kind)) continue;
+    if (!IsLifecycleKind(r.kind)) continue;
     if (r.kind == kSubmissionOpenKind) {
       if (auto b = OpenBody::Parse(r.body); b.ok()) {
         CREDMESH_RETURN_IF_ERROR(Run(db, "INSERT OR IGNORE INTO submission_refs VALUES (?, ?)", {id, b->definition}));
@@ -150,7 +150,9 @@ constexpr char kSummarySql[] =
 
 }  // namespace
 
-Status LifecycleProjection::Migrate(Database& db) { return ApplyMigrations(db, "lifecycle", kMigrations); }
+Status LifecycleProjection::Migrate(Database& db) {
+  return ApplyMigrations(db, "lifecycle", kLifecycleMigrations);
+}
 
 Status LifecycleProjection::Clear(Database& db) {
   return db.Exec("DELETE FROM submissions; DELETE FROM submission_refs; DELETE FROM awards;"
@@ -160,7 +162,7 @@ Status LifecycleProjection::Clear(Database& db) {
 Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
   std::set<std::string> subs, definitions;
   for (const auto& c : changed) {
-    if (IsSubmissionKind(c.kind)) {
+    if (IsLifecycleKind(c.kind)) {
       subs.insert(c.entity);
     } else if (c.kind.rfind("award.", 0) == 0) {
       if (auto s = SubmissionOfAward(c.entity)) subs.insert(*s);
@@ -173,7 +175,8 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
         "SELECT submission FROM submission_refs WHERE definition = ?", d));
     subs.insert(ids.begin(), ids.end());
   }
-  for (const auto& s : subs) CREDMESH_RETURN_IF_ERROR(Recompute(store, s).WithContext("submission " + s));
+  for (const auto& s : subs)
+    CREDMESH_RETURN_IF_ERROR(RecomputeSubmission(store, s).WithContext("submission " + s));
   return Status::Ok();
 }
 
