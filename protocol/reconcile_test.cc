@@ -13,7 +13,7 @@ namespace {
 
 constexpr uint64_t kBaseTs = uint64_t{1'700'000'000'000} << 16;  // an HLC value in 2023
 
-RecordId RandomId(std::mt19937_64& rng) {
+RecordId RandomItemId(std::mt19937_64& rng) {
   RecordId id;
   for (auto& b : id.data) b = static_cast<uint8_t>(rng());
   return id;
@@ -23,7 +23,7 @@ RecordId RandomId(std::mt19937_64& rng) {
 // bounds) occur often.
 std::vector<SyncItem> RandomItems(std::mt19937_64& rng, size_t n, uint64_t spread_ms = 5000) {
   std::vector<SyncItem> out(n);
-  for (auto& it : out) it = {kBaseTs + ((rng() % spread_ms) << 16), RandomId(rng)};
+  for (auto& it : out) it = {kBaseTs + ((rng() % spread_ms) << 16), RandomItemId(rng)};
   return out;
 }
 
@@ -245,7 +245,7 @@ TEST_CASE("protocol/reconcile: one million items reconcile with a single differe
   MemoryItemSource a, b;
   REQUIRE(a.Insert(items).ok());
   REQUIRE(b.Insert(items).ok());
-  SyncItem extra{kBaseTs + (12345ull << 16), RandomId(rng)};
+  SyncItem extra{kBaseTs + (12345ull << 16), RandomItemId(rng)};
   REQUIRE(b.Insert(extra).ok());
   auto o = Run(a, b);
   // B holds the one difference, so B finds it (from A's IdList, or from A's
@@ -267,9 +267,10 @@ TEST_CASE("protocol/reconcile: a dense 1% difference costs about one short id pe
     const size_t n = 200'000, diff = n / 100;
     std::vector<SyncItem> old_items, new_items;
     std::mt19937_64 rng(99);
-    for (size_t i = 0; i < n; ++i) old_items.push_back({kBaseTs + (i * 8 << 16), RandomId(rng)});
+    for (size_t i = 0; i < n; ++i)
+      old_items.push_back({kBaseTs + (i * 8 << 16), RandomItemId(rng)});
     for (size_t i = 0; i < diff; ++i) {
-      new_items.push_back({kBaseTs + ((i * 8 + 1) << 16), RandomId(rng)});
+      new_items.push_back({kBaseTs + ((i * 8 + 1) << 16), RandomItemId(rng)});
     }
     std::vector<SyncItem> all = old_items;
     all.insert(all.end(), new_items.begin(), new_items.end());
@@ -335,7 +336,7 @@ TEST_CASE("protocol/reconcile: the side with fewer items is handed the range and
 
 // ---- strict decoding ----------------------------------------------------
 
-Bytes Enc(const Value& v) {
+Bytes Encoded(const Value& v) {
   Bytes out;
   EncodeValue(v, out);
   return out;
@@ -361,38 +362,40 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   ExpectRejected({0x91}, kBad, "truncated");
   ExpectRejected({0x90, 0x00}, kBad, "trailing");
   ExpectRejected({0xc1}, kBad, "malformed");
-  ExpectRejected(Enc(Value::Map{}), kBad, "expected an array");
-  ExpectRejected(Enc(A{5}), kBad, "a range must be an array");
-  ExpectRejected(Enc(A{A{-1}}), kBad, "2 to 5 elements");
-  ExpectRejected(Enc(A{A{-1, "x", Fp(), 5}}), kBad, "must be integers");
-  ExpectRejected(Enc(A{A{-1, 4}}), kBad, "unknown mode 4");
-  ExpectRejected(Enc(A{A{-1, 3}}), kBad, "wrong number of elements");
-  ExpectRejected(Enc(A{A{-1, 3, Bytes{}}}), kBad, "lists no ids");
-  ExpectRejected(Enc(A{A{-1, 3, Bytes(12, 1)}}), kBad, "multiple of 8");
-  ExpectRejected(Enc(A{A{-1, 1}}), kBad, "wrong number of elements");
-  ExpectRejected(Enc(A{A{-1, 1, Bytes(15, 1), 5}}), kBad, "16 bytes");
-  ExpectRejected(Enc(A{A{-1, 1, Fp()}}), kBad, "wrong number of elements");  // no count
-  ExpectRejected(Enc(A{A{-1, 1, Fp(), -1}}), kBad, "count is negative");
-  ExpectRejected(Enc(A{A{-1, 1, Fp(), "5"}}), kBad, "count must be an integer");
-  ExpectRejected(Enc(A{A{5, 1, Fp(), 5, Bytes{1}, Bytes{1}}}), kBad, "2 to 5 elements");
-  ExpectRejected(Enc(A{A{-1, 1, "fingerprint", 5}}), kBad, "fingerprint must be bytes");
-  ExpectRejected(Enc(A{A{-1, 2, Bytes(33, 1)}}), kBad, "multiple of 8");
+  ExpectRejected(Encoded(Value::Map{}), kBad, "expected an array");
+  ExpectRejected(Encoded(A{5}), kBad, "a range must be an array");
+  ExpectRejected(Encoded(A{A{-1}}), kBad, "2 to 5 elements");
+  ExpectRejected(Encoded(A{A{-1, "x", Fp(), 5}}), kBad, "must be integers");
+  ExpectRejected(Encoded(A{A{-1, 4}}), kBad, "unknown mode 4");
+  ExpectRejected(Encoded(A{A{-1, 3}}), kBad, "wrong number of elements");
+  ExpectRejected(Encoded(A{A{-1, 3, Bytes{}}}), kBad, "lists no ids");
+  ExpectRejected(Encoded(A{A{-1, 3, Bytes(12, 1)}}), kBad, "multiple of 8");
+  ExpectRejected(Encoded(A{A{-1, 1}}), kBad, "wrong number of elements");
+  ExpectRejected(Encoded(A{A{-1, 1, Bytes(15, 1), 5}}), kBad, "16 bytes");
+  ExpectRejected(Encoded(A{A{-1, 1, Fp()}}), kBad, "wrong number of elements");  // no count
+  ExpectRejected(Encoded(A{A{-1, 1, Fp(), -1}}), kBad, "count is negative");
+  ExpectRejected(Encoded(A{A{-1, 1, Fp(), "5"}}), kBad, "count must be an integer");
+  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes{1}, Bytes{1}}}), kBad, "2 to 5 elements");
+  ExpectRejected(Encoded(A{A{-1, 1, "fingerprint", 5}}), kBad, "fingerprint must be bytes");
+  ExpectRejected(Encoded(A{A{-1, 2, Bytes(33, 1)}}), kBad, "multiple of 8");
   Bytes unsorted(16, 0);
   unsorted[0] = 2;
   unsorted[8] = 1;
-  ExpectRejected(Enc(A{A{-1, 2, unsorted}}), kBad, "not ascending");
-  ExpectRejected(Enc(A{A{-1, 3, unsorted}}), kBad, "not ascending");
-  ExpectRejected(Enc(A{A{-2, 1, Fp(), 5}}), kBad, "negative");
-  ExpectRejected(Enc(A{A{5, 1, Fp(), 5, Bytes{1, 0}}}), kBad, "zero byte");
-  ExpectRejected(Enc(A{A{5, 1, Fp(), 5, Bytes(33, 1)}}), kBad, "1..32 bytes");
-  ExpectRejected(Enc(A{A{-1, 1, Fp(), 5, Bytes{1}}}), kBad, "infinity bound takes no id prefix");
-  ExpectRejected(Enc(A{A{0, 1, Fp(), 5}}), kBad, "strictly ascending");  // empty first range
-  ExpectRejected(Enc(A{A{5, 1, Fp(), 5, Bytes{7}}, A{0, 1, Fp(), 5, Bytes{3}}}), kBad,
+  ExpectRejected(Encoded(A{A{-1, 2, unsorted}}), kBad, "not ascending");
+  ExpectRejected(Encoded(A{A{-1, 3, unsorted}}), kBad, "not ascending");
+  ExpectRejected(Encoded(A{A{-2, 1, Fp(), 5}}), kBad, "negative");
+  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes{1, 0}}}), kBad, "zero byte");
+  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes(33, 1)}}), kBad, "1..32 bytes");
+  ExpectRejected(Encoded(A{A{-1, 1, Fp(), 5, Bytes{1}}}), kBad,
+                 "infinity bound takes no id prefix");
+  ExpectRejected(Encoded(A{A{0, 1, Fp(), 5}}), kBad, "strictly ascending");  // empty first range
+  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes{7}}, A{0, 1, Fp(), 5, Bytes{3}}}), kBad,
                  "strictly ascending");
-  ExpectRejected(Enc(A{A{-1, 1, Fp(), 5}, A{5, 1, Fp(), 5}}), kBad, "follows the infinity bound");
-  ExpectRejected(Enc(A{A{5, 0}, A{5, 0}, A{-1, 1, Fp(), 5}}), kBad, "adjacent Skip");
-  ExpectRejected(Enc(A{A{5, 1, Fp(), 5}, A{-1, 0}}), kBad, "trailing Skip");
-  ExpectRejected(Enc(A{A{INT64_MAX, 1, Fp(), 5}, A{1, 1, Fp(), 5}}), kBad, "overflows");
+  ExpectRejected(Encoded(A{A{-1, 1, Fp(), 5}, A{5, 1, Fp(), 5}}), kBad,
+                 "follows the infinity bound");
+  ExpectRejected(Encoded(A{A{5, 0}, A{5, 0}, A{-1, 1, Fp(), 5}}), kBad, "adjacent Skip");
+  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5}, A{-1, 0}}), kBad, "trailing Skip");
+  ExpectRejected(Encoded(A{A{INT64_MAX, 1, Fp(), 5}, A{1, 1, Fp(), 5}}), kBad, "overflows");
   // Non-canonical: the integer 5 as a uint8 (0xcc 0x05) instead of a fixint.
   ExpectRejected({0x91, 0x94, 0xcc, 0x05, 0x01, 0xc4, 0x10, 1, 1, 1, 1, 1,
                   1,    1,    1,    1,    1,    1,    1,    1, 1, 1, 1, 0x05},
@@ -407,12 +410,12 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   MemoryItemSource s;
   auto r = Reconciler::Create(s, small);
   REQUIRE(r.ok());
-  auto big = r->Respond(Enc(A{A{-1, 2, Bytes(32 * 200, 1)}}));
+  auto big = r->Respond(Encoded(A{A{-1, 2, Bytes(32 * 200, 1)}}));
   REQUIRE_FALSE(big.ok());
   CHECK(big.status().code() == Status::Code::kResourceExhausted);
   A many;
   for (int i = 0; i < 21; ++i) many.push_back(A{1, 1, Fp(), 5});
-  auto lots = r->Respond(Enc(many));
+  auto lots = r->Respond(Encoded(many));
   REQUIRE_FALSE(lots.ok());
   CHECK(lots.status().code() == Status::Code::kResourceExhausted);
 }

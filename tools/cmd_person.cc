@@ -20,7 +20,7 @@ struct PersonArgs {
   int valid_days = 365;
 };
 
-std::string DefaultScope(const NodeConfig& c) {
+std::string DefaultPersonScope(const NodeConfig& c) {
   if (c.role == "school" && !c.school.empty()) return "school/" + c.school;
   return "district/" + c.district;
 }
@@ -59,7 +59,7 @@ Result<VerifiedRecord> WriteGrant(Node& n, const SigningKey& signer, const Publi
   if (!ParsePersonRole(a.role, g.role)) {
     return Status::InvalidArgument("--role must be educator, reviewer, issuer or admin");
   }
-  g.scope = a.scope.empty() ? DefaultScope(n.config()) : a.scope;
+  g.scope = a.scope.empty() ? DefaultPersonScope(n.config()) : a.scope;
   g.not_before_ms = n.clock().NowMillis();
   g.not_after_ms = g.not_before_ms + int64_t{a.valid_days} * 86'400'000;
   g.name = name;
@@ -90,7 +90,7 @@ int RunAdd(const Context& ctx, const PersonArgs& a) {
   Status s = PersonKeyStore(n.dir()).Save(a.name, a.email, key, *pass, *limits);
   sodium_memzero(pass->data(), pass->size());
   if (!s.ok()) return Fail(s);
-  std::string scope = a.scope.empty() ? DefaultScope(n.config()) : a.scope;
+  std::string scope = a.scope.empty() ? DefaultPersonScope(n.config()) : a.scope;
   std::string profile_scope = scope.rfind("school/", 0) == 0 ? scope : "district/" + n.config().district;
   Value::Map profile{{"key", key.public_key().hex()}, {"name", a.name}, {"email", a.email}};
   auto prof = n.ledger().Write(kProfileKind, profile_scope, "person/" + key.public_key().hex(),

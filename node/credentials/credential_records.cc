@@ -104,7 +104,7 @@ class Reader {
 
 constexpr int64_t kMaxAttempt = 1000;
 
-int64_t Attempt(Reader& r) { return r.Int("attempt", 1, kMaxAttempt); }
+int64_t ReadAttempt(Reader& r) { return r.Int("attempt", 1, kMaxAttempt); }
 
 template <typename T>
 Result<T> Done(const Reader& r, T value) {
@@ -156,7 +156,7 @@ Value ReflectionBody::ToValue() const {
 Result<ReflectionBody> ReflectionBody::Parse(const Value& body) {
   Reader r(body, "submission.reflection");
   ReflectionBody b;
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   b.phase = r.Text("phase", 8);
   if (r.status().ok() && b.phase != "pre" && b.phase != "post") r.Fail("phase", "must be pre or post");
   b.text = r.Text("text");
@@ -175,7 +175,7 @@ Value EvidenceBody::ToValue() const {
 Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
   Reader r(body, "submission.evidence");
   EvidenceBody b;
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   b.slot = r.Text("slot", 64);
   b.text = r.OptText("text");
   if (const Value* f = r.Raw("file")) {
@@ -202,7 +202,7 @@ Value SubmitBody::ToValue() const {
 Result<SubmitBody> SubmitBody::Parse(const Value& body) {
   Reader r(body, "submission.submit");
   SubmitBody b;
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   b.pre = r.Hex<32>("pre");
   b.post = r.Hex<32>("post");
   const Value* ev = r.Raw("evidence");
@@ -225,7 +225,7 @@ Value AttemptBody::ToValue() const { return Map{{"attempt", attempt}}; }
 Result<AttemptBody> AttemptBody::Parse(const Value& body) {
   Reader r(body, "submission.withdraw");
   AttemptBody b;
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   return Done(r, b);
 }
 
@@ -233,7 +233,7 @@ Value ResubmitBody::ToValue() const { return Map{{"attempt", attempt}, {"previou
 Result<ResubmitBody> ResubmitBody::Parse(const Value& body) {
   Reader r(body, "submission.resubmit");
   ResubmitBody b;
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   b.previous = r.Int("previous", 1, kMaxAttempt);
   if (r.status().ok() && b.attempt != b.previous + 1) r.Fail("attempt", "must be previous + 1");
   return Done(r, b);
@@ -247,7 +247,7 @@ Value ReviewBody::ToValue() const {
 Result<ReviewBody> ReviewBody::Parse(const Value& body) {
   Reader r(body, "review.add");
   ReviewBody b;
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   b.feedback = r.Text("feedback");
   b.decision = r.Text("decision", 16);
   if (r.status().ok() && b.decision != kDecisionAwarded && b.decision != kDecisionNotYet) {
@@ -277,7 +277,7 @@ Result<AwardIssueBody> AwardIssueBody::Parse(const Value& body) {
   Reader r(body, "award.issue");
   AwardIssueBody b;
   b.submission = r.Text("submission", 128);
-  b.attempt = Attempt(r);
+  b.attempt = ReadAttempt(r);
   b.review = r.Hex<32>("review");
   b.definition = r.Text("definition", 64);
   b.version = r.Int("version", 1, 1'000'000);

@@ -11,7 +11,7 @@
 namespace credmesh {
 namespace {
 
-constexpr Migration kMigrations[] = {
+constexpr Migration kLifecycleMigrations[] = {
     {1,
      "CREATE TABLE submissions ("
      "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, district TEXT NOT NULL, definition TEXT NOT NULL,"
@@ -36,7 +36,7 @@ constexpr Migration kMigrations[] = {
     {2, "ALTER TABLE submissions DROP COLUMN doc; ALTER TABLE awards DROP COLUMN doc;"},
 };
 
-bool IsSubmissionKind(const std::string& k) {
+bool IsLifecycleKind(const std::string& k) {
   return k.rfind("submission.", 0) == 0 || k.rfind("review.", 0) == 0;
 }
 
@@ -63,7 +63,7 @@ Result<LifecycleState> Compute(Store& store, const std::string& id, std::set<std
   CREDMESH_ASSIGN_OR_RETURN(auto all, LoadValidRecords(store, id));
   std::vector<DomainRecord> records;
   for (auto& r : all) {
-    if (!IsSubmissionKind(r.kind)) continue;
+    if (!IsLifecycleKind(r.kind)) continue;
     if (refs && r.kind == kSubmissionOpenKind) {
       if (auto b = OpenBody::Parse(r.body); b.ok()) refs->insert(b->definition);
     }
@@ -88,7 +88,7 @@ Result<LifecycleState> Compute(Store& store, const std::string& id, std::set<std
 }
 
 // Recomputes submission `id` and its award from their valid records.
-Status Recompute(Store& store, const std::string& id) {
+Status RecomputeSubmission(Store& store, const std::string& id) {
   Database& db = store.db();
   const std::string award_id = AwardEntity(id);
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM submissions WHERE id = ?", {id}));
@@ -154,7 +154,9 @@ Result<std::vector<std::string>> Column(Database& db, const std::string& sql, co
 
 }  // namespace
 
-Status LifecycleProjection::Migrate(Database& db) { return ApplyMigrations(db, "lifecycle", kMigrations); }
+Status LifecycleProjection::Migrate(Database& db) {
+  return ApplyMigrations(db, "lifecycle", kLifecycleMigrations);
+}
 
 Status LifecycleProjection::Clear(Database& db) {
   return db.Exec("DELETE FROM submissions; DELETE FROM submission_refs; DELETE FROM awards;"
@@ -164,7 +166,7 @@ Status LifecycleProjection::Clear(Database& db) {
 Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
   std::set<std::string> subs, definitions;
   for (const auto& c : changed) {
-    if (IsSubmissionKind(c.kind)) {
+    if (IsLifecycleKind(c.kind)) {
       subs.insert(c.entity);
     } else if (c.kind.rfind("award.", 0) == 0) {
       if (auto s = SubmissionOfAward(c.entity)) subs.insert(*s);
@@ -177,7 +179,8 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
         "SELECT submission FROM submission_refs WHERE definition = ?", d));
     subs.insert(ids.begin(), ids.end());
   }
-  for (const auto& s : subs) CREDMESH_RETURN_IF_ERROR(Recompute(store, s).WithContext("submission " + s));
+  for (const auto& s : subs)
+    CREDMESH_RETURN_IF_ERROR(RecomputeSubmission(store, s).WithContext("submission " + s));
   return Status::Ok();
 }
 

@@ -19,8 +19,6 @@ std::string ErrorOf(const std::string& text) {
   return v.status().message();
 }
 
-bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
 const char kFraction[] = "must be an integer (fractions and exponents are not allowed)";
 
 TEST_CASE("node/strict_json: valid documents become the matching Value and round-trip") {
@@ -57,13 +55,13 @@ TEST_CASE("node/strict_json: valid documents become the matching Value and round
 }
 
 TEST_CASE("node/strict_json: syntax errors, trailing garbage and bad UTF-8") {
-  CHECK(StartsWith(ErrorOf("{\"format\": "), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOf(""), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOf("{} trailing"), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOf("{} {}"), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOf("[1, 2,]"), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOf("{'a': 1}"), "invalid JSON: "));
-  CHECK(StartsWith(ErrorOf("{\"title\": \"\xff\"}"), "invalid JSON: "));  // bad UTF-8
+  CHECK(ErrorOf("{\"format\": ").starts_with("invalid JSON: "));
+  CHECK(ErrorOf("").starts_with("invalid JSON: "));
+  CHECK(ErrorOf("{} trailing").starts_with("invalid JSON: "));
+  CHECK(ErrorOf("{} {}").starts_with("invalid JSON: "));
+  CHECK(ErrorOf("[1, 2,]").starts_with("invalid JSON: "));
+  CHECK(ErrorOf("{'a': 1}").starts_with("invalid JSON: "));
+  CHECK(ErrorOf("{\"title\": \"\xff\"}").starts_with("invalid JSON: "));  // bad UTF-8
   // nlohmann's "[json.exception.parse_error.101] " tag is dropped.
   CHECK(ErrorOf("{} trailing").find("[json.exception") == std::string::npos);
 }
@@ -98,7 +96,7 @@ TEST_CASE("node/strict_json: nesting is limited to kMaxStrictJsonDepth") {
   CHECK(too_deep.find("nested deeper than 32 levels") != std::string::npos);
 
   std::string deep = "{\"x\": " + std::string(40, '[') + std::string(40, ']') + "}";
-  CHECK(StartsWith(ErrorOf(deep), "x"));
+  CHECK(ErrorOf(deep).starts_with("x"));
   CHECK(ErrorOf(deep).find("nested deeper than 32 levels") != std::string::npos);
 }
 
