@@ -3,10 +3,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
+#include "node/evidence_files.h"
 #include "tools/cred_cli.h"
 
 namespace credmesh::cli {
@@ -70,24 +72,40 @@ int RunReflect(const Context& ctx, const SubArgs& a) {
   return WriteStep(ctx, *l->node, kSubmissionReflectionKind, l->doc["scope"], l->doc["id"], b.ToValue(), a.as);
 }
 
-Result<EvidenceFile> DescribeFile(const std::string& path, const std::string& type) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  Blake2bHasher h;
-  EvidenceFile f;
-  std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    h.Update(ByteView(reinterpret_cast<const uint8_t*>(buf.data()), static_cast<size_t>(n)));
-    f.size += n;
+// Chunks the file into the node's chunk store under the node's size policy
+// (docs/files.md §4), showing progress on a terminal.
+Result<EvidenceFile> AttachFile(Node& node, const std::string& submission, int64_t attempt,
+                                const std::string& path, const std::string& type) {
+  CREDMESH_ASSIGN_OR_RETURN(ChunkStore chunks, ChunkStore::Open(node.Path(Node::kChunkDir)));
+  const int64_t mib = 1024 * 1024;
+  const int64_t submission_limit = node.config().max_submission_mb * mib;
+  CREDMESH_ASSIGN_OR_RETURN(auto held, EvidenceFilesOf(node.store(), chunks, submission, attempt));
+  int64_t used = 0;
+  for (const auto& e : held) used += e.file.size;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && used + static_cast<int64_t>(size) > submission_limit) {
+    return Status::ResourceExhausted("attempt " + std::to_string(attempt) + " already holds " +
+                                     std::to_string(used / mib) + " MiB of files; adding " + path +
+                                     " would pass the " + std::to_string(submission_limit / mib) +
+                                     " MiB limit per submission (config max_submission_mb)");
   }
-  if (in.bad()) return Status::IoError("read " + path);
-  f.hash = h.Final();
-  f.name = std::filesystem::path(path).filename().string();
-  f.type = type.empty() ? "application/octet-stream" : type;
-  return f;
+  ChunkingOptions o;
+  o.max_file_size = node.config().max_file_mb * mib;
+  o.media_type = type;
+  const bool tty = StderrIsTty();
+  const std::string name = std::filesystem::path(path).filename().string();
+  auto m = ChunkFile(chunks, path, o, [&](int64_t done, int64_t total) {
+    if (!tty) return;
+    std::cerr << "\r  attaching " << name << ": " << (total ? done * 100 / total : 100) << "%  "
+              << done / mib << " / " << total / mib << " MiB   " << std::flush;
+  });
+  if (tty) std::cerr << "\r" << std::string(70, ' ') << "\r";
+  if (!m.ok() && m.status().code() == Status::Code::kResourceExhausted && m.status().message().find("limit") != std::string::npos) {
+    return Status::ResourceExhausted(m.status().message() + " (config max_file_mb)");
+  }
+  if (!m.ok()) return m.status();
+  return EvidenceFileOf(*m);
 }
 
 int RunEvidence(const Context& ctx, const SubArgs& a) {
@@ -100,7 +118,7 @@ int RunEvidence(const Context& ctx, const SubArgs& a) {
   if (!a.text.empty()) {
     b.text = a.text;
   } else {
-    auto f = DescribeFile(a.file, a.type);
+    auto f = AttachFile(*l->node, l->doc["id"], b.attempt, a.file, a.type);
     if (!f.ok()) return Fail(f.status());
     b.file = *f;
   }
@@ -203,8 +221,14 @@ void PrintSubmission(const nlohmann::json& d) {
     for (const auto& e : at["evidence"]) {
       std::cout << "  evidence [" << e["slot"].get<std::string>() << "] ";
       if (e.contains("text")) std::cout << e["text"].get<std::string>() << "\n";
-      else std::cout << "file " << e["file"]["name"].get<std::string>() << " (" << e["file"]["size"]
-                     << " bytes, blake2b " << e["file"]["hash"].get<std::string>().substr(0, 16) << ")\n";
+      else {
+        const auto& f = e["file"];
+        std::cout << "file " << f["name"].get<std::string>() << " (" << f["size"] << " bytes, blake2b "
+                  << f["hash"].get<std::string>().substr(0, 16) << ")";
+        if (f.contains("bytes")) std::cout << ": " << f["bytes"].get<std::string>();
+        if (f.contains("bytes_missing")) std::cout << ", " << f["bytes_missing"] << " bytes missing";
+        std::cout << "\n";
+      }
     }
     for (const auto& r : at["reviews"]) {
       std::cout << "  review by " << r["reviewer"].get<std::string>().substr(0, 16) << ": "
@@ -224,9 +248,31 @@ void PrintSubmission(const nlohmann::json& d) {
   }
 }
 
+// Adds to each file evidence item of `doc` whether its bytes are here
+// ("here", "incomplete", "not recorded") and how many bytes are missing.
+Status AddFileBytes(Node& node, nlohmann::json& doc) {
+  CREDMESH_ASSIGN_OR_RETURN(ChunkStore chunks, ChunkStore::Open(node.Path(Node::kChunkDir)));
+  CREDMESH_ASSIGN_OR_RETURN(auto files, EvidenceFilesOf(node.store(), chunks, doc["id"].get<std::string>()));
+  std::map<std::string, const EvidenceFileEntry*> by_record;
+  for (const auto& f : files) by_record[f.record.hex()] = &f;
+  for (auto& at : doc["attempts"]) {
+    for (auto& e : at["evidence"]) {
+      if (!e.contains("file")) continue;
+      auto it = by_record.find(e["record"].get<std::string>());
+      if (it == by_record.end()) continue;
+      e["file"]["bytes"] = FileBytesName(it->second->bytes);
+      if (it->second->bytes == FileBytes::kIncomplete) {
+        e["file"]["bytes_missing"] = it->second->availability.bytes_missing;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 int RunShow(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
+  if (Status s = AddFileBytes(*l->node, l->doc); !s.ok()) return Fail(s);
   if (ctx.json) PrintJson(l->doc);
   else PrintSubmission(l->doc);
   return kExitOk;
@@ -260,12 +306,14 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   refl->add_option("TEXT", a->text, "Reflection text")->required();
   OnRun(refl, ctx, [&ctx, a] { return RunReflect(ctx, *a); });
 
-  CLI::App* ev = Sub(sub, ctx, "evidence", "Add evidence to a slot (text, or a file's name/type/size/hash)", *a, true);
+  CLI::App* ev = Sub(sub, ctx, "evidence", "Add evidence to a slot (text, or a file)", *a, true);
   ev->add_option("ID", a->id, "Submission id")->required();
   ev->add_option("--slot", a->slot, "Evidence slot id")->required();
   ev->add_option("--text", a->text, "Evidence text");
-  ev->add_option("--file", a->file, "Evidence file (only its description is recorded)");
-  ev->add_option("--type", a->type, "Media type of --file (default application/octet-stream)");
+  ev->add_option("--file", a->file,
+                 "Evidence file: stored in the node's chunk store and synced; at most config max_file_mb "
+                 "(default 1024 MiB) per file and max_submission_mb per attempt");
+  ev->add_option("--type", a->type, "Media type of --file (default: guessed from its content and name)");
   OnRun(ev, ctx, [&ctx, a] { return RunEvidence(ctx, *a); });
 
   CLI::App* submit = Sub(sub, ctx, "submit", "Submit the current attempt (freezes it)", *a, true);
