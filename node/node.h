@@ -3,6 +3,7 @@
 //   DIR/config.json   node configuration (node_config.h)
 //   DIR/node.key      the node's Ed25519 identity, mode 0600 (key_file.h)
 //   DIR/credmesh.db   SQLite database: records and derived state
+//   DIR/chunks/       evidence file chunks (node/files/chunk_store.h)
 //
 // See docs/node-directory.md.
 #pragma once
@@ -23,6 +24,7 @@ class Node {
   static constexpr char kConfigFile[] = "config.json";
   static constexpr char kKeyFile[] = "node.key";
   static constexpr char kDatabaseFile[] = "credmesh.db";
+  static constexpr char kChunkDir[] = "chunks";  // evidence file chunks (node/files)
 
   // Creates a new node in `dir` (created if missing). Refuses, changing
   // nothing, if `dir` already holds a node.

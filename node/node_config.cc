@@ -18,6 +18,8 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
     c.listen = j.value("listen", c.listen);
     c.sync_interval_s = j.value("sync_interval_s", c.sync_interval_s);
     c.verify_threads = j.value("verify_threads", c.verify_threads);
+    c.max_file_mb = j.value("max_file_mb", c.max_file_mb);
+    c.max_submission_mb = j.value("max_submission_mb", c.max_submission_mb);
     c.school = j.value("school", c.school);
     c.root_key = j.value("root_key", c.root_key);
     c.hub_address = j.value("hub_address", c.hub_address);
@@ -32,6 +34,10 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   if (c.verify_threads < 1 || c.verify_threads > 64) {
     return Status::InvalidArgument("config verify_threads must be 1..64");
   }
+  if (c.max_file_mb < 1 || c.max_file_mb > 1024) return Status::InvalidArgument("config max_file_mb must be 1..1024");
+  if (c.max_submission_mb < c.max_file_mb) {
+    return Status::InvalidArgument("config max_submission_mb must be >= max_file_mb");
+  }
   return c;
 }
 
@@ -42,7 +48,9 @@ std::string NodeConfig::ToJson() const {
                       {"district", district},
                       {"listen", listen},
                       {"sync_interval_s", sync_interval_s},
-                      {"verify_threads", verify_threads}};
+                      {"verify_threads", verify_threads},
+                      {"max_file_mb", max_file_mb},
+                      {"max_submission_mb", max_submission_mb}};
   for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"school", &school},
                              {"root_key", &root_key},
                              {"hub_address", &hub_address},

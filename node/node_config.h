@@ -2,6 +2,7 @@
 // docs/node-directory.md). Written by `credmesh init`, edited by the CLI.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,10 @@ struct NodeConfig {
   std::string listen = "tcp://127.0.0.1:7600";  // sync endpoint for `serve`
   int sync_interval_s = 60;         // periodic sync with each peer
   unsigned verify_threads = 2;      // threads used to verify incoming batches
+  // Evidence file policy (docs/files.md §4): largest file, and the most file
+  // bytes one submission attempt may hold.
+  int64_t max_file_mb = 1024;
+  int64_t max_submission_mb = 2048;
   // Trust (docs/trust.md): set by `init --hub` or `enrol install`.
   std::string school;               // school id from the node certificate
   std::string root_key;             // district root public key, hex

@@ -10,43 +10,23 @@
 #include <fstream>
 #include <sstream>
 
+#include "storage/posix_file.h"
+
 namespace credmesh {
 namespace {
 
 constexpr char kPrefix[] = "credmesh-ed25519-seed ";
 
-Status Errno(const std::string& what) {
-  int e = errno;
-  std::string msg = what + ": " + std::strerror(e);
-  if (e == ENOSPC) return Status::ResourceExhausted(msg);
-  if (e == ENOENT) return Status::NotFound(msg);
-  if (e == EEXIST) return Status::AlreadyExists(msg);
-  return Status::IoError(msg);
-}
-
-Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("write " + path);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) return Errno("fsync " + path);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status WriteKeyFile(const std::string& path, const SigningKey& key) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create " + path);
+  if (fd < 0) return ErrnoStatus("create " + path);
   Bytes seed = key.Seed();
   std::string line = kPrefix + ToHex(seed) + "\n";
   sodium_memzero(seed.data(), seed.size());
-  Status s = WriteAll(fd, line, path);
+  Status s = WriteAll(fd, AsBytes(line), path);
+  if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus("fsync " + path);
   sodium_memzero(line.data(), line.size());
   ::close(fd);
   return s;
@@ -54,7 +34,7 @@ Status WriteKeyFile(const std::string& path, const SigningKey& key) {
 
 Result<SigningKey> ReadKeyFile(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Errno("key file " + path);
+  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("key file " + path);
   if (st.st_mode & 077) {
     return Status::FailedPrecondition("key file " + path +
                                       " is readable by others; run: chmod 600 " + path);
@@ -74,14 +54,15 @@ Result<SigningKey> ReadKeyFile(const std::string& path) {
 Status WriteFileAtomic(const std::string& path, const std::string& content, int mode) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Errno("create " + tmp);
-  Status s = WriteAll(fd, content, tmp);
+  if (fd < 0) return ErrnoStatus("create " + tmp);
+  Status s = WriteAll(fd, AsBytes(content), tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus("fsync " + tmp);
   ::close(fd);
   if (!s.ok()) {
     ::unlink(tmp.c_str());
     return s;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + tmp);
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "node/district_init.h"
+#include "node/evidence_files.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"
 
@@ -67,6 +68,14 @@ int RunStatus(const Context& ctx) {
   auto pending = rs.List(pending_q);
   if (!pending.ok()) return Fail(pending.status());
   const NodeConfig& c = (*node)->config();
+  auto chunks = ChunkStore::Open((*node)->Path(Node::kChunkDir));
+  if (!chunks.ok()) return Fail(chunks.status());
+  auto files = CountEvidenceFiles((*node)->store(), *chunks);
+  if (!files.ok()) return Fail(files.status());
+  const nlohmann::json files_json = {{"files", files->files},
+                                     {"incomplete", files->files_incomplete},
+                                     {"bytes_missing", files->bytes_missing},
+                                     {"not_recorded", files->files_not_recorded}};
   if (ctx.json) {
     nlohmann::json j = {{"dir", ctx.dir},
                         {"role", c.role},
@@ -74,7 +83,8 @@ int RunStatus(const Context& ctx) {
                         {"district", c.district},
                         {"node_key", (*node)->identity().public_key().hex()},
                         {"records", *total},
-                        {"pending", pending->size()}};
+                        {"pending", pending->size()},
+                        {"evidence_files", files_json}};
     if (Status s = AddTrustStatus(**node, j); !s.ok()) return Fail(s);
     if (Status s = AddSyncStatus(**node, j); !s.ok()) return Fail(s);
     PrintJson(j);
@@ -83,7 +93,13 @@ int RunStatus(const Context& ctx) {
   std::cout << "node " << c.name << " (" << c.role << ") in " << ctx.dir << "\n"
             << "  key:      " << (*node)->identity().public_key().hex() << "\n"
             << "  records:  " << *total << "\n"
-            << "  pending:  " << pending->size() << "\n";
+            << "  pending:  " << pending->size() << "\n"
+            << "  files:    " << files->files << " evidence files";
+  if (files->files_incomplete > 0) {
+    std::cout << ", " << files->files_incomplete << " incomplete (" << files->bytes_missing << " bytes missing)";
+  }
+  if (files->files_not_recorded > 0) std::cout << ", " << files->files_not_recorded << " described only";
+  std::cout << "\n";
   nlohmann::json trust;
   if (Status s = AddTrustStatus(**node, trust); !s.ok()) return Fail(s);
   PrintTrustStatus(trust);

@@ -3,11 +3,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_steps.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/evidence_files.h"
 #include "tools/cred_cli.h"
 #include "tools/cred_json.h"
 
@@ -73,24 +75,40 @@ int RunReflect(const Context& ctx, const SubArgs& a) {
                    b.ToValue(), a.as);
 }
 
-Result<EvidenceFile> DescribeFile(const std::string& path, const std::string& type) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  Blake2bHasher h;
-  EvidenceFile f;
-  std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    h.Update(ByteView(reinterpret_cast<const uint8_t*>(buf.data()), static_cast<size_t>(n)));
-    f.size += n;
+// Chunks the file into the node's chunk store under the node's size policy
+// (docs/files.md §4), showing progress on a terminal.
+Result<EvidenceFile> AttachFile(Node& node, const std::string& submission, int64_t attempt,
+                                const std::string& path, const std::string& type) {
+  CREDMESH_ASSIGN_OR_RETURN(ChunkStore chunks, ChunkStore::Open(node.Path(Node::kChunkDir)));
+  const int64_t mib = 1024 * 1024;
+  const int64_t submission_limit = node.config().max_submission_mb * mib;
+  CREDMESH_ASSIGN_OR_RETURN(auto held, EvidenceFilesOf(node.store(), chunks, submission, attempt));
+  int64_t used = 0;
+  for (const auto& e : held) used += e.file.size;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && used + static_cast<int64_t>(size) > submission_limit) {
+    return Status::ResourceExhausted("attempt " + std::to_string(attempt) + " already holds " +
+                                     std::to_string(used / mib) + " MiB of files; adding " + path +
+                                     " would pass the " + std::to_string(submission_limit / mib) +
+                                     " MiB limit per submission (config max_submission_mb)");
   }
-  if (in.bad()) return Status::IoError("read " + path);
-  f.hash = h.Final();
-  f.name = std::filesystem::path(path).filename().string();
-  f.type = type.empty() ? "application/octet-stream" : type;
-  return f;
+  ChunkingOptions o;
+  o.max_file_size = node.config().max_file_mb * mib;
+  o.media_type = type;
+  const bool tty = StderrIsTty();
+  const std::string name = std::filesystem::path(path).filename().string();
+  auto m = ChunkFile(chunks, path, o, [&](int64_t done, int64_t total) {
+    if (!tty) return;
+    std::cerr << "\r  attaching " << name << ": " << (total ? done * 100 / total : 100) << "%  "
+              << done / mib << " / " << total / mib << " MiB   " << std::flush;
+  });
+  if (tty) std::cerr << "\r" << std::string(70, ' ') << "\r";
+  if (!m.ok() && m.status().code() == Status::Code::kResourceExhausted && m.status().message().find("limit") != std::string::npos) {
+    return Status::ResourceExhausted(m.status().message() + " (config max_file_mb)");
+  }
+  if (!m.ok()) return m.status();
+  return EvidenceFileOf(*m);
 }
 
 int RunEvidence(const Context& ctx, const SubArgs& a) {
@@ -105,7 +123,7 @@ int RunEvidence(const Context& ctx, const SubArgs& a) {
   if (!a.text.empty()) {
     b.text = a.text;
   } else {
-    auto f = DescribeFile(a.file, a.type);
+    auto f = AttachFile(*l->node, l->sub().id, b.attempt, a.file, a.type);
     if (!f.ok()) return Fail(f.status());
     b.file = *f;
   }
@@ -188,7 +206,35 @@ int RunList(const Context& ctx, const SubArgs& a) {
   return kExitOk;
 }
 
-void PrintSubmission(const SubmissionView& v) {
+// Whether each file evidence record's bytes are here, by record id.
+using FileBytesByRecord = std::map<RecordId, EvidenceFileEntry>;
+
+Result<FileBytesByRecord> FileBytesOf(Node& node, const std::string& submission) {
+  CREDMESH_ASSIGN_OR_RETURN(ChunkStore chunks, ChunkStore::Open(node.Path(Node::kChunkDir)));
+  CREDMESH_ASSIGN_OR_RETURN(auto files, EvidenceFilesOf(node.store(), chunks, submission));
+  FileBytesByRecord out;
+  for (auto& f : files) out.emplace(f.record, std::move(f));
+  return out;
+}
+
+// Adds "bytes" (here | incomplete | not recorded) and "bytes_missing" to
+// each file evidence item of a `submission show --json` document.
+void AddFileBytes(const FileBytesByRecord& files, nlohmann::json& doc) {
+  for (auto& at : doc["attempts"]) {
+    for (auto& e : at["evidence"]) {
+      if (!e.contains("file")) continue;
+      auto id = RecordId::FromHex(e["record"].get<std::string>());
+      auto it = id ? files.find(*id) : files.end();
+      if (it == files.end()) continue;
+      e["file"]["bytes"] = FileBytesName(it->second.bytes);
+      if (it->second.bytes == FileBytes::kIncomplete) {
+        e["file"]["bytes_missing"] = it->second.availability.bytes_missing;
+      }
+    }
+  }
+}
+
+void PrintSubmission(const SubmissionView& v, const FileBytesByRecord& files) {
   const SubmissionState& d = v.submission;
   std::cout << "submission " << d.id << "  [" << d.Status() << "]\n"
             << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope
@@ -204,7 +250,14 @@ void PrintSubmission(const SubmissionView& v) {
         std::cout << *e.body.text << "\n";
       } else if (e.body.file) {
         std::cout << "file " << e.body.file->name << " (" << e.body.file->size << " bytes, blake2b "
-                  << e.body.file->hash.hex().substr(0, 16) << ")\n";
+                  << e.body.file->hash.hex().substr(0, 16) << ")";
+        if (auto it = files.find(e.id); it != files.end()) {
+          std::cout << ": " << FileBytesName(it->second.bytes);
+          if (it->second.bytes == FileBytes::kIncomplete) {
+            std::cout << ", " << it->second.availability.bytes_missing << " bytes missing";
+          }
+        }
+        std::cout << "\n";
       }
     }
     for (const ReviewItem& r : at.reviews) {
@@ -227,10 +280,15 @@ void PrintSubmission(const SubmissionView& v) {
 int RunShow(const Context& ctx, const SubArgs& a) {
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
-  if (ctx.json)
-    PrintJson(SubmissionViewJson(l->view));
-  else
-    PrintSubmission(l->view);
+  auto files = FileBytesOf(*l->node, l->sub().id);
+  if (!files.ok()) return Fail(files.status());
+  if (ctx.json) {
+    nlohmann::json doc = SubmissionViewJson(l->view);
+    AddFileBytes(*files, doc);
+    PrintJson(doc);
+  } else {
+    PrintSubmission(l->view, *files);
+  }
   return kExitOk;
 }
 
@@ -262,12 +320,14 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   refl->add_option("TEXT", a->text, "Reflection text")->required();
   OnRun(refl, ctx, [&ctx, a] { return RunReflect(ctx, *a); });
 
-  CLI::App* ev = Sub(sub, ctx, "evidence", "Add evidence to a slot (text, or a file's name/type/size/hash)", *a, true);
+  CLI::App* ev = Sub(sub, ctx, "evidence", "Add evidence to a slot (text, or a file)", *a, true);
   ev->add_option("ID", a->id, "Submission id")->required();
   ev->add_option("--slot", a->slot, "Evidence slot id")->required();
   ev->add_option("--text", a->text, "Evidence text");
-  ev->add_option("--file", a->file, "Evidence file (only its description is recorded)");
-  ev->add_option("--type", a->type, "Media type of --file (default application/octet-stream)");
+  ev->add_option("--file", a->file,
+                 "Evidence file: stored in the node's chunk store; at most config max_file_mb "
+                 "(default 1024 MiB) per file and max_submission_mb per attempt");
+  ev->add_option("--type", a->type, "Media type of --file (default: guessed from its content and name)");
   OnRun(ev, ctx, [&ctx, a] { return RunEvidence(ctx, *a); });
 
   CLI::App* submit = Sub(sub, ctx, "submit", "Submit the current attempt (freezes it)", *a, true);

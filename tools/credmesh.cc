@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   RegisterCatalogCommands(app, ctx);
   RegisterSubmissionCommands(app, ctx);
   RegisterAwardCommands(app, ctx);
+  RegisterEvidenceCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

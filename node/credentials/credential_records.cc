@@ -167,8 +167,15 @@ Value EvidenceBody::ToValue() const {
   Map m{{"attempt", attempt}, {"slot", slot}};
   if (text) m["text"] = *text;
   if (file) {
-    m["file"] = Map{{"name", file->name}, {"type", file->type}, {"size", file->size},
-                    {"hash", file->hash.hex()}};
+    Map f{{"name", file->name}, {"type", file->type}, {"size", file->size}, {"hash", file->hash.hex()}};
+    if (file->has_manifest()) {
+      Bytes chunks;
+      chunks.reserve(file->chunks.size() * 32);
+      for (const Hash256& c : file->chunks) chunks.insert(chunks.end(), c.data.begin(), c.data.end());
+      f["chunk_size"] = file->chunk_size;
+      f["chunks"] = std::move(chunks);
+    }
+    m["file"] = std::move(f);
   }
   return m;
 }
@@ -185,6 +192,22 @@ Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
     ef.type = fr.Text("type", 127);
     ef.size = fr.Int("size", 0, int64_t{1} << 50);
     ef.hash = fr.Hex<32>("hash");
+    if (fr.Raw("chunk_size") || fr.Raw("chunks")) {
+      // Limits mirror node/files/file_chunker.h: 256 KiB chunks, 4096 per file.
+      ef.chunk_size = fr.Int("chunk_size", 1, 256 * 1024);
+      const Value* c = fr.Raw("chunks");
+      if (!c || !c->is_bytes() || c->as_bytes().size() % 32 != 0 || c->as_bytes().size() > 4096 * 32) {
+        fr.Fail("chunks", "required binary of 32-byte chunk hashes, at most 4096");
+      } else if (fr.status().ok()) {
+        const Bytes& raw = c->as_bytes();
+        for (size_t i = 0; i < raw.size(); i += 32) {
+          ef.chunks.push_back(*Hash256::FromView(ByteView(raw).subspan(i, 32)));
+        }
+        if (static_cast<int64_t>(ef.chunks.size()) != (ef.size + ef.chunk_size - 1) / ef.chunk_size) {
+          fr.Fail("chunks", "count does not match size and chunk_size");
+        }
+      }
+    }
     if (!fr.status().ok()) return fr.status();
     b.file = ef;
   }

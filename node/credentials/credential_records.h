@@ -9,12 +9,13 @@
 //   scope school/<s>, entity = submission id ("sub-<hex>")
 //     submission.open        {definition, version, educator, district}
 //     submission.reflection  {attempt, phase: pre|post, text}
-//     submission.evidence    {attempt, slot, text} | {attempt, slot, file: {name, type, size,
-//     hash}} submission.submit      {attempt, evidence: [record id...], pre, post}
+//     submission.evidence    {attempt, slot, text}
+//                            | {attempt, slot, file: {name, type, size, hash[, chunk_size, chunks]}}
+//     submission.submit      {attempt, evidence: [record id...], pre, post}
 //     submission.withdraw    {attempt}
 //     submission.resubmit    {attempt, previous}   (attempt = previous + 1)
-//     review.add             {attempt, levels: {criterion: level}, feedback, decision:
-//     awarded|not_yet}
+//     review.add             {attempt, levels: {criterion: level}, feedback,
+//                             decision: awarded|not_yet}
 //   scope public/<d>, entity "award:<submission id>"
 //     award.issue        {submission, attempt, review, definition, version, educator, school}
 //     award.revoke       {issue, reason}
@@ -81,11 +82,19 @@ struct ReflectionBody {
   static Result<ReflectionBody> Parse(const Value& body);
 };
 
+// A file attached as evidence. Records since the chunk store (docs/files.md)
+// also carry the file's manifest: its bytes are in `chunks`, each the
+// BLAKE2b-256 of `chunk_size` bytes of content (the last one shorter).
+// Older records carry only the description (chunk_size 0, no chunks): their
+// bytes were never recorded.
 struct EvidenceFile {
   std::string name;
   std::string type;  // media type, e.g. application/pdf
   int64_t size = 0;
   Hash256 hash;      // BLAKE2b-256 of the content
+  int64_t chunk_size = 0;       // 0: no manifest
+  std::vector<Hash256> chunks;  // in file order
+  bool has_manifest() const { return chunk_size > 0; }
   bool operator==(const EvidenceFile&) const = default;
 };
 

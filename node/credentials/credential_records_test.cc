@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "protocol/crypto.h"
+
 namespace credmesh {
 namespace {
 
@@ -9,7 +11,7 @@ TEST_CASE("credential records: bodies round-trip and bad shapes are rejected") {
   EvidenceBody e;
   e.attempt = 2;
   e.slot = "lesson-plan";
-  e.file = EvidenceFile{"plan.pdf", "application/pdf", 1234, Hash256{}};
+  e.file = EvidenceFile{"plan.pdf", "application/pdf", 1234, Hash256{}, 0, {}};
   auto back = EvidenceBody::Parse(e.ToValue());
   REQUIRE(back.ok());
   CHECK(back->file == e.file);
@@ -34,6 +36,34 @@ TEST_CASE("credential records: bodies round-trip and bad shapes are rejected") {
   CHECK(!SubmissionOfAward("sub-1").has_value());
   CHECK(DefinitionOfEntity(DefinitionEntity("fa")) == "fa");
   CHECK(NewSubmissionId().size() == 20);
+}
+
+TEST_CASE("credential records: an evidence file's manifest round-trips and must match its size") {
+  EvidenceBody e;
+  e.slot = "video";
+  EvidenceFile f{"class.mp4", "video/mp4", 256 * 1024 + 5, Hash256{}, 256 * 1024,
+                 {Blake2b256(AsBytes("a")), Blake2b256(AsBytes("b"))}};
+  e.file = f;
+  auto back = EvidenceBody::Parse(e.ToValue());
+  REQUIRE(back.ok());
+  CHECK(back->file->has_manifest());
+  CHECK(back->file == e.file);
+
+  e.file->chunks.pop_back();  // a 2-chunk size with one chunk listed
+  CHECK(EvidenceBody::Parse(e.ToValue()).status().message().find("count does not match") != std::string::npos);
+  Value odd = EvidenceBody{1, "video", std::nullopt, f}.ToValue();
+  odd.as_map()["file"].as_map()["chunks"] = Bytes(33, 1);
+  CHECK(EvidenceBody::Parse(odd).status().message().find("32-byte chunk hashes") != std::string::npos);
+  Value big = EvidenceBody{1, "video", std::nullopt, f}.ToValue();
+  big.as_map()["file"].as_map()["chunk_size"] = int64_t{1} << 20;
+  CHECK_FALSE(EvidenceBody::Parse(big).ok());
+
+  EvidenceFile described{"old.pdf", "application/pdf", 10, Hash256{}, 0, {}};  // before the chunk store
+  EvidenceBody old{1, "plan", std::nullopt, described};
+  auto o = EvidenceBody::Parse(old.ToValue());
+  REQUIRE(o.ok());
+  CHECK_FALSE(o->file->has_manifest());
+  CHECK(o->ToValue().as_map().at("file").as_map().count("chunks") == 0);
 }
 
 }  // namespace

@@ -1,0 +1,104 @@
+#include "node/evidence_files.h"
+
+#include "node/credentials/domain_store.h"
+
+namespace credmesh {
+
+FileManifest ManifestOf(const EvidenceFile& file) {
+  FileManifest m;
+  m.name = file.name;
+  m.media_type = file.type;
+  m.size = file.size;
+  m.hash = file.hash;
+  m.chunk_size = file.chunk_size;
+  m.chunks = file.chunks;
+  return m;
+}
+
+EvidenceFile EvidenceFileOf(const FileManifest& m) {
+  EvidenceFile f;
+  f.name = m.name;
+  f.type = m.media_type;
+  f.size = m.size;
+  f.hash = m.hash;
+  f.chunk_size = m.chunk_size;
+  f.chunks = m.chunks;
+  return f;
+}
+
+const char* FileBytesName(FileBytes b) {
+  switch (b) {
+    case FileBytes::kHere:
+      return "here";
+    case FileBytes::kIncomplete:
+      return "incomplete";
+    case FileBytes::kNotRecorded:
+      return "not recorded";
+  }
+  return "?";
+}
+
+namespace {
+
+// Fills in whether `e.file`'s bytes are here.
+void Classify(const ChunkStore& chunks, EvidenceFileEntry& e) {
+  if (!e.file.has_manifest()) {
+    e.bytes = FileBytes::kNotRecorded;
+    return;
+  }
+  e.availability = Availability(chunks, ManifestOf(e.file));
+  e.bytes = e.availability.complete() ? FileBytes::kHere : FileBytes::kIncomplete;
+}
+
+}  // namespace
+
+Result<std::vector<EvidenceFileEntry>> EvidenceFilesOf(Store& store, const ChunkStore& chunks,
+                                                       const std::string& submission,
+                                                       std::optional<int64_t> attempt,
+                                                       const std::string& slot) {
+  CREDMESH_ASSIGN_OR_RETURN(auto records, LoadValidRecords(store, submission));
+  std::sort(records.begin(), records.end(), ReplayOrder);
+  std::vector<EvidenceFileEntry> out;
+  for (const DomainRecord& r : records) {
+    if (r.kind != kSubmissionEvidenceKind) continue;
+    auto body = EvidenceBody::Parse(r.body);
+    if (!body.ok() || !body->file) continue;  // text evidence, or ignored by the lifecycle anyway
+    if (attempt && body->attempt != *attempt) continue;
+    if (!slot.empty() && body->slot != slot) continue;
+    EvidenceFileEntry e;
+    e.record = r.id;
+    e.attempt = body->attempt;
+    e.slot = body->slot;
+    e.file = *body->file;
+    Classify(chunks, e);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& chunks) {
+  RecordQuery q;
+  q.kind = kSubmissionEvidenceKind;
+  q.state = RecordState::kValid;
+  EvidenceFileTotals t;
+  Status s = store.records().ForEach(q, [&](const RecordRow&, ByteView bytes) {
+    auto rec = DecodeRecord(bytes);
+    if (!rec.ok()) return Status::Ok();  // verify reports damaged records; not our job here
+    auto body = EvidenceBody::Parse(rec->body);
+    if (!body.ok() || !body->file) return Status::Ok();
+    EvidenceFileEntry e;
+    e.file = *body->file;
+    Classify(chunks, e);
+    ++t.files;
+    if (e.bytes == FileBytes::kNotRecorded) ++t.files_not_recorded;
+    if (e.bytes == FileBytes::kIncomplete) {
+      ++t.files_incomplete;
+      t.bytes_missing += e.availability.bytes_missing;
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return t;
+}
+
+}  // namespace credmesh

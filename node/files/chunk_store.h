@@ -1,0 +1,56 @@
+// chunk_store.h: content-addressed storage of evidence file chunks in the
+// node directory. Each chunk is stored once, under its BLAKE2b-256 hash,
+// however many files or records refer to it (docs/files.md §2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/bytes.h"
+#include "protocol/status.h"
+
+namespace credmesh {
+
+// Files live at DIR/<first 2 hex digits>/<64 hex digits>, written to a
+// temporary name, fsynced and renamed into place, so a chunk is either whole
+// or absent after a crash. Reads re-hash the bytes, so a chunk corrupted on
+// disk is reported (kCorruption), never returned. Not thread-safe for writes
+// of the same chunk from two threads; distinct chunks are fine.
+class ChunkStore {
+ public:
+  // Opens (creating if needed) a store rooted at `dir`.
+  static Result<ChunkStore> Open(const std::string& dir);
+
+  // Stores `data` under its hash and returns the hash. Storing a chunk that is
+  // already present is a no-op. Errors: kResourceExhausted (disk full),
+  // kIoError.
+  Result<Hash256> Put(ByteView data);
+  // Stores `data` that the caller claims hashes to `expected` (a chunk from a
+  // peer). Fails with kCorruption, storing nothing, if it does not.
+  Status PutVerified(const Hash256& expected, ByteView data);
+  // True iff the chunk is present (not checked for corruption).
+  bool Has(const Hash256& hash) const;
+  // The chunk's bytes, checked against the hash. kNotFound if absent,
+  // kCorruption if its bytes no longer match.
+  Result<Bytes> Get(const Hash256& hash) const;
+  // Deletes a chunk; removing an absent chunk is not an error.
+  Status Remove(const Hash256& hash);
+
+  struct Usage {
+    int64_t chunks = 0;
+    int64_t bytes = 0;
+  };
+  // Walks the store; O(number of chunks).
+  Result<Usage> Measure() const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  explicit ChunkStore(std::string dir) : dir_(std::move(dir)) {}
+  std::string PathOf(const Hash256& hash) const;
+  Status WriteChunk(const Hash256& hash, ByteView data);
+
+  std::string dir_;
+};
+
+}  // namespace credmesh

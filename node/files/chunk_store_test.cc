@@ -1,0 +1,87 @@
+#include "node/files/chunk_store.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "protocol/crypto.h"
+#include "tests/temp_dir.h"
+
+namespace credmesh {
+namespace {
+
+Bytes Pattern(size_t n, uint8_t seed) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 7);
+  return b;
+}
+
+TEST_CASE("chunk store: a chunk is stored once under its BLAKE2b hash and read back checked") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  Bytes a = Pattern(1000, 1);
+  auto h = store->Put(a);
+  REQUIRE(h.ok());
+  CHECK(*h == Blake2b256(a));
+  CHECK(store->Has(*h));
+  auto again = store->Put(a);  // same content: same hash, still one file
+  REQUIRE(again.ok());
+  CHECK(*again == *h);
+  auto usage = store->Measure();
+  REQUIRE(usage.ok());
+  CHECK(usage->chunks == 1);
+  CHECK(usage->bytes == 1000);
+  auto got = store->Get(*h);
+  REQUIRE(got.ok());
+  CHECK(*got == a);
+  CHECK((std::filesystem::status(t.File("chunks")).permissions() &
+         std::filesystem::perms::others_read) == std::filesystem::perms::none);
+}
+
+TEST_CASE("chunk store: a chunk corrupted on disk is reported, never returned") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  Bytes a = Pattern(4096, 3);
+  auto h = store->Put(a);
+  REQUIRE(h.ok());
+  const std::string hex = h->hex();
+  {
+    std::fstream f(t.File("chunks") + "/" + hex.substr(0, 2) + "/" + hex,
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x00' + 1);
+  }
+  auto got = store->Get(*h);
+  CHECK(got.status().code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("chunk store: PutVerified refuses bytes that do not match the claimed hash") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  Bytes a = Pattern(500, 5);
+  Hash256 wrong = Blake2b256(Pattern(500, 6));
+  CHECK(store->PutVerified(wrong, a).code() == Status::Code::kCorruption);
+  CHECK_FALSE(store->Has(wrong));
+  CHECK(store->PutVerified(Blake2b256(a), a).ok());
+  CHECK(store->Has(Blake2b256(a)));
+}
+
+TEST_CASE(
+    "chunk store: Remove deletes, an absent chunk is not found and removing it again is fine") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  auto h = store->Put(Pattern(10, 9));
+  REQUIRE(h.ok());
+  CHECK(store->Remove(*h).ok());
+  CHECK_FALSE(store->Has(*h));
+  CHECK(store->Get(*h).status().code() == Status::Code::kNotFound);
+  CHECK(store->Remove(*h).ok());
+}
+
+}  // namespace
+}  // namespace credmesh
