@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "tools/trust_cli.h"
@@ -9,8 +10,9 @@
 namespace credmesh::cli {
 
 void AddDirOption(CLI::App* cmd, Context& ctx) {
-  cmd->add_option("--dir", ctx.dir, "Node directory (default: $CREDMESH_DIR, else ./credmesh-data)")
-      ->envname("CREDMESH_DIR");
+  // No envname: main() already defaults ctx.dir to $CREDMESH_DIR, and an
+  // envname here would override a --dir given before the command.
+  cmd->add_option("--dir", ctx.dir, "Node directory (default: $CREDMESH_DIR, else ./credmesh-data)");
 }
 
 void AddJsonOption(CLI::App* cmd, Context& ctx) {
@@ -37,6 +39,16 @@ Result<const SigningKey*> SignerFor(Node& node, const std::string& as) {
   auto key = UnlockPerson(node, as);
   if (!key.ok()) return key.status().WithContext("--as " + as);
   return key;
+}
+
+void AddForceOption(CLI::App* cmd, bool& force) {
+  cmd->add_flag("--force", force, "Overwrite the output file if it exists");
+}
+
+Status CheckOverwrite(const std::string& path, bool force) {
+  std::error_code ec;
+  if (force || !std::filesystem::exists(std::filesystem::symlink_status(path, ec))) return Status::Ok();
+  return Status::AlreadyExists(path + " exists; pass --force to overwrite it");
 }
 
 void AddAsOption(CLI::App* cmd, std::string& as) {

@@ -44,6 +44,11 @@ Result<std::unique_ptr<Node>> OpenNode(const Context& ctx);
 // The key that signs a write: the node's own key when `as` is empty, else the
 // person named by --as, unlocked with their passphrase (trust layer).
 Result<const SigningKey*> SignerFor(Node& node, const std::string& as);
+// Adds --force to a command that writes an output file.
+void AddForceOption(CLI::App* cmd, bool& force);
+// Ok when nothing exists at `path` or `force` is set; else AlreadyExists
+// naming --force (output files are never silently overwritten).
+Status CheckOverwrite(const std::string& path, bool force);
 // Adds --as PERSON to a command that writes.
 void AddAsOption(CLI::App* cmd, std::string& as);
 // Prints a JSON document on stdout.

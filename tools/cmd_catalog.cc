@@ -15,6 +15,7 @@ struct CatalogArgs {
   std::string file, out, tag, text, id, as;
   int64_t version = 0;
   bool undo = false;
+  bool force = false;  // export: overwrite the output file
 };
 
 struct PlannedWrite {
@@ -117,6 +118,7 @@ int RunExport(const Context& ctx, const CatalogArgs& a) {
     std::cout << text;
     return kExitOk;
   }
+  if (Status s = CheckOverwrite(a.out, a.force); !s.ok()) return Fail(s);
   std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
   out << text;
   if (!out.good()) return Fail(Status::IoError("cannot write " + a.out));
@@ -225,7 +227,8 @@ void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
 
   CLI::App* exp = cat->add_subcommand("export", "Write the current catalog as JSON");
   AddDirOption(exp, ctx);
-  exp->add_option("-o,--output", a->out, "File to write (default: stdout)");
+  exp->add_option("-o,--output", a->out, "File to write (default: stdout; refused if it exists, unless --force)");
+  AddForceOption(exp, a->force);
   OnRun(exp, ctx, [&ctx, a] { return RunExport(ctx, *a); });
 
   CLI::App* list = cat->add_subcommand("list", "List definitions and stacks");

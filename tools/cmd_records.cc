@@ -22,6 +22,15 @@ nlohmann::json RowJson(const RecordRow& r) {
   return j;
 }
 
+// A note's text (what `note add` stored), for `log`; empty for other kinds.
+Result<std::string> NoteText(RecordStore& rs, const RecordRow& r) {
+  if (r.kind != "note") return std::string();
+  CREDMESH_ASSIGN_OR_RETURN(auto rec, rs.Load(r.id));
+  nlohmann::json body = ValueToJson(rec.record().body);
+  if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) return std::string();
+  return body["text"].get<std::string>();
+}
+
 int RunLog(const Context& ctx, const LogArgs& args) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
@@ -37,11 +46,17 @@ int RunLog(const Context& ctx, const LogArgs& args) {
   }
   q.limit = args.limit;
   q.newest_first = true;
-  auto rows = (*node)->store().records().List(q);
+  RecordStore& rs = (*node)->store().records();
+  auto rows = rs.List(q);
   if (!rows.ok()) return Fail(rows.status());
   if (ctx.json) {
     auto arr = nlohmann::json::array();
-    for (const auto& r : *rows) arr.push_back(RowJson(r));
+    for (const auto& r : *rows) {
+      auto text = NoteText(rs, r);
+      if (!text.ok()) return Fail(text.status());
+      arr.push_back(RowJson(r));
+      if (r.kind == "note") arr.back()["text"] = *text;
+    }
     PrintJson({{"records", arr}});
     return kExitOk;
   }
@@ -49,6 +64,12 @@ int RunLog(const Context& ctx, const LogArgs& args) {
     std::cout << r.id.hex().substr(0, 16) << "  " << FormatHlc(r.hlc) << "  " << r.kind << "  "
               << r.scope << "  by " << r.author.hex().substr(0, 16);
     if (r.state != RecordState::kValid) std::cout << "  [" << RecordStateName(r.state) << "]";
+    auto text = NoteText(rs, r);
+    if (!text.ok()) return Fail(text.status());
+    // Quoted and escaped, so a note cannot forge log lines.
+    if (!text->empty()) {
+      std::cout << "  " << nlohmann::json(*text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
     std::cout << "\n";
   }
   if (rows->empty()) std::cerr << "no records\n";

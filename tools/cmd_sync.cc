@@ -1,5 +1,6 @@
 // credmesh peer add|list|remove, credmesh sync, credmesh serve, and the
 // sync part of credmesh status.
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -87,7 +88,7 @@ int RunPeerList(const Context& ctx) {
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& p : *peers) arr.push_back(PeerJson(p));
-    PrintJson(arr);
+    PrintJson({{"peers", arr}});
     return kExitOk;
   }
   if (peers->empty()) std::cout << "no peers (add one: credmesh peer add NAME tcp://HOST:PORT KEY)\n";
@@ -101,6 +102,35 @@ SyncDaemon::Options DaemonOptions(Node& node, int timeout_s) {
   o.session.verify_threads = node.config().verify_threads;
   if (timeout_s > 0) o.session.idle_timeout_ms = int64_t{timeout_s} * 1000;
   return o;
+}
+
+nlohmann::json StatsJson(const SyncStats& s) {
+  return {{"records_sent", s.records_sent},     {"records_received", s.records_received},
+          {"records_inserted", s.records_inserted}, {"records_refused", s.records_refused},
+          {"bytes_sent", s.bytes_sent},         {"bytes_received", s.bytes_received},
+          {"round_trips", s.round_trips}};
+}
+
+// `sync --json`: {"peers": [{peer, ok, outcome, seconds, <stats>}], "ok", "seconds", <total stats>}.
+void PrintSyncJson(const std::vector<PeerSyncResult>& results, double secs) {
+  SyncStats total;
+  bool all_ok = true;
+  nlohmann::json peers = nlohmann::json::array();
+  for (const auto& r : results) {
+    total += r.stats;
+    all_ok &= r.ok;
+    nlohmann::json p = StatsJson(r.stats);
+    p["peer"] = r.peer;
+    p["ok"] = r.ok;
+    p["outcome"] = r.outcome;
+    p["seconds"] = r.millis / 1000.0;
+    peers.push_back(std::move(p));
+  }
+  nlohmann::json doc = StatsJson(total);
+  doc["peers"] = std::move(peers);
+  doc["ok"] = all_ok;
+  doc["seconds"] = secs;
+  PrintJson(doc);
 }
 
 int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool verbose) {
@@ -123,6 +153,11 @@ int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool ver
       &g_stop);
   if (tty) std::cerr << "\r" << std::string(70, ' ') << "\r";
   if (!results.ok()) return Fail(results.status());
+  if (ctx.json) {
+    PrintSyncJson(*results, ((*node)->clock().MonotonicMillis() - t0) / 1000.0);
+    bool all_ok = std::all_of(results->begin(), results->end(), [](const auto& r) { return r.ok; });
+    return all_ok ? kExitOk : kExitFailure;
+  }
   if (results->empty()) {
     std::cout << "no peers to sync with (add one: credmesh peer add NAME tcp://HOST:PORT KEY)\n";
     return kExitOk;
@@ -229,6 +264,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   auto sa = std::make_shared<SyncArgs>();
   CLI::App* sync = app.add_subcommand("sync", "Sync once with every peer (or --peer NAME); exit 1 if one failed");
   AddDirOption(sync, ctx);
+  AddJsonOption(sync, ctx);
   sync->add_option("--peer", sa->peer, "Only this peer");
   sync->add_option("--timeout", sa->timeout_s, "Give up on a silent peer after this many seconds (default 10)");
   sync->add_flag("-v,--verbose", sa->verbose, "Log each event on stderr");

@@ -18,9 +18,11 @@ constexpr size_t kBatch = 2000;
 struct TransferArgs {
   std::vector<std::string> scopes;
   std::string file;
+  bool force = false;  // export: overwrite the output file
 };
 
 int RunExport(const Context& ctx, const TransferArgs& a) {
+  if (Status s = CheckOverwrite(a.file, a.force); !s.ok()) return Fail(s);
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
   std::string out(kMagic);
@@ -103,7 +105,8 @@ void RegisterTransferCommands(CLI::App& app, Context& ctx) {
   CLI::App* exp = app.add_subcommand("export", "Write records to a file (to carry to another node)");
   AddDirOption(exp, ctx);
   exp->add_option("--scope", a->scopes, "Only records of this scope (repeatable; default: all)");
-  exp->add_option("-o,--output", a->file, "File to write")->required();
+  exp->add_option("-o,--output", a->file, "File to write (refused if it exists, unless --force)")->required();
+  AddForceOption(exp, a->force);
   OnRun(exp, ctx, [&ctx, a] { return RunExport(ctx, *a); });
 
   CLI::App* imp = app.add_subcommand("import", "Verify, authorize and store the records of a file");

@@ -1,8 +1,11 @@
 // credmesh: the admin command line. Parses arguments and runs one command.
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "tools/cli.h"
+#include "tools/command_words.h"
 
 int main(int argc, char** argv) {
   using namespace credmesh::cli;
@@ -16,6 +19,8 @@ int main(int argc, char** argv) {
       "credmesh"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "credmesh 0.1.0");
+  // --dir before the command (`credmesh --dir pine log`) or after it.
+  app.add_option("--dir", ctx.dir, "Node directory (default: $CREDMESH_DIR, else ./credmesh-data)");
   RegisterNodeCommands(app, ctx);
   RegisterRecordCommands(app, ctx);
   RegisterNoteCommands(app, ctx);
@@ -29,6 +34,10 @@ int main(int argc, char** argv) {
   RegisterAwardCommands(app, ctx);
   RegisterEvidenceCommands(app, ctx);
 
+  if (auto unknown = FindUnknownCommand(app, std::vector<std::string>(argv + 1, argv + argc))) {
+    std::cerr << "credmesh: error: " << *unknown << "\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
