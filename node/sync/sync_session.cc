@@ -4,6 +4,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "node/sync/log_text.h"
 #include "protocol/reconcile.h"
 #include "protocol/verify_batch.h"
 
@@ -51,16 +52,16 @@ SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock,
 std::string SyncSession::Outcome() const {
   if (!closed()) return "";
   if (completed_) return "ok";
-  if (error_received_) {
-    return "peer error " + std::to_string(error_received_->code) + " " +
-           std::string(wire::ErrorCodeName(error_received_->code)) +
-           (error_received_->text.empty() ? "" : ": " + error_received_->text);
-  }
-  if (error_sent_) {
-    return "sent error " + std::to_string(error_sent_->code) + " " +
-           std::string(wire::ErrorCodeName(error_sent_->code)) +
-           (error_sent_->text.empty() ? "" : ": " + error_sent_->text);
-  }
+  // Error texts and scopes come from the peer (or quote what it sent): they
+  // reach logs, the peers table and the terminal only escaped.
+  auto describe = [](const char* what, const wire::Error& e) {
+    return EscapeForLog(std::string(what) + " " + std::to_string(e.code) + " " +
+                        std::string(wire::ErrorCodeName(e.code)) +
+                        (e.text.empty() ? "" : ": " + e.text) +
+                        (e.scope.empty() ? "" : " (scope " + e.scope + ")"));
+  };
+  if (error_received_) return describe("peer error", *error_received_);
+  if (error_sent_) return describe("sent error", *error_sent_);
   return "closed by peer before completion";
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "node/sync/sync_test_world.h"
+#include "node/sync_daemon.h"
 #include "protocol/strict_unpack.h"
 #include "protocol/value.h"
 #include "protocol/wire.h"
@@ -281,6 +282,25 @@ TEST_CASE("sync session: bad peers get an error, are dropped, and nothing invali
   valid.state = RecordState::kValid;
   valid.scope = "district/valley";
   CHECK(*w.hub->node->store().records().Count(valid) == before);
+}
+
+TEST_CASE("sync session: a peer's ERROR text reaches the outcome (and so logs) escaped") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  Injected in(w, pine, *w.hub);
+  wire::Error e;
+  e.code = 500;
+  e.text = "oops\nts=2026-12-03T00:00:00Z event=sync_ok peer=oak\r\x1b[2J\xe2\x80\xae";
+  in.Inject(e.Encode());
+  REQUIRE(in.server->closed());
+  REQUIRE(in.server->error_received());
+  const std::string outcome = in.server->Outcome();
+  CHECK(outcome.find_first_of("\r\n\x1b") == std::string::npos);
+  CHECK(outcome.find("oops\\nts=2026-12-03T00:00:00Z event=sync_ok peer=oak\\r\\x1b[2J\\u{202e}") !=
+        std::string::npos);
+  // The daemon's log line quotes it and stays one line.
+  const std::string line = LogLine(w.clock, "serve_session_end", {{"outcome", outcome}});
+  CHECK(line.find_first_of("\r\n\x1b") == std::string::npos);
 }
 
 TEST_CASE("sync session: a cut session resumes with nothing lost or duplicated") {
