@@ -70,8 +70,15 @@ void SyncSession::Send(const wire::Message& message) {
   last_send_ms_ = clock_.MonotonicMillis();
 }
 
+SyncSession::~SyncSession() {
+  // The peer is gone or the owner dropped the session: keep what arrived.
+  Close();
+}
+
 void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope) {
-  if (closed()) return;
+  // While closing, a frame that fails to store is dropped quietly: the
+  // session already ended and sends at most one closing ERROR.
+  if (closed() || closing_) return;
   wire::Error e;
   e.code = static_cast<int64_t>(code);
   if (text.size() > wire::kMaxText) text.resize(wire::kMaxText);
@@ -84,8 +91,17 @@ void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope
 }
 
 void SyncSession::Close() {
-  // What was stored is verified and authorised: keep it, whatever ended the
-  // session (a failed commit is rolled back, and the records come again).
+  if (closed()) return;
+  if (!closing_) {
+    closing_ = true;
+    // Whatever ends the session (completion, an ERROR either way, time-out,
+    // the peer gone): store every frame received that verifies, so that
+    // every attempt makes progress however early it is cut.
+    SettleArrivals(0);
+  }
+  arrivals_.clear();
+  // What was stored is verified and authorised: commit it (a failed commit
+  // is rolled back, and the records come again).
   (void)backend_.Flush();
   state_ = State::kClosed;
 }
@@ -283,6 +299,7 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
     stats_.records_inserted += res->inserted;
     stats_.records_refused += res->refused.size();
     for (const RecordId& id : res->refused) {
+      if (closing_) break;  // no frame follows the closing one
       wire::Error e;
       e.code = static_cast<int64_t>(wire::ErrorCode::kRecordRejected);
       e.text = "record " + id.hex() + " refused by local policy";

@@ -53,7 +53,9 @@ class SyncSession {
  public:
   enum class State { kStart, kExpectWelcome, kExpectHello, kSyncing, kClosed };
 
-  virtual ~SyncSession() = default;
+  // Closes the session if still open (as Close: stores and commits what
+  // was received).
+  virtual ~SyncSession();
   SyncSession(const SyncSession&) = delete;
   SyncSession& operator=(const SyncSession&) = delete;
 
@@ -99,7 +101,9 @@ class SyncSession {
   // Actions.
   void Send(const wire::Message& message);
   void Fail(wire::ErrorCode code, std::string text, std::string scope = "");
-  // Commits what was stored (SyncBackend::Flush) and enters kClosed.
+  // Stores every received RECORDS frame that verifies (waiting for its
+  // verification), commits what was stored (SyncBackend::Flush) and enters
+  // kClosed, whatever the reason the session ends.
   void Close();
   void OnPeerError(const wire::Error& e);  // 422: note it; otherwise close
   void BeginScope(const std::string& scope, bool initiate);
@@ -166,6 +170,7 @@ class SyncSession {
   int64_t last_recv_ms_ = 0, last_send_ms_ = 0;
   int64_t ping_nonce_ = 0;
   bool sent_since_recv_ = false;
+  bool closing_ = false;  // Close is storing what arrived; Fail sends nothing
 };
 
 const char* SessionStateName(SyncSession::State s);
