@@ -2,14 +2,16 @@
 
 namespace credmesh {
 
-Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx, const SigningKey& identity,
+Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx,
+                                                      const SigningKey& identity,
                                                       SyncBackend& backend, PeerPolicy& policy,
                                                       Clock& clock, const std::string& endpoint,
                                                       SessionOptions options) {
   CREDMESH_RETURN_IF_ERROR(policy.RefreshAdmission());
-  CREDMESH_ASSIGN_OR_RETURN(auto zap, ZapHandler::Start(ctx, [&policy](const CurvePublic& k, const std::string&) {
-                              return policy.AdmitCurveKey(k);
-                            }));
+  CREDMESH_ASSIGN_OR_RETURN(
+      auto zap, ZapHandler::Start(ctx, [&policy](const CurvePublic& k, const std::string&) {
+        return policy.AdmitCurveKey(k);
+      }));
   try {
     CurveKeyPair keys = CurveFromSigningKey(identity);
     zmq::socket_t s(ctx, zmq::socket_type::router);
@@ -21,7 +23,8 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx, const
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::sndhwm, 10000);
     std::string ep = endpoint;
-    if (ep.size() > 2 && ep.compare(ep.size() - 2, 2, ":0") == 0) ep = ep.substr(0, ep.size() - 1) + "*";
+    if (ep.size() > 2 && ep.compare(ep.size() - 2, 2, ":0") == 0)
+      ep = ep.substr(0, ep.size() - 1) + "*";
     s.bind(ep);
     std::unique_ptr<SyncServer> server(
         new SyncServer(std::move(s), std::move(zap), backend, policy, clock, std::move(options)));
@@ -52,7 +55,8 @@ void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_
   auto it = sessions_.find(rid);
   if (parts.size() != 1) {
     // Exactly one application frame per message (§4).
-    wire::Error e{static_cast<int64_t>(wire::ErrorCode::kMalformed), "one frame per message", "", {}};
+    wire::Error e{
+        static_cast<int64_t>(wire::ErrorCode::kMalformed), "one frame per message", "", {}};
     if (it != sessions_.end()) {
       it->second->Abort(wire::ErrorCode::kMalformed, "one frame per message");
       Flush(rid, *it->second);
@@ -69,18 +73,38 @@ void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_
     } catch (const zmq::error_t&) {
     }
     auto key = uid ? PublicKey::FromHex(uid) : std::nullopt;
-    if (!key || sessions_.size() >= kMaxSessions) {
-      wire::Error e{static_cast<int64_t>(key ? wire::ErrorCode::kBusy : wire::ErrorCode::kUnauthorized),
-                    key ? "too many sessions" : "not authenticated", "", {}};
+    const char* refusal = nullptr;
+    if (!key) {
+      refusal = "not authenticated";
+    } else if (sessions_.size() >= kMaxSessions) {
+      refusal = "too many sessions";
+    } else if (SessionsOf(*key) >= kMaxSessionsPerPeer) {
+      refusal = "too many sessions from this node";
+    }
+    if (refusal != nullptr) {
+      wire::Error e{
+          static_cast<int64_t>(key ? wire::ErrorCode::kBusy : wire::ErrorCode::kUnauthorized),
+          refusal,
+          "",
+          {}};
       SendRaw(rid, e.Encode());
       return;
     }
-    it = sessions_.emplace(rid, std::make_unique<SyncServerSession>(backend_, policy_, clock_, *key, options_)).first;
+    it = sessions_
+             .emplace(rid, std::make_unique<SyncServerSession>(backend_, policy_, clock_, *key,
+                                                               options_))
+             .first;
     ++stats_.sessions_opened;
   }
   SyncServerSession& s = *it->second;
   s.OnFrame(ByteView(static_cast<const uint8_t*>(parts[0].data()), parts[0].size()));
   Flush(rid, s);
+}
+
+size_t SyncServer::SessionsOf(const PublicKey& key) const {
+  size_t n = 0;
+  for (const auto& [rid, s] : sessions_) n += s->peer_key() == key ? 1 : 0;
+  return n;
 }
 
 void SyncServer::Process() {

@@ -28,6 +28,9 @@ struct ServerStats {
 class SyncServer {
  public:
   static constexpr size_t kMaxSessions = 64;
+  // Sessions one peer key may hold at once; a further one is refused with
+  // ERROR 429, so one node cannot take the slots of the others (§7).
+  static constexpr size_t kMaxSessionsPerPeer = 2;
   // Called when a session ends: peer key, outcome ("ok" or why), its stats.
   using OnSessionEnd = std::function<void(const PublicKey&, const std::string&, const SyncStats&)>;
 
@@ -55,12 +58,17 @@ class SyncServer {
  private:
   SyncServer(zmq::socket_t socket, std::unique_ptr<ZapHandler> zap, SyncBackend& backend,
              PeerPolicy& policy, Clock& clock, SessionOptions options)
-      : socket_(std::move(socket)), zap_(std::move(zap)), backend_(backend), policy_(policy),
-        clock_(clock), options_(std::move(options)) {}
+      : socket_(std::move(socket)),
+        zap_(std::move(zap)),
+        backend_(backend),
+        policy_(policy),
+        clock_(clock),
+        options_(std::move(options)) {}
   void HandleMessage(const std::string& rid, std::vector<zmq::message_t>& parts);
   void Flush(const std::string& rid, SyncSession& s);
   void SendRaw(const std::string& rid, const Bytes& frame);
   void Reap();
+  size_t SessionsOf(const PublicKey& key) const;
 
   zmq::socket_t socket_;
   std::unique_ptr<ZapHandler> zap_;

@@ -46,8 +46,14 @@ SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock,
       clock_(clock),
       options_(std::move(options)),
       limits_(wire::HandshakeLimits()) {
-  last_recv_ms_ = last_send_ms_ = clock_.MonotonicMillis();
+  last_recv_ms_ = last_send_ms_ = started_ms_ = last_progress_ms_ = clock_.MonotonicMillis();
 }
+
+namespace {
+bool IsHeartbeat(const wire::Message& m) {
+  return std::holds_alternative<wire::Ping>(m) || std::holds_alternative<wire::Pong>(m);
+}
+}  // namespace
 
 std::string SyncSession::Outcome() const {
   if (!closed()) return "";
@@ -68,6 +74,7 @@ std::string SyncSession::Outcome() const {
 void SyncSession::Send(const wire::Message& message) {
   out_.push_back(wire::Encode(message));
   last_send_ms_ = clock_.MonotonicMillis();
+  if (!IsHeartbeat(message)) last_progress_ms_ = last_send_ms_;
 }
 
 SyncSession::~SyncSession() {
@@ -131,6 +138,7 @@ void SyncSession::OnFrame(ByteView frame) {
     Fail(wire::ErrorCodeFor(message.status()), message.status().message());
     return;
   }
+  if (!IsHeartbeat(*message)) last_progress_ms_ = last_recv_ms_;
   Handle(std::move(*message));
   if (!closed()) Pump();
 }
@@ -144,6 +152,16 @@ void SyncSession::Tick() {
   if (now - last_recv_ms_ >= options_.idle_timeout_ms) {
     Fail(wire::ErrorCode::kTimeout,
          "nothing received for " + std::to_string(now - last_recv_ms_) + " ms");
+    return;
+  }
+  if (now - last_progress_ms_ >= options_.progress_timeout_ms) {
+    Fail(wire::ErrorCode::kTimeout,
+         "no progress (only PING/PONG) for " + std::to_string(now - last_progress_ms_) + " ms");
+    return;
+  }
+  if (now - started_ms_ >= options_.max_session_ms) {
+    Fail(wire::ErrorCode::kTimeout,
+         "session lifetime of " + std::to_string(options_.max_session_ms) + " ms reached");
     return;
   }
   if (state_ == State::kSyncing && now - last_send_ms_ >= options_.heartbeat_ms) {

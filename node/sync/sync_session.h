@@ -46,6 +46,13 @@ struct SessionOptions {
   unsigned max_frames_held = 16;
   int64_t idle_timeout_ms = 30'000;
   int64_t heartbeat_ms = 10'000;
+  // A session in which nothing but PING and PONG has travelled either way
+  // for this long ends with ERROR 408: PINGs prove a peer alive, not busy
+  // with the session (docs/protocol.md §7, §10.4).
+  int64_t progress_timeout_ms = 60'000;
+  // A session ends with ERROR 408 this long after it began, whatever it is
+  // doing; what it transferred is kept, and the next session goes on.
+  int64_t max_session_ms = 30 * 60'000;
   std::string agent = "credmesh/0.1.0";
 };
 
@@ -168,6 +175,7 @@ class SyncSession {
   std::optional<wire::Error> error_sent_, error_received_;
   std::vector<wire::Error> rejections_;
   int64_t last_recv_ms_ = 0, last_send_ms_ = 0;
+  int64_t started_ms_ = 0, last_progress_ms_ = 0;  // progress: a frame other than PING/PONG
   int64_t ping_nonce_ = 0;
   bool sent_since_recv_ = false;
   bool closing_ = false;  // Close is storing what arrived; Fail sends nothing

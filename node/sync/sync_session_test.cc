@@ -284,6 +284,50 @@ TEST_CASE("sync session: bad peers get an error, are dropped, and nothing invali
   CHECK(*w.hub->node->store().records().Count(valid) == before);
 }
 
+// Drives `server` with a PING every `step_ms` until it closes; returns the
+// closing ERROR it sent and how long it took.
+std::pair<wire::Error, int64_t> PingUntilClosed(SyncWorld& w, SyncSession& server,
+                                                int64_t step_ms) {
+  const int64_t t0 = w.clock.MonotonicMillis();
+  for (int i = 0; i < 10'000 && !server.closed(); ++i) {
+    w.clock.Advance(step_ms);
+    server.OnFrame(wire::Ping{i}.Encode());
+    server.Tick();
+    while (server.NextFrame()) {
+    }
+  }
+  REQUIRE(server.closed());
+  REQUIRE(server.error_sent());
+  return {*server.error_sent(), w.clock.MonotonicMillis() - t0};
+}
+
+TEST_CASE("sync session: PINGs alone do not keep a session open") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  Injected in(w, pine, *w.hub);
+  // A PING every 9 s beats the 30 s idle time-out, but nothing else moves.
+  auto [e, took] = PingUntilClosed(w, *in.server, 9'000);
+  CHECK(e.code == 408);
+  CHECK(e.text.find("no progress") != std::string::npos);
+  CHECK(took >= 60'000);
+  CHECK(took < 70'000);
+}
+
+TEST_CASE("sync session: a session ends when its lifetime is over, busy or not") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  SessionOptions o;
+  o.max_session_ms = 20'000;
+  auto c = MakeClient(pine, *w.hub, w.clock, ScopesFor("pine"));
+  SyncServerSession s(*w.hub->backend, *w.hub->policy, w.clock, pine.key(), o);
+  s.OnFrame(*c->NextFrame());  // HELLO
+  REQUIRE(s.state() == SyncSession::State::kSyncing);
+  auto [e, took] = PingUntilClosed(w, s, 5'000);
+  CHECK(e.code == 408);
+  CHECK(e.text.find("lifetime") != std::string::npos);
+  CHECK(took == 20'000);
+}
+
 TEST_CASE("sync session: a peer's ERROR text reaches the outcome (and so logs) escaped") {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");

@@ -1,0 +1,127 @@
+// SyncServer over real ZeroMQ sockets on loopback, in-process: raw DEALER
+// clients with the schools' CURVE keys speak to a hub's server, so each
+// test can play a well-behaved or a hostile peer frame by frame.
+#include "node/sync/sync_server.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <functional>
+
+#include "node/sync/sync_test_world.h"
+#include "protocol/wire.h"
+
+namespace credmesh {
+namespace {
+
+using testing::ScopesFor;
+using testing::SyncPeer;
+using testing::SyncWorld;
+
+// A DEALER speaking for `peer`, frame by frame.
+struct RawClient {
+  zmq::socket_t socket;
+  RawClient(zmq::context_t& ctx, SyncPeer& peer, SyncPeer& server, const std::string& endpoint)
+      : socket(ctx, zmq::socket_type::dealer) {
+    CurveKeyPair keys = CurveFromSigningKey(peer.node->identity());
+    auto server_curve = CurveFromPublicKey(server.key());
+    REQUIRE(server_curve.ok());
+    socket.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server_curve->data(), 32));
+    socket.set(zmq::sockopt::curve_publickey, zmq::const_buffer(keys.public_key.data(), 32));
+    socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key.data(), 32));
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(endpoint);
+  }
+  void Send(const wire::Message& m) {
+    Bytes f = wire::Encode(m);
+    socket.send(zmq::buffer(f.data(), f.size()), zmq::send_flags::none);
+  }
+  void Hello(SyncPeer& peer, const std::string& school) {
+    wire::Hello h;
+    h.chain = *peer.policy->OwnChain();
+    h.scopes = ScopesFor(school);
+    Send(h);
+  }
+  // The next message from the server, if one is ready.
+  std::optional<wire::Message> Receive() {
+    zmq::message_t msg;
+    if (!socket.recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
+    auto m = wire::DecodeMessage(ByteView(static_cast<const uint8_t*>(msg.data()), msg.size()),
+                                 wire::SessionLimits{});
+    REQUIRE(m.ok());
+    return std::move(*m);
+  }
+};
+
+struct ServerWorld {
+  SyncWorld w;
+  zmq::context_t ctx;
+  std::unique_ptr<SyncServer> server;
+  std::vector<std::string> ended;  // outcomes of ended sessions
+
+  explicit ServerWorld(const std::vector<std::string>& schools, SessionOptions options = {}) {
+    for (const auto& s : schools) w.School(s);
+    auto s = SyncServer::Start(ctx, w.hub->node->identity(), *w.hub->backend, *w.hub->policy,
+                               w.clock, "tcp://127.0.0.1:0", options);
+    REQUIRE(s.ok());
+    server = std::move(*s);
+    server->set_on_session_end([this](const PublicKey&, const std::string& outcome,
+                                      const SyncStats&) { ended.push_back(outcome); });
+  }
+  ~ServerWorld() { server.reset(); }
+  std::unique_ptr<RawClient> Client(const std::string& school) {
+    return std::make_unique<RawClient>(ctx, w.School(school), *w.hub, server->endpoint());
+  }
+  // Runs the server's loop until `done` holds (at most 10 s of real time).
+  bool RunUntil(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      zmq::pollitem_t item{server->socket().handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(5));
+      server->Process();
+      if (done()) return true;
+    }
+    return false;
+  }
+  // Runs the loop until `c` has a message, and returns it.
+  std::optional<wire::Message> Await(RawClient& c) {
+    std::optional<wire::Message> m;
+    RunUntil([&] { return (m = c.Receive()).has_value(); });
+    return m;
+  }
+};
+
+int64_t ErrorCode(const std::optional<wire::Message>& m) {
+  if (!m) return -1;
+  auto* e = std::get_if<wire::Error>(&*m);
+  return e ? e->code : 0;
+}
+
+TEST_CASE("sync server: one node holds at most two sessions; other schools still get in") {
+  ServerWorld sw({"pine", "oak"});
+  auto p1 = sw.Client("pine"), p2 = sw.Client("pine"), p3 = sw.Client("pine");
+  p1->Hello(sw.w.School("pine"), "pine");
+  auto m1 = sw.Await(*p1);
+  REQUIRE(m1);
+  CHECK(std::holds_alternative<wire::Welcome>(*m1));
+  p2->Hello(sw.w.School("pine"), "pine");
+  auto m2 = sw.Await(*p2);
+  REQUIRE(m2);
+  CHECK(std::holds_alternative<wire::Welcome>(*m2));
+  // A third session of the same key is refused, however the first two behave.
+  p3->Hello(sw.w.School("pine"), "pine");
+  CHECK(ErrorCode(sw.Await(*p3)) == 429);
+  CHECK(sw.server->sessions() == 2);
+  // Pine keeps its sessions alive with PINGs; oak is served all the same.
+  p1->Send(wire::Ping{1});
+  p2->Send(wire::Ping{2});
+  auto oak = sw.Client("oak");
+  oak->Hello(sw.w.School("oak"), "oak");
+  auto mo = sw.Await(*oak);
+  REQUIRE(mo);
+  CHECK(std::holds_alternative<wire::Welcome>(*mo));
+  CHECK(sw.server->sessions() == 3);
+}
+
+}  // namespace
+}  // namespace credmesh
