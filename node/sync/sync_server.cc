@@ -126,14 +126,28 @@ void SyncServer::Process() {
   }
   const int64_t now = clock_.MonotonicMillis();
   if (last_admission_refresh_ms_ < 0 || now - last_admission_refresh_ms_ >= 1000) {
-    (void)policy_.RefreshAdmission();  // new certificates and revocations
+    // New certificates and revocations; a peer that lost its standing (its
+    // certificate revoked or expired) loses its open sessions too.
+    if (policy_.RefreshAdmission().ok()) EndSessionsWithoutStanding();
     last_admission_refresh_ms_ = now;
   }
+
   for (auto& [rid, s] : sessions_) {
     s->Tick();
     Flush(rid, *s);
   }
   Reap();
+}
+
+void SyncServer::EndSessionsWithoutStanding() {
+  for (auto& [rid, s] : sessions_) {
+    if (s->closed()) continue;
+    auto curve = CurveFromPublicKey(s->peer_key());
+    if (curve.ok() && policy_.AdmitCurveKey(*curve)) continue;
+    s->Abort(wire::ErrorCode::kUnauthorized,
+             "this node's certificate is no longer valid here (revoked or expired)");
+    Flush(rid, *s);
+  }
 }
 
 void SyncServer::Reap() {

@@ -45,8 +45,10 @@ class SyncServer {
 
   const std::string& endpoint() const { return endpoint_; }
   zmq::socket_t& socket() { return socket_; }
-  // Reads every frame ready now, answers, expires idle sessions. Call after
-  // the socket polled readable, and at least every second.
+  // Reads every frame ready now, answers, expires idle sessions; every
+  // second re-reads which keys are admitted and ends the sessions of peers
+  // no longer admitted (revoked) with ERROR 401. Call after the socket
+  // polled readable, and at least every second.
   void Process();
   // Sends ERROR 503 to every open session (shutting down).
   void Shutdown();
@@ -69,6 +71,8 @@ class SyncServer {
   void SendRaw(const std::string& rid, const Bytes& frame);
   void Reap();
   size_t SessionsOf(const PublicKey& key) const;
+  // Ends, with ERROR 401, the sessions of peers the policy no longer admits.
+  void EndSessionsWithoutStanding();
 
   zmq::socket_t socket_;
   std::unique_ptr<ZapHandler> zap_;

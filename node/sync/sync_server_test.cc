@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "node/sync/sync_test_world.h"
+#include "node/trust/trust_records.h"
 #include "protocol/wire.h"
 
 namespace credmesh {
@@ -121,6 +122,37 @@ TEST_CASE("sync server: one node holds at most two sessions; other schools still
   REQUIRE(mo);
   CHECK(std::holds_alternative<wire::Welcome>(*mo));
   CHECK(sw.server->sessions() == 3);
+}
+
+TEST_CASE("sync server: revoking a node's certificate ends its open sessions with 401") {
+  ServerWorld sw({"pine", "oak"});
+  SyncPeer& pine = sw.w.School("pine");
+  auto p = sw.Client("pine"), o = sw.Client("oak");
+  p->Hello(pine, "pine");
+  o->Hello(sw.w.School("oak"), "oak");
+  auto mp = sw.Await(*p), mo = sw.Await(*o);
+  REQUIRE(mp);
+  REQUIRE(mo);
+  REQUIRE(std::holds_alternative<wire::Welcome>(*mp));
+  REQUIRE(std::holds_alternative<wire::Welcome>(*mo));
+  REQUIRE(sw.server->sessions() == 2);
+
+  // The district revokes pine's certificate (here written at the hub; it
+  // could as well have arrived by sync).
+  auto cert = VerifiedRecord::Verify((*pine.policy->OwnChain())[1]);
+  REQUIRE(cert.ok());
+  sw.w.clock.Advance(1000);
+  RevokeBody body{cert->id(), "left the district"};
+  REQUIRE(sw.w.hub->node->ledger()
+              .Write(kRevokeKind, "district/valley", "revoke/" + cert->id().hex(), body.ToValue(),
+                     sw.w.root)
+              .ok());
+  sw.w.clock.Advance(1000);  // the server re-reads its admission every second
+  auto end = sw.Await(*p);
+  CHECK(ErrorCode(end) == 401);
+  CHECK(sw.server->sessions() == 1);  // oak's stays open
+  REQUIRE(sw.ended.size() == 1);
+  CHECK(sw.ended[0].find("401") != std::string::npos);
 }
 
 }  // namespace
