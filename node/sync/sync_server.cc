@@ -37,18 +37,47 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx,
 
 SyncServer::~SyncServer() = default;
 
-void SyncServer::SendRaw(const std::string& rid, const Bytes& frame) {
+SyncServer::SendResult SyncServer::SendRaw(const std::string& rid, const Bytes& frame) {
   try {
-    socket_.send(zmq::buffer(rid), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    // ROUTER_MANDATORY: a full queue (EAGAIN) or a peer gone (EHOSTUNREACH)
+    // fails the first part, so nothing of the message is queued then.
+    if (!socket_.send(zmq::buffer(rid), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return SendResult::kFull;
+    }
     socket_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t&) {
-    // The peer is gone (ROUTER_MANDATORY) or its queue is full: the session
-    // will expire; nothing else to do.
+    return SendResult::kSent;
+  } catch (const zmq::error_t& e) {
+    return e.num() == EHOSTUNREACH ? SendResult::kGone : SendResult::kFull;
   }
 }
 
 void SyncServer::Flush(const std::string& rid, SyncSession& s) {
-  while (auto f = s.NextFrame()) SendRaw(rid, *f);
+  // A frame the transport would not take waits here, and the session
+  // produces nothing more for this peer until it went out.
+  auto held = held_.find(rid);
+  if (held != held_.end()) {
+    const SendResult r = SendRaw(rid, held->second);
+    if (r == SendResult::kFull) return;
+    held_.erase(held);
+    if (r == SendResult::kGone) return s.Disconnected();
+  }
+  while (auto f = s.NextFrame()) {
+    const SendResult r = SendRaw(rid, *f);
+    if (r == SendResult::kFull) {
+      held_.emplace(rid, std::move(*f));
+      return;
+    }
+    if (r == SendResult::kGone) return s.Disconnected();
+  }
+}
+
+int64_t SyncServer::QueuedBytes(const PublicKey& key) const {
+  int64_t n = 0;
+  for (const auto& [rid, s] : sessions_) {
+    if (s->peer_key() != key) continue;
+    n += s->queued_bytes();  // a held frame was handed out: already counted
+  }
+  return n;
 }
 
 void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_t>& parts) {
@@ -61,7 +90,7 @@ void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_
       it->second->Abort(wire::ErrorCode::kMalformed, "one frame per message");
       Flush(rid, *it->second);
     } else {
-      SendRaw(rid, e.Encode());
+      (void)SendRaw(rid, e.Encode());
     }
     return;
   }
@@ -87,7 +116,7 @@ void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_
           refusal,
           "",
           {}};
-      SendRaw(rid, e.Encode());
+      (void)SendRaw(rid, e.Encode());
       return;
     }
     it = sessions_
@@ -161,6 +190,7 @@ void SyncServer::Reap() {
     const bool ok = s.completed() || (!s.error_sent() && !s.error_received());
     ++(ok ? stats_.sessions_completed : stats_.sessions_failed);
     if (on_end_) on_end_(s.peer_key(), ok ? "ok" : s.Outcome(), s.stats());
+    held_.erase(it->first);
     if (closed_.size() > 4096) closed_.clear();
     closed_.insert(it->first);
     it = sessions_.erase(it);

@@ -53,6 +53,11 @@ class SyncServer {
   // Sends ERROR 503 to every open session (shutting down).
   void Shutdown();
   size_t sessions() const { return sessions_.size(); }
+  // Bytes held for the sessions of `key`: queued in them, refused by a full
+  // transport queue, or handed out and not yet acknowledged by the peer
+  // (docs/protocol.md §13). Stays within the per-session bound however
+  // the peer behaves.
+  int64_t QueuedBytes(const PublicKey& key) const;
   const ServerStats& stats() const { return stats_; }
   void set_on_session_end(OnSessionEnd fn) { on_end_ = std::move(fn); }
   ZapHandler& zap() { return *zap_; }
@@ -68,7 +73,8 @@ class SyncServer {
         options_(std::move(options)) {}
   void HandleMessage(const std::string& rid, std::vector<zmq::message_t>& parts);
   void Flush(const std::string& rid, SyncSession& s);
-  void SendRaw(const std::string& rid, const Bytes& frame);
+  enum class SendResult { kSent, kFull, kGone };
+  SendResult SendRaw(const std::string& rid, const Bytes& frame);
   void Reap();
   size_t SessionsOf(const PublicKey& key) const;
   // Ends, with ERROR 401, the sessions of peers the policy no longer admits.
@@ -82,7 +88,8 @@ class SyncServer {
   SessionOptions options_;
   std::string endpoint_;
   std::map<std::string, std::unique_ptr<SyncServerSession>> sessions_;
-  std::set<std::string> closed_;  // routing ids already answered 409 after close
+  std::map<std::string, Bytes> held_;  // per session: the frame the transport refused (full)
+  std::set<std::string> closed_;       // routing ids already answered 409 after close
   int64_t last_admission_refresh_ms_ = -1;
   ServerStats stats_;
   OnSessionEnd on_end_;

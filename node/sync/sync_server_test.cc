@@ -5,9 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
+#include "node/sync/sync_client.h"
 #include "node/sync/sync_test_world.h"
 #include "node/trust/trust_records.h"
 #include "protocol/wire.h"
@@ -153,6 +155,83 @@ TEST_CASE("sync server: revoking a node's certificate ends its open sessions wit
   CHECK(sw.server->sessions() == 1);  // oak's stays open
   REQUIRE(sw.ended.size() == 1);
   CHECK(sw.ended[0].find("401") != std::string::npos);
+}
+
+TEST_CASE("sync server: a peer that asks and never reads cannot grow the server's memory") {
+  SessionOptions so;
+  so.send_window_bytes = 256 * 1024;
+  ServerWorld sw({"pine", "oak"}, so);
+  sw.w.hub->Notes("district/valley", 4000, "d");
+  std::vector<RecordId> ids;
+  for (const RecordId& id : sw.w.hub->Ids("district/valley")) ids.push_back(id);
+  ids.resize(4000);
+  SyncPeer& pine = sw.w.School("pine");
+
+  // Pine: HELLO with the smallest frames, then an empty run of
+  // district/valley, then WANTs for every district record; it never reads.
+  auto p = sw.Client("pine");
+  wire::Hello h;
+  h.chain = *pine.policy->OwnChain();
+  h.scopes = {"district/valley"};
+  h.limits.max_message_bytes = wire::SessionLimits::kMinMessageBytes;
+  p->Send(h);
+  auto welcome = sw.Await(*p);  // the last frame it reads
+  REQUIRE(welcome);
+  REQUIRE(std::holds_alternative<wire::Welcome>(*welcome));
+  p->Send(wire::Reconcile{"district/valley", {0x90}});
+  for (int i = 0; i < 4; ++i) p->Send(wire::Want{"district/valley", ids});
+  // Four answers of ~600 KB each would be 2.4 MB; the server holds at most
+  // its window, one frame crossing it and one frame made ahead.
+  const int64_t bound =
+      so.send_window_bytes + 2 * wire::SessionLimits::kMinMessageBytes + 64 * 1024;
+  int64_t most = 0;
+  auto sample = [&] {
+    most = std::max(most, sw.server->QueuedBytes(pine.key()));
+    return false;
+  };
+  sw.RunUntil([&] {
+    sample();
+    return sw.server->QueuedBytes(pine.key()) >= so.send_window_bytes;
+  });
+  CHECK(most >= so.send_window_bytes);  // it did fill the window
+  for (int i = 0; i < 50; ++i) {
+    zmq::pollitem_t item{sw.server->socket().handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(2));
+    sw.server->Process();
+    sample();
+  }
+  CHECK(sw.server->sessions() == 1);  // pine is stalled, not dropped
+
+  // Meanwhile oak syncs the whole district.
+  SyncPeer& oak = sw.w.School("oak");
+  ClientOptions co;
+  co.scopes = ScopesFor("oak");
+  co.server_key = sw.w.hub->key();
+  auto client = SyncClient::Connect(sw.ctx, oak.node->identity(), *oak.backend, *oak.policy,
+                                    sw.w.clock, sw.server->endpoint(), co);
+  REQUIRE(client.ok());
+  CHECK(sw.RunUntil([&] {
+    sample();
+    (*client)->Process();
+    return (*client)->done();
+  }));
+  INFO((*client)->Outcome());
+  CHECK((*client)->ok());
+  CHECK(oak.Ids("district/valley") == sw.w.hub->Ids("district/valley"));
+
+  // Pine asks on without reading: a fifth WANT outstanding ends its session.
+  p->Send(wire::Want{"district/valley", {ids.front()}});
+  CHECK(sw.RunUntil([&] {
+    sample();
+    return sw.server->sessions() == 0;
+  }));
+  MESSAGE("most bytes held for the peer that does not read: ", most, " (bound ", bound, ")");
+  CHECK(most <= bound);
+  // Two sessions ended, in either order: oak's completed, pine's with 413.
+  REQUIRE(sw.ended.size() == 2);
+  CHECK(std::count(sw.ended.begin(), sw.ended.end(), "ok") == 1);
+  CHECK(std::any_of(sw.ended.begin(), sw.ended.end(),
+                    [](const std::string& o) { return o.find("413") != std::string::npos; }));
 }
 
 }  // namespace

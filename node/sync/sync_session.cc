@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "node/sync/log_text.h"
+#include "protocol/crypto.h"
 #include "protocol/reconcile.h"
 #include "protocol/verify_batch.h"
 
@@ -50,9 +51,19 @@ SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock,
 }
 
 namespace {
+
 bool IsHeartbeat(const wire::Message& m) {
   return std::holds_alternative<wire::Ping>(m) || std::holds_alternative<wire::Pong>(m);
 }
+
+// Requests a peer may have outstanding with us (docs/protocol.md §7, §13):
+// WANTs not fully answered, PINGs whose PONG has not gone out.
+constexpr size_t kMaxWantsOutstanding = 4;
+constexpr size_t kMaxPingsUnanswered = 4;
+// ERROR 422 frames queued for a peer that does not read them: further
+// refusals are not reported (the records are stored as denied all the same).
+constexpr size_t kMaxRejectionsQueued = 64;
+
 }  // namespace
 
 std::string SyncSession::Outcome() const {
@@ -72,9 +83,42 @@ std::string SyncSession::Outcome() const {
 }
 
 void SyncSession::Send(const wire::Message& message) {
-  out_.push_back(wire::Encode(message));
+  OutKind kind = OutKind::kData;
+  if (std::holds_alternative<wire::Pong>(message)) kind = OutKind::kPong;
+  if (std::holds_alternative<wire::Ping>(message)) kind = OutKind::kPing;
+  if (auto* e = std::get_if<wire::Error>(&message);
+      e && e->code == static_cast<int64_t>(wire::ErrorCode::kRecordRejected)) {
+    kind = OutKind::kRejection;
+  }
+  Queue(wire::Encode(message), kind);
   last_send_ms_ = clock_.MonotonicMillis();
   if (!IsHeartbeat(message)) last_progress_ms_ = last_send_ms_;
+}
+
+void SyncSession::Queue(Bytes bytes, OutKind kind) {
+  out_bytes_ += static_cast<int64_t>(bytes.size());
+  if (kind == OutKind::kPong) ++pongs_queued_;
+  if (kind == OutKind::kRejection) ++rejections_queued_;
+  const bool urgent = kind == OutKind::kPong || kind == OutKind::kPing || kind == OutKind::kProbe;
+  (urgent ? urgent_ : out_).push_back(OutFrame{std::move(bytes), kind});
+}
+
+bool SyncSession::window_full() const {
+  return state_ == State::kSyncing && sent_total_ - acked_total_ >= options_.send_window_bytes;
+}
+
+void SyncSession::OnPong(const wire::Pong& p) {
+  if (probe_ && probe_->at_total >= 0 && p.nonce == probe_->nonce) {
+    acked_total_ = probe_->at_total;  // the peer read everything up to the probe
+    probe_.reset();
+  }
+}
+
+void SyncSession::Disconnected() {
+  Close();
+  out_.clear();
+  urgent_.clear();
+  out_bytes_ = 0;
 }
 
 SyncSession::~SyncSession() {
@@ -139,6 +183,12 @@ void SyncSession::OnFrame(ByteView frame) {
     return;
   }
   if (!IsHeartbeat(*message)) last_progress_ms_ = last_recv_ms_;
+  if (auto* p = std::get_if<wire::Pong>(&*message)) OnPong(*p);
+  if (std::holds_alternative<wire::Ping>(*message) && pongs_queued_ >= kMaxPingsUnanswered) {
+    return Fail(wire::ErrorCode::kTooLarge,
+                "more than " + std::to_string(kMaxPingsUnanswered) +
+                    " PINGs unanswered: the peer does not read its PONGs");
+  }
   Handle(std::move(*message));
   if (!closed()) Pump();
 }
@@ -170,14 +220,37 @@ void SyncSession::Tick() {
 }
 
 std::optional<Bytes> SyncSession::NextFrame() {
-  if (out_.empty() && !closed()) Pump();
-  if (out_.empty()) return std::nullopt;
-  Bytes f = std::move(out_.front());
-  out_.pop_front();
+  OutFrame f;
+  if (!urgent_.empty()) {
+    f = std::move(urgent_.front());
+    urgent_.pop_front();
+  } else {
+    // Past the window, nothing but PING/PONG until the peer shows it reads.
+    if (!closed() && window_full()) return std::nullopt;
+    if (out_.empty() && !closed()) Pump();
+    if (!urgent_.empty()) return NextFrame();
+    if (out_.empty()) return std::nullopt;
+    f = std::move(out_.front());
+    out_.pop_front();
+  }
+  out_bytes_ -= static_cast<int64_t>(f.bytes.size());
+  if (f.kind == OutKind::kPong) --pongs_queued_;
+  if (f.kind == OutKind::kRejection) --rejections_queued_;
   ++stats_.frames_sent;
-  stats_.bytes_sent += f.size();
+  stats_.bytes_sent += f.bytes.size();
+  sent_total_ += static_cast<int64_t>(f.bytes.size());
   sent_since_recv_ = true;
-  return f;
+  if (f.kind == OutKind::kProbe && probe_) probe_->at_total = sent_total_;
+  // Half the window unacknowledged: ask the peer to show it reads. The
+  // nonce is random so that a peer cannot acknowledge what it never read.
+  if (!probe_ && !closed() && state_ == State::kSyncing &&
+      sent_total_ - acked_total_ >= options_.send_window_bytes / 2) {
+    uint64_t nonce = 0;
+    RandomBytes(reinterpret_cast<uint8_t*>(&nonce), sizeof nonce);
+    probe_ = Probe{static_cast<int64_t>(nonce >> 1), -1};
+    Queue(wire::Encode(wire::Ping{probe_->nonce}), OutKind::kProbe);
+  }
+  return std::move(f.bytes);
 }
 
 bool SyncSession::IsGranted(const std::string& scope) const {
@@ -188,6 +261,7 @@ bool SyncSession::IsGranted(const std::string& scope) const {
 
 void SyncSession::BeginScope(const std::string& scope, bool initiate) {
   run_.emplace();
+  wanted_.clear();
   run_->scope = scope;
   if (!initiate) {
     run_->awaiting = true;  // the server waits for the client's initial RECONCILE
@@ -317,7 +391,8 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
     stats_.records_inserted += res->inserted;
     stats_.records_refused += res->refused.size();
     for (const RecordId& id : res->refused) {
-      if (closing_) break;  // no frame follows the closing one
+      if (closing_) break;                                    // no frame follows the closing one
+      if (rejections_queued_ >= kMaxRejectionsQueued) break;  // the peer does not read them
       wire::Error e;
       e.code = static_cast<int64_t>(wire::ErrorCode::kRecordRejected);
       e.text = "record " + id.hex() + " refused by local policy";
@@ -330,17 +405,44 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
 void SyncSession::OnWant(const wire::Want& m) {
   ScopeRun& r = *run_;
   if (r.done_recv) return Fail(wire::ErrorCode::kOutOfOrder, "WANT after DONE", r.scope);
-  std::vector<Bytes> found;
-  std::vector<RecordId> missing;
-  if (Status s = backend_.Fetch(r.scope, m.ids, found, missing); !s.ok()) {
-    return Fail(wire::ErrorCode::kInternal, s.ToString(), r.scope);
+  // Enforced here, on the receiving side: answers are produced one frame at
+  // a time as the peer reads them, and a peer that asks on without reading
+  // is dropped instead of queued for.
+  if (wanted_.size() >= kMaxWantsOutstanding) {
+    return Fail(wire::ErrorCode::kTooLarge,
+                "more than " + std::to_string(kMaxWantsOutstanding) + " WANTs outstanding",
+                r.scope);
   }
-  const size_t n = found.size();
-  auto batches = wire::BatchRecords(r.scope, std::move(found), limits_);
-  if (!batches.ok()) return Fail(wire::ErrorCode::kInternal, batches.status().ToString(), r.scope);
-  for (const auto& b : *batches) Send(b);
-  stats_.records_sent += n;
-  if (!missing.empty()) Send(wire::Records{r.scope, {}, std::move(missing)});
+  wanted_.emplace_back(m.ids.begin(), m.ids.end());
+}
+
+Status SyncSession::SendBatch(std::deque<RecordId>& ids, std::vector<RecordId>* missing) {
+  const std::string& scope = run_->scope;
+  // Room for the envelope, the scope and the missing ids' headers.
+  const int64_t budget = limits_.max_message_bytes - 4096;
+  std::vector<Bytes> found;
+  std::vector<RecordId> absent;
+  int64_t bytes = 0;
+  while (!ids.empty() && found.size() < static_cast<size_t>(limits_.max_records) &&
+         absent.size() < static_cast<size_t>(limits_.max_ids)) {
+    std::vector<Bytes> one;
+    std::vector<RecordId> gone;
+    CREDMESH_RETURN_IF_ERROR(backend_.Fetch(scope, {ids.front()}, one, gone));
+    if (!one.empty()) {
+      const int64_t need = static_cast<int64_t>(one.front().size()) + 5;
+      if (bytes + need > budget && !found.empty()) break;  // the next frame takes it
+      bytes += need;
+      found.push_back(std::move(one.front()));
+    } else if (missing != nullptr) {
+      bytes += 34;
+      absent.push_back(ids.front());
+    }
+    ids.pop_front();
+  }
+  if (found.empty() && absent.empty()) return Status::Ok();
+  stats_.records_sent += found.size();
+  Send(wire::Records{scope, std::move(found), std::move(absent)});
+  return Status::Ok();
 }
 
 void SyncSession::OnDone() {
@@ -353,28 +455,21 @@ bool SyncSession::Pump() {
   if (!run_ || closed()) return false;
   SettleArrivals(kNoWait);
   if (!run_ || closed()) return true;  // storing failed: the ERROR is queued
+  // Produce only once what was produced is out and the window is open, so a
+  // session holds at most one RECORDS frame it made (NextFrame calls again).
+  if (!out_.empty() || window_full()) return false;
   ScopeRun& r = *run_;
   const size_t before = out_.size();
-  if (!r.to_push.empty()) {
-    // One batch per call keeps memory bounded; NextFrame calls again.
-    const size_t k = std::min<size_t>(r.to_push.size(), static_cast<size_t>(limits_.max_records));
-    std::vector<RecordId> ids(r.to_push.begin(),
-                              r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
-    r.to_push.erase(r.to_push.begin(), r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
-    std::vector<Bytes> found;
-    std::vector<RecordId> missing;  // vanished since reconciliation: nothing to push
-    if (Status s = backend_.Fetch(r.scope, ids, found, missing); !s.ok()) {
+  // WANT answers first (never delayed by anything else, §9.3), then pushes.
+  if (!wanted_.empty() || !r.to_push.empty()) {
+    const bool want = !wanted_.empty();
+    std::vector<RecordId> missing;
+    Status s = SendBatch(want ? wanted_.front() : r.to_push, want ? &missing : nullptr);
+    if (!s.ok()) {
       Fail(wire::ErrorCode::kInternal, s.ToString(), r.scope);
       return true;
     }
-    const size_t n = found.size();
-    auto batches = wire::BatchRecords(r.scope, std::move(found), limits_);
-    if (!batches.ok()) {
-      Fail(wire::ErrorCode::kInternal, batches.status().ToString(), r.scope);
-      return true;
-    }
-    for (const auto& b : *batches) Send(b);
-    stats_.records_sent += n;
+    if (want && wanted_.front().empty()) wanted_.pop_front();
     return true;
   }
   if (r.reply) {
