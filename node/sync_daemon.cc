@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "node/sync/log_text.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
 
@@ -38,7 +39,9 @@ int64_t BackoffMillis(int failures, bool admin_needed, double uniform01, int64_t
 std::string LogLine(Clock& clock, const std::string& event,
                     const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string line = "ts=" + FormatMillisUtc(clock.NowMillis()) + " event=" + event;
-  for (const auto& [k, v] : fields) {
+  for (const auto& [k, raw] : fields) {
+    // Values may carry peer text (outcomes, names): one line, no escapes.
+    const std::string v = EscapeForLog(raw);
     const bool quote = v.empty() || v.find_first_of(" \"=") != std::string::npos;
     line += " " + k + "=";
     if (!quote) {

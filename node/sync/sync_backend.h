@@ -46,6 +46,11 @@ class SyncBackend {
   // A scope's transfer just completed: a quiet moment to bring its item set
   // up to date, so the next session's first query is fast. Default: nothing.
   virtual void ScopeCompleted(const std::string& scope) { (void)scope; }
+  // Brings the item sets up to every record committed now, including those
+  // written outside this backend (another process, the ledger directly).
+  // Sessions call it when they begin, so a session reconciles at least what
+  // was committed when it began (docs/protocol.md §13). Default: nothing.
+  virtual Status Refresh() { return Status::Ok(); }
 };
 
 // Per-scope in-memory item sets loaded from the records table and kept
@@ -97,6 +102,7 @@ class LedgerSyncBackend final : public SyncBackend {
   Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
   Status Flush() override;
   void ScopeCompleted(const std::string& scope) override;
+  Status Refresh() override { return cache_.Refresh(); }
   ScopeItemCache& cache() { return cache_; }
 
  private:

@@ -71,6 +71,7 @@ void SyncClientSession::OnWelcome(const wire::Welcome& w) {
       return Fail(wire::ErrorCode::kForbidden, "the server may not hold " + s, s);
     }
   }
+  if (Status s = backend_.Refresh(); !s.ok()) return Fail(wire::ErrorCode::kInternal, s.ToString());
   limits_ = w.limits;
   granted_ = w.scopes;
   session_id_ = w.session;

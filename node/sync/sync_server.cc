@@ -2,14 +2,16 @@
 
 namespace credmesh {
 
-Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx, const SigningKey& identity,
+Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx,
+                                                      const SigningKey& identity,
                                                       SyncBackend& backend, PeerPolicy& policy,
                                                       Clock& clock, const std::string& endpoint,
                                                       SessionOptions options) {
   CREDMESH_RETURN_IF_ERROR(policy.RefreshAdmission());
-  CREDMESH_ASSIGN_OR_RETURN(auto zap, ZapHandler::Start(ctx, [&policy](const CurvePublic& k, const std::string&) {
-                              return policy.AdmitCurveKey(k);
-                            }));
+  CREDMESH_ASSIGN_OR_RETURN(
+      auto zap, ZapHandler::Start(ctx, [&policy](const CurvePublic& k, const std::string&) {
+        return policy.AdmitCurveKey(k);
+      }));
   try {
     CurveKeyPair keys = CurveFromSigningKey(identity);
     zmq::socket_t s(ctx, zmq::socket_type::router);
@@ -21,7 +23,8 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx, const
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::sndhwm, 10000);
     std::string ep = endpoint;
-    if (ep.size() > 2 && ep.compare(ep.size() - 2, 2, ":0") == 0) ep = ep.substr(0, ep.size() - 1) + "*";
+    if (ep.size() > 2 && ep.compare(ep.size() - 2, 2, ":0") == 0)
+      ep = ep.substr(0, ep.size() - 1) + "*";
     s.bind(ep);
     std::unique_ptr<SyncServer> server(
         new SyncServer(std::move(s), std::move(zap), backend, policy, clock, std::move(options)));
@@ -34,30 +37,60 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx, const
 
 SyncServer::~SyncServer() = default;
 
-void SyncServer::SendRaw(const std::string& rid, const Bytes& frame) {
+SyncServer::SendResult SyncServer::SendRaw(const std::string& rid, const Bytes& frame) {
   try {
-    socket_.send(zmq::buffer(rid), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    // ROUTER_MANDATORY: a full queue (EAGAIN) or a peer gone (EHOSTUNREACH)
+    // fails the first part, so nothing of the message is queued then.
+    if (!socket_.send(zmq::buffer(rid), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return SendResult::kFull;
+    }
     socket_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t&) {
-    // The peer is gone (ROUTER_MANDATORY) or its queue is full: the session
-    // will expire; nothing else to do.
+    return SendResult::kSent;
+  } catch (const zmq::error_t& e) {
+    return e.num() == EHOSTUNREACH ? SendResult::kGone : SendResult::kFull;
   }
 }
 
 void SyncServer::Flush(const std::string& rid, SyncSession& s) {
-  while (auto f = s.NextFrame()) SendRaw(rid, *f);
+  // A frame the transport would not take waits here, and the session
+  // produces nothing more for this peer until it went out.
+  auto held = held_.find(rid);
+  if (held != held_.end()) {
+    const SendResult r = SendRaw(rid, held->second);
+    if (r == SendResult::kFull) return;
+    held_.erase(held);
+    if (r == SendResult::kGone) return s.Disconnected();
+  }
+  while (auto f = s.NextFrame()) {
+    const SendResult r = SendRaw(rid, *f);
+    if (r == SendResult::kFull) {
+      held_.emplace(rid, std::move(*f));
+      return;
+    }
+    if (r == SendResult::kGone) return s.Disconnected();
+  }
+}
+
+int64_t SyncServer::QueuedBytes(const PublicKey& key) const {
+  int64_t n = 0;
+  for (const auto& [rid, s] : sessions_) {
+    if (s->peer_key() != key) continue;
+    n += s->queued_bytes();  // a held frame was handed out: already counted
+  }
+  return n;
 }
 
 void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_t>& parts) {
   auto it = sessions_.find(rid);
   if (parts.size() != 1) {
     // Exactly one application frame per message (§4).
-    wire::Error e{static_cast<int64_t>(wire::ErrorCode::kMalformed), "one frame per message", "", {}};
+    wire::Error e{
+        static_cast<int64_t>(wire::ErrorCode::kMalformed), "one frame per message", "", {}};
     if (it != sessions_.end()) {
       it->second->Abort(wire::ErrorCode::kMalformed, "one frame per message");
       Flush(rid, *it->second);
     } else {
-      SendRaw(rid, e.Encode());
+      (void)SendRaw(rid, e.Encode());
     }
     return;
   }
@@ -69,18 +102,38 @@ void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_
     } catch (const zmq::error_t&) {
     }
     auto key = uid ? PublicKey::FromHex(uid) : std::nullopt;
-    if (!key || sessions_.size() >= kMaxSessions) {
-      wire::Error e{static_cast<int64_t>(key ? wire::ErrorCode::kBusy : wire::ErrorCode::kUnauthorized),
-                    key ? "too many sessions" : "not authenticated", "", {}};
-      SendRaw(rid, e.Encode());
+    const char* refusal = nullptr;
+    if (!key) {
+      refusal = "not authenticated";
+    } else if (sessions_.size() >= kMaxSessions) {
+      refusal = "too many sessions";
+    } else if (SessionsOf(*key) >= kMaxSessionsPerPeer) {
+      refusal = "too many sessions from this node";
+    }
+    if (refusal != nullptr) {
+      wire::Error e{
+          static_cast<int64_t>(key ? wire::ErrorCode::kBusy : wire::ErrorCode::kUnauthorized),
+          refusal,
+          "",
+          {}};
+      (void)SendRaw(rid, e.Encode());
       return;
     }
-    it = sessions_.emplace(rid, std::make_unique<SyncServerSession>(backend_, policy_, clock_, *key, options_)).first;
+    it = sessions_
+             .emplace(rid, std::make_unique<SyncServerSession>(backend_, policy_, clock_, *key,
+                                                               options_))
+             .first;
     ++stats_.sessions_opened;
   }
   SyncServerSession& s = *it->second;
   s.OnFrame(ByteView(static_cast<const uint8_t*>(parts[0].data()), parts[0].size()));
   Flush(rid, s);
+}
+
+size_t SyncServer::SessionsOf(const PublicKey& key) const {
+  size_t n = 0;
+  for (const auto& [rid, s] : sessions_) n += s->peer_key() == key ? 1 : 0;
+  return n;
 }
 
 void SyncServer::Process() {
@@ -102,14 +155,28 @@ void SyncServer::Process() {
   }
   const int64_t now = clock_.MonotonicMillis();
   if (last_admission_refresh_ms_ < 0 || now - last_admission_refresh_ms_ >= 1000) {
-    (void)policy_.RefreshAdmission();  // new certificates and revocations
+    // New certificates and revocations; a peer that lost its standing (its
+    // certificate revoked or expired) loses its open sessions too.
+    if (policy_.RefreshAdmission().ok()) EndSessionsWithoutStanding();
     last_admission_refresh_ms_ = now;
   }
+
   for (auto& [rid, s] : sessions_) {
     s->Tick();
     Flush(rid, *s);
   }
   Reap();
+}
+
+void SyncServer::EndSessionsWithoutStanding() {
+  for (auto& [rid, s] : sessions_) {
+    if (s->closed()) continue;
+    auto curve = CurveFromPublicKey(s->peer_key());
+    if (curve.ok() && policy_.AdmitCurveKey(*curve)) continue;
+    s->Abort(wire::ErrorCode::kUnauthorized,
+             "this node's certificate is no longer valid here (revoked or expired)");
+    Flush(rid, *s);
+  }
 }
 
 void SyncServer::Reap() {
@@ -123,6 +190,7 @@ void SyncServer::Reap() {
     const bool ok = s.completed() || (!s.error_sent() && !s.error_received());
     ++(ok ? stats_.sessions_completed : stats_.sessions_failed);
     if (on_end_) on_end_(s.peer_key(), ok ? "ok" : s.Outcome(), s.stats());
+    held_.erase(it->first);
     if (closed_.size() > 4096) closed_.clear();
     closed_.insert(it->first);
     it = sessions_.erase(it);

@@ -28,6 +28,9 @@ struct ServerStats {
 class SyncServer {
  public:
   static constexpr size_t kMaxSessions = 64;
+  // Sessions one peer key may hold at once; a further one is refused with
+  // ERROR 429, so one node cannot take the slots of the others (§7).
+  static constexpr size_t kMaxSessionsPerPeer = 2;
   // Called when a session ends: peer key, outcome ("ok" or why), its stats.
   using OnSessionEnd = std::function<void(const PublicKey&, const std::string&, const SyncStats&)>;
 
@@ -42,12 +45,19 @@ class SyncServer {
 
   const std::string& endpoint() const { return endpoint_; }
   zmq::socket_t& socket() { return socket_; }
-  // Reads every frame ready now, answers, expires idle sessions. Call after
-  // the socket polled readable, and at least every second.
+  // Reads every frame ready now, answers, expires idle sessions; every
+  // second re-reads which keys are admitted and ends the sessions of peers
+  // no longer admitted (revoked) with ERROR 401. Call after the socket
+  // polled readable, and at least every second.
   void Process();
   // Sends ERROR 503 to every open session (shutting down).
   void Shutdown();
   size_t sessions() const { return sessions_.size(); }
+  // Bytes held for the sessions of `key`: queued in them, refused by a full
+  // transport queue, or handed out and not yet acknowledged by the peer
+  // (docs/protocol.md §13). Stays within the per-session bound however
+  // the peer behaves.
+  int64_t QueuedBytes(const PublicKey& key) const;
   const ServerStats& stats() const { return stats_; }
   void set_on_session_end(OnSessionEnd fn) { on_end_ = std::move(fn); }
   ZapHandler& zap() { return *zap_; }
@@ -55,12 +65,20 @@ class SyncServer {
  private:
   SyncServer(zmq::socket_t socket, std::unique_ptr<ZapHandler> zap, SyncBackend& backend,
              PeerPolicy& policy, Clock& clock, SessionOptions options)
-      : socket_(std::move(socket)), zap_(std::move(zap)), backend_(backend), policy_(policy),
-        clock_(clock), options_(std::move(options)) {}
+      : socket_(std::move(socket)),
+        zap_(std::move(zap)),
+        backend_(backend),
+        policy_(policy),
+        clock_(clock),
+        options_(std::move(options)) {}
   void HandleMessage(const std::string& rid, std::vector<zmq::message_t>& parts);
   void Flush(const std::string& rid, SyncSession& s);
-  void SendRaw(const std::string& rid, const Bytes& frame);
+  enum class SendResult { kSent, kFull, kGone };
+  SendResult SendRaw(const std::string& rid, const Bytes& frame);
   void Reap();
+  size_t SessionsOf(const PublicKey& key) const;
+  // Ends, with ERROR 401, the sessions of peers the policy no longer admits.
+  void EndSessionsWithoutStanding();
 
   zmq::socket_t socket_;
   std::unique_ptr<ZapHandler> zap_;
@@ -70,7 +88,8 @@ class SyncServer {
   SessionOptions options_;
   std::string endpoint_;
   std::map<std::string, std::unique_ptr<SyncServerSession>> sessions_;
-  std::set<std::string> closed_;  // routing ids already answered 409 after close
+  std::map<std::string, Bytes> held_;  // per session: the frame the transport refused (full)
+  std::set<std::string> closed_;       // routing ids already answered 409 after close
   int64_t last_admission_refresh_ms_ = -1;
   ServerStats stats_;
   OnSessionEnd on_end_;

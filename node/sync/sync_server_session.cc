@@ -46,6 +46,9 @@ void SyncServerSession::OnHello(const wire::Hello& h) {
   }
   if (granted.empty())
     return Fail(wire::ErrorCode::kForbidden, "no requested scope may be granted");
+  // Reconcile from what is committed now, not from a set last refreshed
+  // before a record written by another process landed.
+  if (Status s = backend_.Refresh(); !s.ok()) return Fail(wire::ErrorCode::kInternal, s.ToString());
   auto chain = policy_.OwnChain();
   if (!chain.ok()) return Fail(wire::ErrorCode::kInternal, chain.status().ToString());
   wire::Welcome w;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <system_error>
 
+#include "node/sync/log_text.h"
+#include "protocol/crypto.h"
 #include "protocol/reconcile.h"
 #include "protocol/verify_batch.h"
 
@@ -45,32 +47,89 @@ SyncSession::SyncSession(SyncBackend& backend, PeerPolicy& policy, Clock& clock,
       clock_(clock),
       options_(std::move(options)),
       limits_(wire::HandshakeLimits()) {
-  last_recv_ms_ = last_send_ms_ = clock_.MonotonicMillis();
+  last_recv_ms_ = last_send_ms_ = started_ms_ = last_progress_ms_ = clock_.MonotonicMillis();
 }
+
+namespace {
+
+bool IsHeartbeat(const wire::Message& m) {
+  return std::holds_alternative<wire::Ping>(m) || std::holds_alternative<wire::Pong>(m);
+}
+
+// Requests a peer may have outstanding with us (docs/protocol.md §7, §13):
+// WANTs not fully answered, PINGs whose PONG has not gone out.
+constexpr size_t kMaxWantsOutstanding = 4;
+constexpr size_t kMaxPingsUnanswered = 4;
+// ERROR 422 frames queued for a peer that does not read them: further
+// refusals are not reported (the records are stored as denied all the same).
+constexpr size_t kMaxRejectionsQueued = 64;
+
+}  // namespace
 
 std::string SyncSession::Outcome() const {
   if (!closed()) return "";
   if (completed_) return "ok";
-  if (error_received_) {
-    return "peer error " + std::to_string(error_received_->code) + " " +
-           std::string(wire::ErrorCodeName(error_received_->code)) +
-           (error_received_->text.empty() ? "" : ": " + error_received_->text);
-  }
-  if (error_sent_) {
-    return "sent error " + std::to_string(error_sent_->code) + " " +
-           std::string(wire::ErrorCodeName(error_sent_->code)) +
-           (error_sent_->text.empty() ? "" : ": " + error_sent_->text);
-  }
+  // Error texts and scopes come from the peer (or quote what it sent): they
+  // reach logs, the peers table and the terminal only escaped.
+  auto describe = [](const char* what, const wire::Error& e) {
+    return EscapeForLog(std::string(what) + " " + std::to_string(e.code) + " " +
+                        std::string(wire::ErrorCodeName(e.code)) +
+                        (e.text.empty() ? "" : ": " + e.text) +
+                        (e.scope.empty() ? "" : " (scope " + e.scope + ")"));
+  };
+  if (error_received_) return describe("peer error", *error_received_);
+  if (error_sent_) return describe("sent error", *error_sent_);
   return "closed by peer before completion";
 }
 
 void SyncSession::Send(const wire::Message& message) {
-  out_.push_back(wire::Encode(message));
+  OutKind kind = OutKind::kData;
+  if (std::holds_alternative<wire::Pong>(message)) kind = OutKind::kPong;
+  if (std::holds_alternative<wire::Ping>(message)) kind = OutKind::kPing;
+  if (auto* e = std::get_if<wire::Error>(&message);
+      e && e->code == static_cast<int64_t>(wire::ErrorCode::kRecordRejected)) {
+    kind = OutKind::kRejection;
+  }
+  Queue(wire::Encode(message), kind);
   last_send_ms_ = clock_.MonotonicMillis();
+  if (!IsHeartbeat(message)) last_progress_ms_ = last_send_ms_;
+}
+
+void SyncSession::Queue(Bytes bytes, OutKind kind) {
+  out_bytes_ += static_cast<int64_t>(bytes.size());
+  if (kind == OutKind::kPong) ++pongs_queued_;
+  if (kind == OutKind::kRejection) ++rejections_queued_;
+  const bool urgent = kind == OutKind::kPong || kind == OutKind::kPing || kind == OutKind::kProbe;
+  (urgent ? urgent_ : out_).push_back(OutFrame{std::move(bytes), kind});
+}
+
+bool SyncSession::window_full() const {
+  return state_ == State::kSyncing && sent_total_ - acked_total_ >= options_.send_window_bytes;
+}
+
+void SyncSession::OnPong(const wire::Pong& p) {
+  if (probe_ && probe_->at_total >= 0 && p.nonce == probe_->nonce) {
+    acked_total_ = probe_->at_total;  // the peer read everything up to the probe
+    probe_.reset();
+  }
+}
+
+void SyncSession::Disconnected() {
+  Close();
+  out_.clear();
+  urgent_.clear();
+  out_bytes_ = 0;
+}
+
+SyncSession::~SyncSession() {
+  // The peer is gone or the owner dropped the session: keep what arrived.
+  Close();
 }
 
 void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope) {
-  if (closed()) return;
+  // While closing, a frame that fails to store is dropped quietly: the
+  // session already ended and sends at most one closing ERROR.
+  if (closed() || closing_) return;
   wire::Error e;
   e.code = static_cast<int64_t>(code);
   if (text.size() > wire::kMaxText) text.resize(wire::kMaxText);
@@ -83,8 +142,17 @@ void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope
 }
 
 void SyncSession::Close() {
-  // What was stored is verified and authorised: keep it, whatever ended the
-  // session (a failed commit is rolled back, and the records come again).
+  if (closed()) return;
+  if (!closing_) {
+    closing_ = true;
+    // Whatever ends the session (completion, an ERROR either way, time-out,
+    // the peer gone): store every frame received that verifies, so that
+    // every attempt makes progress however early it is cut.
+    SettleArrivals(0);
+  }
+  arrivals_.clear();
+  // What was stored is verified and authorised: commit it (a failed commit
+  // is rolled back, and the records come again).
   (void)backend_.Flush();
   state_ = State::kClosed;
 }
@@ -114,6 +182,13 @@ void SyncSession::OnFrame(ByteView frame) {
     Fail(wire::ErrorCodeFor(message.status()), message.status().message());
     return;
   }
+  if (!IsHeartbeat(*message)) last_progress_ms_ = last_recv_ms_;
+  if (auto* p = std::get_if<wire::Pong>(&*message)) OnPong(*p);
+  if (std::holds_alternative<wire::Ping>(*message) && pongs_queued_ >= kMaxPingsUnanswered) {
+    return Fail(wire::ErrorCode::kTooLarge,
+                "more than " + std::to_string(kMaxPingsUnanswered) +
+                    " PINGs unanswered: the peer does not read its PONGs");
+  }
   Handle(std::move(*message));
   if (!closed()) Pump();
 }
@@ -129,20 +204,53 @@ void SyncSession::Tick() {
          "nothing received for " + std::to_string(now - last_recv_ms_) + " ms");
     return;
   }
+  if (now - last_progress_ms_ >= options_.progress_timeout_ms) {
+    Fail(wire::ErrorCode::kTimeout,
+         "no progress (only PING/PONG) for " + std::to_string(now - last_progress_ms_) + " ms");
+    return;
+  }
+  if (now - started_ms_ >= options_.max_session_ms) {
+    Fail(wire::ErrorCode::kTimeout,
+         "session lifetime of " + std::to_string(options_.max_session_ms) + " ms reached");
+    return;
+  }
   if (state_ == State::kSyncing && now - last_send_ms_ >= options_.heartbeat_ms) {
     Send(wire::Ping{ping_nonce_++});
   }
 }
 
 std::optional<Bytes> SyncSession::NextFrame() {
-  if (out_.empty() && !closed()) Pump();
-  if (out_.empty()) return std::nullopt;
-  Bytes f = std::move(out_.front());
-  out_.pop_front();
+  OutFrame f;
+  if (!urgent_.empty()) {
+    f = std::move(urgent_.front());
+    urgent_.pop_front();
+  } else {
+    // Past the window, nothing but PING/PONG until the peer shows it reads.
+    if (!closed() && window_full()) return std::nullopt;
+    if (out_.empty() && !closed()) Pump();
+    if (!urgent_.empty()) return NextFrame();
+    if (out_.empty()) return std::nullopt;
+    f = std::move(out_.front());
+    out_.pop_front();
+  }
+  out_bytes_ -= static_cast<int64_t>(f.bytes.size());
+  if (f.kind == OutKind::kPong) --pongs_queued_;
+  if (f.kind == OutKind::kRejection) --rejections_queued_;
   ++stats_.frames_sent;
-  stats_.bytes_sent += f.size();
+  stats_.bytes_sent += f.bytes.size();
+  sent_total_ += static_cast<int64_t>(f.bytes.size());
   sent_since_recv_ = true;
-  return f;
+  if (f.kind == OutKind::kProbe && probe_) probe_->at_total = sent_total_;
+  // Half the window unacknowledged: ask the peer to show it reads. The
+  // nonce is random so that a peer cannot acknowledge what it never read.
+  if (!probe_ && !closed() && state_ == State::kSyncing &&
+      sent_total_ - acked_total_ >= options_.send_window_bytes / 2) {
+    uint64_t nonce = 0;
+    RandomBytes(reinterpret_cast<uint8_t*>(&nonce), sizeof nonce);
+    probe_ = Probe{static_cast<int64_t>(nonce >> 1), -1};
+    Queue(wire::Encode(wire::Ping{probe_->nonce}), OutKind::kProbe);
+  }
+  return std::move(f.bytes);
 }
 
 bool SyncSession::IsGranted(const std::string& scope) const {
@@ -153,6 +261,7 @@ bool SyncSession::IsGranted(const std::string& scope) const {
 
 void SyncSession::BeginScope(const std::string& scope, bool initiate) {
   run_.emplace();
+  wanted_.clear();
   run_->scope = scope;
   if (!initiate) {
     run_->awaiting = true;  // the server waits for the client's initial RECONCILE
@@ -282,6 +391,8 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
     stats_.records_inserted += res->inserted;
     stats_.records_refused += res->refused.size();
     for (const RecordId& id : res->refused) {
+      if (closing_) break;                                    // no frame follows the closing one
+      if (rejections_queued_ >= kMaxRejectionsQueued) break;  // the peer does not read them
       wire::Error e;
       e.code = static_cast<int64_t>(wire::ErrorCode::kRecordRejected);
       e.text = "record " + id.hex() + " refused by local policy";
@@ -294,17 +405,44 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
 void SyncSession::OnWant(const wire::Want& m) {
   ScopeRun& r = *run_;
   if (r.done_recv) return Fail(wire::ErrorCode::kOutOfOrder, "WANT after DONE", r.scope);
-  std::vector<Bytes> found;
-  std::vector<RecordId> missing;
-  if (Status s = backend_.Fetch(r.scope, m.ids, found, missing); !s.ok()) {
-    return Fail(wire::ErrorCode::kInternal, s.ToString(), r.scope);
+  // Enforced here, on the receiving side: answers are produced one frame at
+  // a time as the peer reads them, and a peer that asks on without reading
+  // is dropped instead of queued for.
+  if (wanted_.size() >= kMaxWantsOutstanding) {
+    return Fail(wire::ErrorCode::kTooLarge,
+                "more than " + std::to_string(kMaxWantsOutstanding) + " WANTs outstanding",
+                r.scope);
   }
-  const size_t n = found.size();
-  auto batches = wire::BatchRecords(r.scope, std::move(found), limits_);
-  if (!batches.ok()) return Fail(wire::ErrorCode::kInternal, batches.status().ToString(), r.scope);
-  for (const auto& b : *batches) Send(b);
-  stats_.records_sent += n;
-  if (!missing.empty()) Send(wire::Records{r.scope, {}, std::move(missing)});
+  wanted_.emplace_back(m.ids.begin(), m.ids.end());
+}
+
+Status SyncSession::SendBatch(std::deque<RecordId>& ids, std::vector<RecordId>* missing) {
+  const std::string& scope = run_->scope;
+  // Room for the envelope, the scope and the missing ids' headers.
+  const int64_t budget = limits_.max_message_bytes - 4096;
+  std::vector<Bytes> found;
+  std::vector<RecordId> absent;
+  int64_t bytes = 0;
+  while (!ids.empty() && found.size() < static_cast<size_t>(limits_.max_records) &&
+         absent.size() < static_cast<size_t>(limits_.max_ids)) {
+    std::vector<Bytes> one;
+    std::vector<RecordId> gone;
+    CREDMESH_RETURN_IF_ERROR(backend_.Fetch(scope, {ids.front()}, one, gone));
+    if (!one.empty()) {
+      const int64_t need = static_cast<int64_t>(one.front().size()) + 5;
+      if (bytes + need > budget && !found.empty()) break;  // the next frame takes it
+      bytes += need;
+      found.push_back(std::move(one.front()));
+    } else if (missing != nullptr) {
+      bytes += 34;
+      absent.push_back(ids.front());
+    }
+    ids.pop_front();
+  }
+  if (found.empty() && absent.empty()) return Status::Ok();
+  stats_.records_sent += found.size();
+  Send(wire::Records{scope, std::move(found), std::move(absent)});
+  return Status::Ok();
 }
 
 void SyncSession::OnDone() {
@@ -317,28 +455,21 @@ bool SyncSession::Pump() {
   if (!run_ || closed()) return false;
   SettleArrivals(kNoWait);
   if (!run_ || closed()) return true;  // storing failed: the ERROR is queued
+  // Produce only once what was produced is out and the window is open, so a
+  // session holds at most one RECORDS frame it made (NextFrame calls again).
+  if (!out_.empty() || window_full()) return false;
   ScopeRun& r = *run_;
   const size_t before = out_.size();
-  if (!r.to_push.empty()) {
-    // One batch per call keeps memory bounded; NextFrame calls again.
-    const size_t k = std::min<size_t>(r.to_push.size(), static_cast<size_t>(limits_.max_records));
-    std::vector<RecordId> ids(r.to_push.begin(),
-                              r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
-    r.to_push.erase(r.to_push.begin(), r.to_push.begin() + static_cast<std::ptrdiff_t>(k));
-    std::vector<Bytes> found;
-    std::vector<RecordId> missing;  // vanished since reconciliation: nothing to push
-    if (Status s = backend_.Fetch(r.scope, ids, found, missing); !s.ok()) {
+  // WANT answers first (never delayed by anything else, §9.3), then pushes.
+  if (!wanted_.empty() || !r.to_push.empty()) {
+    const bool want = !wanted_.empty();
+    std::vector<RecordId> missing;
+    Status s = SendBatch(want ? wanted_.front() : r.to_push, want ? &missing : nullptr);
+    if (!s.ok()) {
       Fail(wire::ErrorCode::kInternal, s.ToString(), r.scope);
       return true;
     }
-    const size_t n = found.size();
-    auto batches = wire::BatchRecords(r.scope, std::move(found), limits_);
-    if (!batches.ok()) {
-      Fail(wire::ErrorCode::kInternal, batches.status().ToString(), r.scope);
-      return true;
-    }
-    for (const auto& b : *batches) Send(b);
-    stats_.records_sent += n;
+    if (want && wanted_.front().empty()) wanted_.pop_front();
     return true;
   }
   if (r.reply) {

@@ -46,6 +46,18 @@ struct SessionOptions {
   unsigned max_frames_held = 16;
   int64_t idle_timeout_ms = 30'000;
   int64_t heartbeat_ms = 10'000;
+  // A session in which nothing but PING and PONG has travelled either way
+  // for this long ends with ERROR 408: PINGs prove a peer alive, not busy
+  // with the session (docs/protocol.md §7, §10.4).
+  int64_t progress_timeout_ms = 60'000;
+  // A session ends with ERROR 408 this long after it began, whatever it is
+  // doing; what it transferred is kept, and the next session goes on.
+  int64_t max_session_ms = 30 * 60'000;
+  // Bytes handed to the transport that the peer has not yet shown it read
+  // (docs/protocol.md §13): past this, the session sends nothing but PING
+  // and PONG, and produces nothing new, until the PONG of its probe PING
+  // arrives. Bounds what a peer that does not read can make us queue.
+  int64_t send_window_bytes = 2 * 1024 * 1024;
   std::string agent = "credmesh/0.1.0";
 };
 
@@ -53,7 +65,9 @@ class SyncSession {
  public:
   enum class State { kStart, kExpectWelcome, kExpectHello, kSyncing, kClosed };
 
-  virtual ~SyncSession() = default;
+  // Closes the session if still open (as Close: stores and commits what
+  // was received).
+  virtual ~SyncSession();
   SyncSession(const SyncSession&) = delete;
   SyncSession& operator=(const SyncSession&) = delete;
 
@@ -74,6 +88,15 @@ class SyncSession {
   std::optional<Bytes> NextFrame();
   // Ends the session with an ERROR (e.g. 503 when shutting down).
   void Abort(wire::ErrorCode code, const std::string& text);
+  // The transport lost the peer: closes without sending anything (storing
+  // and committing what arrived, as every close does).
+  void Disconnected();
+  // Bytes queued in the session plus bytes handed out by NextFrame that the
+  // peer has not yet acknowledged (its PONG to a probe PING): what a peer
+  // that stops reading can make us hold for it.
+  int64_t queued_bytes() const { return out_bytes_ + (sent_total_ - acked_total_); }
+  // True while the send window is full: NextFrame returns only PING/PONG.
+  bool window_full() const;
 
   State state() const { return state_; }
   bool closed() const { return state_ == State::kClosed; }
@@ -99,13 +122,18 @@ class SyncSession {
   // Actions.
   void Send(const wire::Message& message);
   void Fail(wire::ErrorCode code, std::string text, std::string scope = "");
-  // Commits what was stored (SyncBackend::Flush) and enters kClosed.
+  // Stores every received RECORDS frame that verifies (waiting for its
+  // verification), commits what was stored (SyncBackend::Flush) and enters
+  // kClosed, whatever the reason the session ends.
   void Close();
   void OnPeerError(const wire::Error& e);  // 422: note it; otherwise close
   void BeginScope(const std::string& scope, bool initiate);
   bool HasScope() const { return run_.has_value(); }
   const std::string& CurrentScope() const { return run_->scope; }
-  void EndScope() { run_.reset(); }
+  void EndScope() {
+    run_.reset();
+    wanted_.clear();
+  }
   bool IsGranted(const std::string& scope) const;
   // Per-scope messages: checks the scope (403 / 409) and runs the transfer.
   void HandleScoped(wire::Message& message);
@@ -160,12 +188,38 @@ class SyncSession {
 
   std::optional<ScopeRun> run_;
   std::deque<Arrival> arrivals_;  // of the current scope, oldest first
-  std::deque<Bytes> out_;
+  // Frames to send. PING and PONG go first and ignore the send window (they
+  // are how the window opens again); everything else waits for it.
+  enum class OutKind { kData, kRejection, kPong, kPing, kProbe };
+  struct OutFrame {
+    Bytes bytes;
+    OutKind kind;
+  };
+  void Queue(Bytes bytes, OutKind kind);
+  void OnPong(const wire::Pong& p);
+  std::deque<OutFrame> out_, urgent_;
+  int64_t out_bytes_ = 0;
+  size_t pongs_queued_ = 0, rejections_queued_ = 0;
+  // Flow control (§13): totals of bytes handed out, and of those the peer
+  // acknowledged; the probe PING outstanding, if any.
+  int64_t sent_total_ = 0, acked_total_ = 0;
+  struct Probe {
+    int64_t nonce = 0;
+    int64_t at_total = -1;  // sent_total_ once the probe went out; -1 before
+  };
+  std::optional<Probe> probe_;
+  // WANTs received and not yet fully answered (ids still to send), oldest first.
+  std::deque<std::deque<RecordId>> wanted_;
+  // Fetches the records of the next ids of `ids` for one RECORDS frame (at
+  // most mr records and mb bytes) and queues it; missing ids go to `missing`.
+  Status SendBatch(std::deque<RecordId>& ids, std::vector<RecordId>* missing);
   std::optional<wire::Error> error_sent_, error_received_;
   std::vector<wire::Error> rejections_;
   int64_t last_recv_ms_ = 0, last_send_ms_ = 0;
+  int64_t started_ms_ = 0, last_progress_ms_ = 0;  // progress: a frame other than PING/PONG
   int64_t ping_nonce_ = 0;
   bool sent_since_recv_ = false;
+  bool closing_ = false;  // Close is storing what arrived; Fail sends nothing
 };
 
 const char* SessionStateName(SyncSession::State s);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "node/sync/sync_test_world.h"
+#include "node/sync_daemon.h"
 #include "protocol/strict_unpack.h"
 #include "protocol/value.h"
 #include "protocol/wire.h"
@@ -63,6 +64,28 @@ TEST_CASE("sync session: records flow both ways and sets converge; in-sync check
   CHECK(c->stats().round_trips <= 2);
   MESSAGE("in-sync check, one scope of 725 records: ", c->stats().round_trips, " round trips, ",
           r.bytes, " bytes");
+}
+
+TEST_CASE("sync session: a session includes every record committed before it began") {
+  // `note add --dir hub` then at once `sync --dir pine`: the hub's item sets
+  // were loaded by an earlier session and the note was written by another
+  // process (here: through the ledger, not the backend). The session must
+  // still carry it, and likewise a record the client wrote.
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  w.hub->Notes("district/valley", 20, "d");
+  Sync(w, pine, *w.hub, "pine");  // loads both sides' item sets
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    CAPTURE(attempt);
+    w.hub->Notes("district/valley", 1, "hub-late" + std::to_string(attempt));
+    pine.Notes("school/pine", 1, "pine-late" + std::to_string(attempt));
+    SyncStats st;
+    Sync(w, pine, *w.hub, "pine", nullptr, &st);
+    CHECK(st.records_received == 1);
+    CHECK(st.records_sent == 1);
+    CHECK(pine.Ids("district/valley") == w.hub->Ids("district/valley"));
+    CHECK(pine.Ids("school/pine") == w.hub->Ids("school/pine"));
+  }
 }
 
 TEST_CASE("sync session: school evidence never reaches another school; hub relays the rest") {
@@ -261,6 +284,69 @@ TEST_CASE("sync session: bad peers get an error, are dropped, and nothing invali
   CHECK(*w.hub->node->store().records().Count(valid) == before);
 }
 
+// Drives `server` with a PING every `step_ms` until it closes; returns the
+// closing ERROR it sent and how long it took.
+std::pair<wire::Error, int64_t> PingUntilClosed(SyncWorld& w, SyncSession& server,
+                                                int64_t step_ms) {
+  const int64_t t0 = w.clock.MonotonicMillis();
+  for (int i = 0; i < 10'000 && !server.closed(); ++i) {
+    w.clock.Advance(step_ms);
+    server.OnFrame(wire::Ping{i}.Encode());
+    server.Tick();
+    while (server.NextFrame()) {
+    }
+  }
+  REQUIRE(server.closed());
+  REQUIRE(server.error_sent());
+  return {*server.error_sent(), w.clock.MonotonicMillis() - t0};
+}
+
+TEST_CASE("sync session: PINGs alone do not keep a session open") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  Injected in(w, pine, *w.hub);
+  // A PING every 9 s beats the 30 s idle time-out, but nothing else moves.
+  auto [e, took] = PingUntilClosed(w, *in.server, 9'000);
+  CHECK(e.code == 408);
+  CHECK(e.text.find("no progress") != std::string::npos);
+  CHECK(took >= 60'000);
+  CHECK(took < 70'000);
+}
+
+TEST_CASE("sync session: a session ends when its lifetime is over, busy or not") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  SessionOptions o;
+  o.max_session_ms = 20'000;
+  auto c = MakeClient(pine, *w.hub, w.clock, ScopesFor("pine"));
+  SyncServerSession s(*w.hub->backend, *w.hub->policy, w.clock, pine.key(), o);
+  s.OnFrame(*c->NextFrame());  // HELLO
+  REQUIRE(s.state() == SyncSession::State::kSyncing);
+  auto [e, took] = PingUntilClosed(w, s, 5'000);
+  CHECK(e.code == 408);
+  CHECK(e.text.find("lifetime") != std::string::npos);
+  CHECK(took == 20'000);
+}
+
+TEST_CASE("sync session: a peer's ERROR text reaches the outcome (and so logs) escaped") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  Injected in(w, pine, *w.hub);
+  wire::Error e;
+  e.code = 500;
+  e.text = "oops\nts=2026-12-03T00:00:00Z event=sync_ok peer=oak\r\x1b[2J\xe2\x80\xae";
+  in.Inject(e.Encode());
+  REQUIRE(in.server->closed());
+  REQUIRE(in.server->error_received());
+  const std::string outcome = in.server->Outcome();
+  CHECK(outcome.find_first_of("\r\n\x1b") == std::string::npos);
+  CHECK(outcome.find("oops\\nts=2026-12-03T00:00:00Z event=sync_ok peer=oak\\r\\x1b[2J\\u{202e}") !=
+        std::string::npos);
+  // The daemon's log line quotes it and stays one line.
+  const std::string line = LogLine(w.clock, "serve_session_end", {{"outcome", outcome}});
+  CHECK(line.find_first_of("\r\n\x1b") == std::string::npos);
+}
+
 TEST_CASE("sync session: a cut session resumes with nothing lost or duplicated") {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");
@@ -379,11 +465,10 @@ TEST_CASE("sync session: the example exchange of protocol.md §15, frame by fram
   w.hub->Notes(pub, 800, "p");
   Sync(w, pine, *w.hub, "pine");
   REQUIRE(pine.Ids(district) == w.hub->Ids(district));
+  // Written through the ledgers, outside the backends: each session picks
+  // them up when it begins.
   pine.Notes(school, 3, "new");
   w.hub->Notes(pub, 2, "award");
-  // As the daemon does on local writes: the item sets pick them up.
-  REQUIRE(pine.backend->cache().Refresh().ok());
-  REQUIRE(w.hub->backend->cache().Refresh().ok());
 
   auto c = MakeClient(pine, *w.hub, w.clock, ScopesFor("pine"));
   auto s = MakeServer(*w.hub, pine.key(), w.clock);
