@@ -64,6 +64,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx);    // peer, sync, serve
 void RegisterCatalogCommands(CLI::App& app, Context& ctx);     // catalog import|export|list|show|retire
 void RegisterSubmissionCommands(CLI::App& app, Context& ctx);  // submission ..., review add
 void RegisterAwardCommands(CLI::App& app, Context& ctx);       // award ..., portfolio
+void RegisterBadgeCommands(CLI::App& app, Context& ctx);       // badge export|verify|status-list
 // The sync part of `status` (cmd_sync.cc): peers and records per scope.
 Status AddSyncStatus(Node& node, nlohmann::json& j);
 void PrintSyncStatus(const nlohmann::json& j);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   RegisterCatalogCommands(app, ctx);
   RegisterSubmissionCommands(app, ctx);
   RegisterAwardCommands(app, ctx);
+  RegisterBadgeCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
