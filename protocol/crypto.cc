@@ -81,6 +81,13 @@ Hash256 Blake2b256(ByteView data) {
   return h;
 }
 
+FixedBytes<32> Sha256(ByteView data) {
+  EnsureSodium();
+  FixedBytes<32> h;
+  crypto_hash_sha256(h.data.data(), data.data(), data.size());
+  return h;
+}
+
 FixedBytes<8> SipHash24(const FixedBytes<16>& key, ByteView data) {
   EnsureSodium();
   static_assert(crypto_shorthash_BYTES == 8 && crypto_shorthash_KEYBYTES == 16);

@@ -49,6 +49,10 @@ bool VerifySignature(const PublicKey& key, ByteView message, const Signature& si
 // BLAKE2b with a 32-byte output.
 Hash256 Blake2b256(ByteView data);
 
+// SHA-256 (FIPS 180-4), for formats that name it (W3C Data Integrity, OB 3.0
+// hashed identities). credmesh's own records use BLAKE2b-256.
+FixedBytes<32> Sha256(ByteView data);
+
 // SipHash-2-4 (libsodium crypto_shorthash): a keyed 64-bit PRF for short
 // identifiers, not a collision-resistant hash.
 FixedBytes<8> SipHash24(const FixedBytes<16>& key, ByteView data);

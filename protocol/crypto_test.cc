@@ -105,6 +105,11 @@ TEST_CASE("protocol/crypto: BLAKE2b-256 published values") {
         "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
 }
 
+TEST_CASE("protocol/crypto: SHA-256 published values (FIPS 180-4 examples)") {
+  CHECK(Sha256({}).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(Sha256(AsBytes("abc")).hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST_CASE("protocol/crypto: streaming hasher equals one-shot") {
   Bytes data(10000);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 31 + 7);

@@ -8,6 +8,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libsqlite3-dev libmsgpack-cxx-dev libsodium-dev
   doctest-dev nlohmann-json3-dev libcli11-dev sqlite3
   help2man   # man page generated from `credmesh --help` at build time
+  zlib1g-dev python3 python3-jsonschema
 )
 
 missing=()

@@ -69,6 +69,7 @@ void RegisterCatalogCommands(CLI::App& app, Context& ctx);     // catalog import
 void RegisterSubmissionCommands(CLI::App& app, Context& ctx);  // submission ..., review add
 void RegisterAwardCommands(CLI::App& app, Context& ctx);       // award ..., portfolio
 void RegisterEvidenceCommands(CLI::App& app, Context& ctx);    // evidence list|get
+void RegisterBadgeCommands(CLI::App& app, Context& ctx);       // badge export|verify|status-list
 // The sync part of `status` (cmd_sync.cc): peers and records per scope.
 Status AddSyncStatus(Node& node, nlohmann::json& j);
 void PrintSyncStatus(const nlohmann::json& j);

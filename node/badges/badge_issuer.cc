@@ -1,0 +1,193 @@
+#include "node/badges/badge_issuer.h"
+
+#include "node/badges/multibase.h"
+#include "node/badges/status_list.h"
+#include "node/badges/vc_proof.h"
+#include "node/credentials/catalog_projection.h"
+#include "node/credentials/credential_records.h"
+#include "node/credentials/lifecycle_projection.h"
+#include "node/trust/trust_index.h"
+#include "node/trust/trust_records.h"
+#include "protocol/hlc.h"
+#include "storage/migrations.h"
+
+namespace credmesh {
+namespace {
+
+constexpr Migration kMigrations[] = {
+    {1,
+     "CREATE TABLE badge_status_index ("
+     "  award TEXT PRIMARY KEY,"
+     "  list_index INTEGER NOT NULL UNIQUE"
+     ") WITHOUT ROWID;"},
+};
+
+// The body of the newest valid record of `kind` in `entity`, if any.
+Result<std::optional<Value>> NewestBody(Store& store, const std::string& kind,
+                                        const std::string& entity) {
+  RecordQuery q;
+  q.kind = kind;
+  q.entity = entity;
+  q.state = RecordState::kValid;
+  q.newest_first = true;
+  q.limit = 1;
+  CREDMESH_ASSIGN_OR_RETURN(auto rows, store.records().List(q));
+  if (rows.empty()) return std::optional<Value>();
+  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec, store.records().Load(rows[0].id));
+  return std::optional<Value>(rec.record().body);
+}
+
+Result<std::string> DistrictName(Store& store, const std::string& district) {
+  RecordQuery q;
+  q.kind = kGenesisKind;
+  q.scope = "district/" + district;
+  q.state = RecordState::kValid;
+  q.limit = 1;
+  CREDMESH_ASSIGN_OR_RETURN(auto rows, store.records().List(q));
+  if (!rows.empty()) {
+    CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec, store.records().Load(rows[0].id));
+    auto g = GenesisBody::Parse(rec.record().body);
+    if (g.ok() && !g->name.empty()) return g->name;
+  }
+  return "District " + district;
+}
+
+}  // namespace
+
+Result<DistrictIssuerTrust> DistrictIssuerTrust::Load(Database& db, const std::string& district,
+                                                      const PublicKey& root) {
+  TrustView view(district, root);
+  CREDMESH_ASSIGN_OR_RETURN(auto facts, TrustIndex(db).LoadAll());
+  for (const auto& f : facts) view.Add(f);
+  return DistrictIssuerTrust(std::move(view));
+}
+
+Status DistrictIssuerTrust::Check(const PublicKey& key, int64_t at_ms) const {
+  // A grant issued in the same millisecond counts: take the last HLC of it.
+  uint64_t hlc = HybridClock::Make(at_ms, (1u << HybridClock::kLogicalBits) - 1);
+  for (Role r : view_.RolesAt(key, hlc, "public/" + view_.district())) {
+    if (r == Role::kRoot || r == Role::kIssuer || r == Role::kAdmin) return Status::Ok();
+  }
+  return Status::Unauthorized(DidKeyOf(key) + " (" + ShortKey(key) +
+                              ") held no issuer or admin grant of district " + view_.district() +
+                              " at " + FormatMillisUtc(at_ms));
+}
+
+Status BadgeStatusIndex::Migrate(Database& db) {
+  return ApplyMigrations(db, "badges", kMigrations);
+}
+
+Result<uint64_t> BadgeStatusIndex::IndexFor(const std::string& award) {
+  {
+    CREDMESH_ASSIGN_OR_RETURN(
+        Statement st, db_.Prepare("SELECT list_index FROM badge_status_index WHERE award = ?"));
+    st.Bind(1, award);
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) return static_cast<uint64_t>(st.ColumnInt(0));
+  }
+  CREDMESH_ASSIGN_OR_RETURN(Statement ins,
+                            db_.Prepare("INSERT INTO badge_status_index (award, list_index)"
+                                        " SELECT ?, COALESCE(MAX(list_index) + 1, 0) FROM "
+                                        "badge_status_index RETURNING list_index"));
+  ins.Bind(1, award);
+  CREDMESH_ASSIGN_OR_RETURN(bool row, ins.Step());
+  if (!row) return Status::Internal("badges: no index allocated");
+  uint64_t index = static_cast<uint64_t>(ins.ColumnInt(0));
+  CREDMESH_RETURN_IF_ERROR(ins.Reset());
+  if (index >= kMinStatusListBits) {
+    return Status::ResourceExhausted("badges: the status list is full (" +
+                                     std::to_string(kMinStatusListBits) + " awards)");
+  }
+  return index;
+}
+
+Result<std::vector<std::pair<std::string, uint64_t>>> BadgeStatusIndex::All() {
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st,
+      db_.Prepare("SELECT award, list_index FROM badge_status_index ORDER BY list_index"));
+  std::vector<std::pair<std::string, uint64_t>> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return out;
+    out.emplace_back(st.ColumnText(0), static_cast<uint64_t>(st.ColumnInt(1)));
+  }
+}
+
+Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
+  Database& db = store.db();
+  CREDMESH_ASSIGN_OR_RETURN(auto award, ShowAward(db, req.award));
+  if (!award) return Status::NotFound("no award " + req.award + " (see: credmesh submission list)");
+  const nlohmann::json& a = *award;
+  const std::string award_id = a.value("id", "");
+  if (a.value("status", "") == "none")
+    return Status::FailedPrecondition("award " + award_id + " is not issued");
+  if (a.value("status", "") == "revoked") {
+    return Status::FailedPrecondition("award " + award_id +
+                                      " is revoked: a badge cannot be exported");
+  }
+  auto issue_record = RecordId::FromHex(a.value("issue_record", ""));
+  auto review_id = RecordId::FromHex(a.value("review", ""));
+  auto educator = PublicKey::FromHex(a.value("educator", ""));
+  if (!issue_record || !review_id || !educator)
+    return Status::Corruption("award " + award_id + ": malformed document");
+
+  BadgeContent c;
+  c.district = req.district;
+  CREDMESH_ASSIGN_OR_RETURN(c.issuer_name, DistrictName(store, req.district));
+  c.issuer_id = DidKeyOf(req.signer);
+  c.valid_from_ms = HybridClock::Millis(a.value("issued_hlc", uint64_t{0}));
+  c.credential_id = DerivedUuidUrn("credmesh/badge/credential", issue_record->view());
+  c.subject_id = DerivedUuidUrn("credmesh/badge/subject", issue_record->view());
+  // Public in the credential anyway; its job is to defeat precomputed tables.
+  c.salt = Sha256(issue_record->view()).hex().substr(0, 32);
+
+  const std::string def = a.value("definition", "");
+  CREDMESH_ASSIGN_OR_RETURN(auto definition,
+                            LoadDefinition(db, def, a.value("version", int64_t{0})));
+  if (!definition) {
+    return Status::NotFound("definition " + def + " v" + std::to_string(a.value("version", 0)) +
+                            " is not held here");
+  }
+  c.definition = std::move(*definition);
+
+  auto review = store.records().Load(*review_id);
+  if (!review.ok()) {
+    return Status::FailedPrecondition("the deciding review of " + award_id + " (school scope " +
+                                      a.value("school", "") +
+                                      ") is not held on this node; export from the hub");
+  }
+  CREDMESH_ASSIGN_OR_RETURN(ReviewBody rb, ReviewBody::Parse(review->record().body));
+  c.levels = rb.levels;
+
+  CREDMESH_ASSIGN_OR_RETURN(auto profile,
+                            NewestBody(store, kProfileKind, "person/" + educator->hex()));
+  if (profile) {
+    if (const Value* e = profile->Find("email"); e && e->is_string() && !e->as_string().empty()) {
+      c.email = e->as_string();
+    }
+  }
+  if (!c.email)
+    return Status::FailedPrecondition("no e-mail known for the educator " + ShortKey(*educator) +
+                                      " (person.profile); the badge would not identify them");
+
+  if (!req.status_list_url.empty()) {
+    CREDMESH_ASSIGN_OR_RETURN(uint64_t index, BadgeStatusIndex(db).IndexFor(award_id));
+    c.status = StatusListEntry(req.status_list_url, index);
+  }
+  return c;
+}
+
+Result<nlohmann::json> BuildSignedStatusList(Store& store, const std::string& list_url,
+                                             const SigningKey& signer, Clock& clock) {
+  StatusBitstring bits;
+  CREDMESH_ASSIGN_OR_RETURN(auto all, BadgeStatusIndex(store.db()).All());
+  for (const auto& [award, index] : all) {
+    CREDMESH_ASSIGN_OR_RETURN(auto doc, ShowAward(store.db(), award));
+    if (doc && doc->value("status", "") == "revoked" && index < bits.size()) bits.Set(index, true);
+  }
+  std::string now = FormatDateTime(clock.NowMillis());
+  auto cred = StatusListCredential(list_url, DidKeyOf(signer.public_key()), now, bits);
+  return AddEddsaJcsProof(std::move(cred), signer, now);
+}
+
+}  // namespace credmesh

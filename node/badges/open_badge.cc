@@ -1,0 +1,153 @@
+#include "node/badges/open_badge.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "node/badges/vc_proof.h"
+#include "protocol/crypto.h"
+
+namespace credmesh {
+namespace {
+
+std::string AchievementId(const BadgeContent& c) {
+  return "urn:credmesh:" + c.district + ":definition:" + c.definition.id + ":v" +
+         std::to_string(c.definition.version);
+}
+
+// The criteria narrative (Markdown): competency, method, what must be
+// submitted and how it is judged.
+std::string CriteriaNarrative(const CredentialDefinition& d) {
+  std::string out = "**Competency.** " + d.competency + "\n\n";
+  if (!d.key_method.empty()) out += "**Key method.** " + d.key_method + "\n\n";
+  out += "**Required evidence.**\n";
+  for (const auto& s : d.submission_requirements) {
+    out += "- " + s.title + ": " + s.what_counts +
+           (s.proof_of_student_outcome_required ? " (must show student outcomes)" : "") + "\n";
+  }
+  out += "\n**Rubric.** Reviewers rate each criterion (";
+  for (size_t i = 0; i < d.rubric.levels.size(); ++i) {
+    out += (i ? ", " : "") + d.rubric.levels[i].title + " = " +
+           std::to_string(d.rubric.levels[i].score);
+  }
+  out += "):\n";
+  for (const auto& c : d.rubric.criteria) out += "- " + c.title + "\n";
+  const PassingRule& p = d.rubric.passing_rule;
+  out += "\n**To pass:**";
+  if (p.min_level_score_each)
+    out += " every criterion scores at least " + std::to_string(*p.min_level_score_each) + ";";
+  if (p.min_total) out += " the total is at least " + std::to_string(*p.min_total) + ";";
+  for (const auto& [c, n] : p.min_level_score_for)
+    out += " " + c + " scores at least " + std::to_string(n) + ";";
+  if (p.min_count_at_or_above) {
+    out += " at least " + std::to_string(p.min_count_at_or_above->count) + " criteria score " +
+           std::to_string(p.min_count_at_or_above->score) + " or more;";
+  }
+  if (out.back() == ';') out.back() = '.';
+  return out;
+}
+
+}  // namespace
+
+std::string HashedEmail(const std::string& email, const std::string& salt) {
+  std::string e = email;
+  e.erase(0, e.find_first_not_of(" \t\r\n"));
+  e.erase(e.find_last_not_of(" \t\r\n") + 1);
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return "sha256$" + Sha256(AsBytes(e + salt)).hex();
+}
+
+std::string DerivedUuidUrn(std::string_view tag, ByteView seed) {
+  std::string input(tag);
+  input.push_back('\0');
+  input.append(reinterpret_cast<const char*>(seed.data()), seed.size());
+  auto h = Sha256(AsBytes(input));
+  h.data[6] = static_cast<uint8_t>((h.data[6] & 0x0f) | 0x80);  // version 8
+  h.data[8] = static_cast<uint8_t>((h.data[8] & 0x3f) | 0x80);  // RFC 9562 variant
+  std::string hex = ToHex(ByteView(h.data.data(), 16));
+  return "urn:uuid:" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+nlohmann::json BuildOpenBadgeCredential(const BadgeContent& c) {
+  const CredentialDefinition& d = c.definition;
+  const std::string achievement_id = AchievementId(c);
+
+  auto result_descriptions = nlohmann::json::array();
+  auto results = nlohmann::json::array();
+  for (const auto& crit : d.rubric.criteria) {
+    const std::string rd_id = achievement_id + ":criterion:" + crit.id;
+    auto levels = nlohmann::json::array();
+    for (const auto& lvl : d.rubric.levels) {
+      nlohmann::json l = {{"id", rd_id + ":level:" + lvl.id},
+                          {"type", {"RubricCriterionLevel"}},
+                          {"name", lvl.title},
+                          {"points", std::to_string(lvl.score)}};
+      if (auto it = crit.descriptors.find(lvl.id); it != crit.descriptors.end())
+        l["description"] = it->second;
+      levels.push_back(std::move(l));
+    }
+    result_descriptions.push_back({{"id", rd_id},
+                                   {"type", {"ResultDescription"}},
+                                   {"name", crit.title},
+                                   {"resultType", "RubricCriterionLevel"},
+                                   {"rubricCriterionLevel", std::move(levels)}});
+    if (auto it = c.levels.find(crit.id); it != c.levels.end()) {
+      results.push_back({{"type", {"Result"}},
+                         {"resultDescription", rd_id},
+                         {"achievedLevel", rd_id + ":level:" + it->second}});
+    }
+  }
+
+  nlohmann::json achievement = {{"id", achievement_id},
+                                {"type", {"Achievement"}},
+                                {"achievementType", "MicroCredential"},
+                                {"name", d.title},
+                                {"description", d.competency},
+                                {"criteria", {{"narrative", CriteriaNarrative(d)}}},
+                                {"version", std::to_string(d.version)},
+                                {"resultDescription", std::move(result_descriptions)}};
+  if (!d.issuer.name.empty()) {
+    nlohmann::json creator = {
+        {"id", achievement_id + ":creator"}, {"type", {"Profile"}}, {"name", d.issuer.name}};
+    if (!d.issuer.url.empty()) creator["url"] = d.issuer.url;
+    achievement["creator"] = std::move(creator);
+  }
+  if (!d.tags.topics.empty()) achievement["tag"] = d.tags.topics;
+
+  nlohmann::json subject = {{"id", c.subject_id},
+                            {"type", {"AchievementSubject"}},
+                            {"achievement", std::move(achievement)},
+                            {"result", std::move(results)}};
+  if (c.email) {
+    subject["identifier"] = {{{"type", "IdentityObject"},
+                              {"identityHash", HashedEmail(*c.email, c.salt)},
+                              {"identityType", "emailAddress"},
+                              {"hashed", true},
+                              {"salt", c.salt}}};
+  }
+
+  // Evidence names what was submitted and judged, never what it contained:
+  // the educator's files and texts may mention students.
+  auto evidence = nlohmann::json::array();
+  for (const auto& s : d.submission_requirements) {
+    evidence.push_back(
+        {{"type", {"Evidence"}},
+         {"name", s.title},
+         {"narrative", "Submitted and judged against the rubric. What counts: " + s.what_counts}});
+  }
+
+  nlohmann::json cred = {
+      {"@context", {kVcContextV2, kOb3Context}},
+      {"id", c.credential_id},
+      {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
+      {"issuer", {{"id", c.issuer_id}, {"type", {"Profile"}}, {"name", c.issuer_name}}},
+      {"validFrom", FormatDateTime(c.valid_from_ms)},
+      {"name", d.title},
+      {"credentialSubject", std::move(subject)},
+      {"evidence", std::move(evidence)},
+      {"credentialSchema", {{{"id", kOb3SchemaUrl}, {"type", "1EdTechJsonSchemaValidator2019"}}}}};
+  if (c.status) cred["credentialStatus"] = *c.status;
+  return cred;
+}
+
+}  // namespace credmesh

@@ -1,0 +1,48 @@
+// open_badge.h: an award as an Open Badges 3.0 OpenBadgeCredential (1EdTech
+// OB 3.0 on the W3C Verifiable Credentials Data Model 2.0), unsigned. The
+// proof is added by vc_proof.h. Pure functions; see docs/badges.md for the
+// field-by-field mapping.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "node/credentials/catalog_model.h"
+#include "protocol/bytes.h"
+
+namespace credmesh {
+
+inline constexpr char kVcContextV2[] = "https://www.w3.org/ns/credentials/v2";
+inline constexpr char kOb3Context[] = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+inline constexpr char kOb3SchemaUrl[] =
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
+
+// Everything an exported badge states about one award.
+struct BadgeContent {
+  std::string credential_id;        // urn:uuid:..., stable per award
+  std::string issuer_id;            // the district's issuing key as did:key
+  std::string issuer_name;          // the district's name
+  std::string district;             // district id (slug), for achievement ids
+  int64_t valid_from_ms = 0;        // when the award was issued
+  CredentialDefinition definition;  // the awarded version
+  std::map<std::string, std::string>
+      levels;                        // rubric criterion id -> level id of the deciding review
+  std::string subject_id;            // urn:uuid:..., stable per award
+  std::optional<std::string> email;  // the educator's e-mail; published only hashed
+  std::string salt;
+  std::optional<nlohmann::json> status;  // credentialStatus entry (status_list.h)
+};
+
+nlohmann::json BuildOpenBadgeCredential(const BadgeContent& content);
+
+// "sha256$" + hex(SHA-256(normalized e-mail + salt)); the e-mail is trimmed
+// and lower-cased first so that the holder can reproduce the hash.
+std::string HashedEmail(const std::string& email, const std::string& salt);
+
+// "urn:uuid:" + a UUID (RFC 9562 version 8, name-based) derived from `tag`
+// and `seed`: the same inputs always give the same id.
+std::string DerivedUuidUrn(std::string_view tag, ByteView seed);
+
+}  // namespace credmesh

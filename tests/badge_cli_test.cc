@@ -1,0 +1,179 @@
+// End-to-end test of shareable badges, driving the built credmesh binary: a
+// hub awards a micro-credential, exports it as an OB 3.0 credential in both
+// proof forms, checks them against the official JSON Schema (offline, with
+// python3-jsonschema), verifies them here and as an outsider, detects
+// tampering, and sees the badge fail once the award is revoked and the
+// status list refreshed.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "node/credentials/credential_records.h"
+
+namespace credmesh {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::pair<int, std::string> Shell(const std::string& cmd) {
+  std::string text;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return {-1, ""};
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+  int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+class Cli {
+ public:
+  Cli() : dir_(fs::temp_directory_path() / ("credmesh-badge-e2e-" + NewSubmissionId())) {
+    fs::create_directories(dir_);
+    ::setenv("CREDMESH_PASSPHRASE", "test passphrase", 1);
+    ::setenv("CREDMESH_KDF", "interactive", 1);
+    ::setenv("CREDMESH_DIR", (dir_ / "hub").c_str(), 1);
+  }
+  ~Cli() {
+    ::unsetenv("CREDMESH_DIR");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::pair<int, std::string> Run(const std::string& args) {
+    return Shell("cd '" + dir_.string() + "' && '" CREDMESH_BINARY_DIR "/tools/credmesh' " + args);
+  }
+  // As someone outside the district: no CREDMESH_DIR, an empty --dir.
+  void Outsider(const std::string& args, int code, const std::string& needle) {
+    auto [got, text] = Shell("cd '" + dir_.string() +
+                             "' && env -u CREDMESH_DIR '" CREDMESH_BINARY_DIR "/tools/credmesh' " +
+                             args + " --dir nowhere");
+    INFO("outsider: credmesh " << args << "\n" << text);
+    CHECK(got == code);
+    CHECK(text.find(needle) != std::string::npos);
+  }
+  std::string Ok(const std::string& args) {
+    auto [code, text] = Run(args);
+    INFO("credmesh " << args << "\n" << text);
+    REQUIRE(code == 0);
+    return text;
+  }
+  std::string Line(const std::string& args) {
+    std::string t = Ok(args);
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+  }
+  // Runs, requires exit code `code` and output containing `needle`.
+  void Expect(const std::string& args, int code, const std::string& needle) {
+    auto [got, text] = Run(args);
+    INFO("credmesh " << args << "\n" << text);
+    CHECK(got == code);
+    CHECK(text.find(needle) != std::string::npos);
+  }
+  fs::path Path(const std::string& f) const { return dir_ / f; }
+  std::string Read(const std::string& f) const {
+    std::ifstream in(Path(f));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  void Write(const std::string& f, const std::string& text) const {
+    std::ofstream(Path(f)) << text;
+  }
+
+ private:
+  fs::path dir_;
+};
+
+const char kEd[] = " --as 'Ed Ucator'";
+const char kIrene[] = " --as 'Irene Issuer'";
+
+TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
+  Cli c;
+  c.Ok("init --hub --district 'Maple Valley' --name 'Maple Valley hub'");
+  c.Ok("person add --role issuer --name 'Irene Issuer' --email i@example.org");
+  c.Ok(
+      "person add --role educator --scope school/pine --name 'Ed Ucator' --email "
+      "ed@pine.example.org");
+  c.Ok(
+      "person add --role reviewer --scope school/pine --name 'Rita Reviewer' --email "
+      "r@example.org");
+  c.Ok("catalog import '" CREDMESH_SOURCE_DIR "/examples/catalog.json'" + std::string(kIrene));
+  const std::string s =
+      c.Line("submission open fa-whole-class-decisions --school pine" + std::string(kEd));
+  c.Ok("submission reflect " + s + " --pre 'Why a hinge question'" + kEd);
+  c.Ok("submission evidence " + s + " --slot lesson-plan --text 'Plan naming student Zoe Q.'" +
+       kEd);
+  c.Ok("submission evidence " + s + " --slot class-results --text '18/30 chose B'" + kEd);
+  c.Ok("submission evidence " + s + " --slot decision-and-impact --text 'Retaught; 27/30'" + kEd);
+  c.Ok("submission reflect " + s + " --post 'What the students showed'" + kEd);
+  c.Ok("submission submit " + s + kEd);
+  c.Ok("review add " + s +
+       " --level check-design=proficient --level pattern-analysis=proficient"
+       " --level instructional-decision=proficient --level student-outcome=proficient"
+       " --feedback 'Strong' --decision awarded --as 'Rita Reviewer'");
+  const std::string award = c.Line("award issue " + s + kIrene);
+
+  // Export both forms; the default signer is the award's issuer.
+  c.Ok("badge export " + award + " -o badge.json");
+  c.Ok("badge export " + award + " -o badge.jwt --format jwt");
+  auto cred = nlohmann::json::parse(c.Read("badge.json"));
+  CHECK(cred["type"] == nlohmann::json::array({"VerifiableCredential", "OpenBadgeCredential"}));
+  CHECK(cred["proof"][0]["cryptosuite"] == "eddsa-jcs-2022");
+  CHECK(cred["issuer"]["name"] == "Maple Valley");
+  CHECK(c.Read("badge.json").find("ed@pine") == std::string::npos);
+  CHECK(c.Read("badge.json").find("Zoe") == std::string::npos);
+  CHECK(c.Read("badge.jwt").rfind("eyJ", 0) == 0);
+
+  // The official JSON Schema accepts both (the JWT's payload).
+  auto [schema_rc, schema_out] =
+      Shell("python3 '" CREDMESH_SOURCE_DIR "/tests/badge_schema_check.py' '" CREDMESH_SOURCE_DIR
+            "/tests/data/ob3/ob_v3p0_achievementcredential_schema.json' '" +
+            c.Path("badge.json").string() + "' '" + c.Path("badge.jwt").string() + "'");
+  INFO(schema_out);
+  CHECK(schema_rc == 0);
+
+  // Verified by the district's own node...
+  c.Expect("badge verify badge.json", 0, "VALID");
+  c.Expect("badge verify badge.jwt", 0, "VALID");
+  auto verdict = nlohmann::json::parse(c.Ok("badge verify badge.json --json"));
+  CHECK(verdict["valid"] == true);
+  CHECK(verdict["revocation"].get<std::string>().rfind("not checked", 0) == 0);
+  // ...and by an outsider only with the issuer's key given explicitly.
+  c.Outsider("badge verify badge.json", 1, "issuer not trusted");
+  const std::string issuer_did = cred["issuer"]["id"];
+  c.Outsider("badge verify badge.jwt --trust " + issuer_did, 0, "VALID");
+  c.Outsider("badge verify badge.json --trust " + issuer_did, 0, "VALID");
+  c.Outsider("badge verify badge.json --trust bogus", 1, "--trust");
+
+  // Tampering: one changed value.
+  auto tampered = cred;
+  tampered["credentialSubject"]["achievement"]["name"] = "Something else";
+  c.Write("tampered.json", tampered.dump(2));
+  c.Expect("badge verify tampered.json", 1, "signature does not match");
+
+  // Revocation reaches the badge through the status list.
+  c.Ok("badge status-list -o list.json" + std::string(kIrene));
+  c.Expect("badge verify badge.json --status-list list.json", 0, "not revoked");
+  c.Ok("award revoke " + award + " --reason 'evidence reused'" + kIrene);
+  c.Expect("badge verify badge.json --status-list list.json", 0, "not revoked");  // the old list
+  c.Ok("badge status-list -o list.json" + std::string(kIrene));
+  c.Expect("badge verify badge.json --status-list list.json", 1, "revoked");
+  c.Expect("badge verify badge.jwt --status-list list.json", 1, "revoked");
+  c.Expect("badge export " + award + " -o again.json", 1, "revoked");
+
+  // Usage errors.
+  c.Expect("badge export " + award, 2, "--out");
+  c.Expect("badge export " + award + " -o x.json --format pdf", 2, "pdf");
+  c.Expect("badge status-list -o l.json", 1, "--as");
+}
+
+}  // namespace
+}  // namespace credmesh
