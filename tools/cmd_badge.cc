@@ -11,6 +11,7 @@
 #include "node/badges/multibase.h"
 #include "node/badges/vc_proof.h"
 #include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/lifecycle_views.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"
 
@@ -86,11 +87,11 @@ int RunExport(const Context& ctx, const BadgeArgs& a) {
   auto node = OpenDistrictNode(ctx);
   if (!node.ok()) return Fail(node.status());
   Node& n = **node;
-  auto award = ShowAward(n.store().db(), a.award);
+  auto award = ShowAward(n.store(), a.award);
   if (!award.ok()) return Fail(award.status());
   if (!*award)
     return Fail(Status::NotFound("no award " + a.award + " (see: credmesh submission list)"));
-  auto signer = BadgeSigner(n, a, (**award).value("issuer", ""));
+  auto signer = BadgeSigner(n, a, (**award).issued ? (**award).issuer.hex() : std::string());
   if (!signer.ok()) return Fail(signer.status());
   if (Status s = CheckIssuingKey(n, (*signer)->public_key()); !s.ok()) return Fail(s);
 

@@ -6,6 +6,7 @@
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/lifecycle_views.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
 #include "protocol/hlc.h"
@@ -115,37 +116,33 @@ Result<std::vector<std::pair<std::string, uint64_t>>> BadgeStatusIndex::All() {
 
 Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
   Database& db = store.db();
-  CREDMESH_ASSIGN_OR_RETURN(auto award, ShowAward(db, req.award));
+  CREDMESH_ASSIGN_OR_RETURN(auto award, ShowAward(store, req.award));
   if (!award) return Status::NotFound("no award " + req.award + " (see: credmesh submission list)");
-  const nlohmann::json& a = *award;
-  const std::string award_id = a.value("id", "");
-  if (a.value("status", "") == "none")
-    return Status::FailedPrecondition("award " + award_id + " is not issued");
-  if (a.value("status", "") == "revoked") {
+  const AwardState& a = *award;
+  const std::string award_id = a.id;
+  if (!a.issued) return Status::FailedPrecondition("award " + award_id + " is not issued");
+  if (a.revoked) {
     return Status::FailedPrecondition("award " + award_id +
                                       " is revoked: a badge cannot be exported");
   }
-  auto issue_record = RecordId::FromHex(a.value("issue_record", ""));
-  auto review_id = RecordId::FromHex(a.value("review", ""));
-  auto educator = PublicKey::FromHex(a.value("educator", ""));
-  if (!issue_record || !review_id || !educator)
-    return Status::Corruption("award " + award_id + ": malformed document");
+  const RecordId* issue_record = &a.issue_record;
+  const RecordId* review_id = &a.issue.review;
+  const PublicKey* educator = &a.issue.educator;
 
   BadgeContent c;
   c.district = req.district;
   CREDMESH_ASSIGN_OR_RETURN(c.issuer_name, DistrictName(store, req.district));
   c.issuer_id = DidKeyOf(req.signer);
-  c.valid_from_ms = HybridClock::Millis(a.value("issued_hlc", uint64_t{0}));
+  c.valid_from_ms = HybridClock::Millis(a.issued_hlc);
   c.credential_id = DerivedUuidUrn("credmesh/badge/credential", issue_record->view());
   c.subject_id = DerivedUuidUrn("credmesh/badge/subject", issue_record->view());
   // Public in the credential anyway; its job is to defeat precomputed tables.
   c.salt = Sha256(issue_record->view()).hex().substr(0, 32);
 
-  const std::string def = a.value("definition", "");
-  CREDMESH_ASSIGN_OR_RETURN(auto definition,
-                            LoadDefinition(db, def, a.value("version", int64_t{0})));
+  const std::string& def = a.issue.definition;
+  CREDMESH_ASSIGN_OR_RETURN(auto definition, LoadDefinition(db, def, a.issue.version));
   if (!definition) {
-    return Status::NotFound("definition " + def + " v" + std::to_string(a.value("version", 0)) +
+    return Status::NotFound("definition " + def + " v" + std::to_string(a.issue.version) +
                             " is not held here");
   }
   c.definition = std::move(*definition);
@@ -153,7 +150,7 @@ Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
   auto review = store.records().Load(*review_id);
   if (!review.ok()) {
     return Status::FailedPrecondition("the deciding review of " + award_id + " (school scope " +
-                                      a.value("school", "") +
+                                      a.issue.school +
                                       ") is not held on this node; export from the hub");
   }
   CREDMESH_ASSIGN_OR_RETURN(ReviewBody rb, ReviewBody::Parse(review->record().body));
@@ -182,8 +179,8 @@ Result<nlohmann::json> BuildSignedStatusList(Store& store, const std::string& li
   StatusBitstring bits;
   CREDMESH_ASSIGN_OR_RETURN(auto all, BadgeStatusIndex(store.db()).All());
   for (const auto& [award, index] : all) {
-    CREDMESH_ASSIGN_OR_RETURN(auto doc, ShowAward(store.db(), award));
-    if (doc && doc->value("status", "") == "revoked" && index < bits.size()) bits.Set(index, true);
+    CREDMESH_ASSIGN_OR_RETURN(auto state, ShowAward(store, award));
+    if (state && state->revoked && index < bits.size()) bits.Set(index, true);
   }
   std::string now = FormatDateTime(clock.NowMillis());
   auto cred = StatusListCredential(list_url, DidKeyOf(signer.public_key()), now, bits);

@@ -5,6 +5,7 @@
 
 #include "node/badges/badge_issuer.h"
 #include "node/credentials/credential_test_world.h"
+#include "node/credentials/lifecycle_views.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
 
@@ -59,11 +60,10 @@ class BadgeWorld {
   // Ingests every record the factory made that is not stored yet.
   void Ingest() { REQUIRE(ledger_->IngestVerified(f.all).ok()); }
   void Revoke() {
-    auto doc = ShowAward(store_->db(), kSub);
-    REQUIRE(doc.ok());
-    REQUIRE(doc->has_value());
-    AwardRevokeBody b{*RecordId::FromHex((**doc)["issue_record"].get<std::string>()),
-                      "evidence reused"};
+    auto award = ShowAward(*store_, kSub);
+    REQUIRE(award.ok());
+    REQUIRE(award->has_value());
+    AwardRevokeBody b{(*award)->issue_record, "evidence reused"};
     f.Add(kAwardRevokeKind, "public/" + f.district, AwardEntity(kSub), T(40), b.ToValue(),
           f.issuer);
     Ingest();

@@ -11,7 +11,7 @@
 namespace credmesh {
 namespace {
 
-Bytes Pattern(size_t n, uint8_t seed) {
+Bytes StorePattern(size_t n, uint8_t seed) {
   Bytes b(n);
   for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 7);
   return b;
@@ -21,7 +21,7 @@ TEST_CASE("chunk store: a chunk is stored once under its BLAKE2b hash and read b
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  Bytes a = Pattern(1000, 1);
+  Bytes a = StorePattern(1000, 1);
   auto h = store->Put(a);
   REQUIRE(h.ok());
   CHECK(*h == Blake2b256(a));
@@ -44,7 +44,7 @@ TEST_CASE("chunk store: a chunk corrupted on disk is reported, never returned") 
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  Bytes a = Pattern(4096, 3);
+  Bytes a = StorePattern(4096, 3);
   auto h = store->Put(a);
   REQUIRE(h.ok());
   const std::string hex = h->hex();
@@ -62,8 +62,8 @@ TEST_CASE("chunk store: PutVerified refuses bytes that do not match the claimed 
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  Bytes a = Pattern(500, 5);
-  Hash256 wrong = Blake2b256(Pattern(500, 6));
+  Bytes a = StorePattern(500, 5);
+  Hash256 wrong = Blake2b256(StorePattern(500, 6));
   CHECK(store->PutVerified(wrong, a).code() == Status::Code::kCorruption);
   CHECK_FALSE(store->Has(wrong));
   CHECK(store->PutVerified(Blake2b256(a), a).ok());
@@ -75,7 +75,7 @@ TEST_CASE(
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  auto h = store->Put(Pattern(10, 9));
+  auto h = store->Put(StorePattern(10, 9));
   REQUIRE(h.ok());
   CHECK(store->Remove(*h).ok());
   CHECK_FALSE(store->Has(*h));

@@ -11,7 +11,7 @@
 namespace credmesh {
 namespace {
 
-Bytes Pattern(size_t n, uint8_t seed) {
+Bytes ChunkerPattern(size_t n, uint8_t seed) {
   Bytes b(n);
   uint32_t x = seed * 2654435761u + 1;
   for (size_t i = 0; i < n; ++i) {
@@ -36,7 +36,7 @@ TEST_CASE("chunking: a multi-chunk file round-trips through the store, hash-chec
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
   const size_t n = static_cast<size_t>(kChunkSize) * 3 + 12345;  // three full chunks and a tail
-  Bytes content = Pattern(n, 1);
+  Bytes content = ChunkerPattern(n, 1);
   WriteBytes(t.File("lesson.pdf"), content);
   std::vector<int64_t> seen;
   auto m = ChunkFile(*store, t.File("lesson.pdf"), {}, [&](int64_t done, int64_t total) {
@@ -62,7 +62,7 @@ TEST_CASE("chunking: identical content is stored once (dedupe across files)") {
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  Bytes content = Pattern(static_cast<size_t>(kChunkSize) * 2, 7);
+  Bytes content = ChunkerPattern(static_cast<size_t>(kChunkSize) * 2, 7);
   WriteBytes(t.File("a.bin"), content);
   WriteBytes(t.File("b.bin"), content);
   auto a = ChunkFile(*store, t.File("a.bin"), {});
@@ -89,7 +89,7 @@ TEST_CASE("chunking: empty and exact-multiple files") {
   REQUIRE(AssembleFile(*store, *e, t.File("empty.out")).ok());
   CHECK(std::filesystem::file_size(t.File("empty.out")) == 0);
 
-  Bytes exact = Pattern(static_cast<size_t>(kChunkSize) * 2, 2);
+  Bytes exact = ChunkerPattern(static_cast<size_t>(kChunkSize) * 2, 2);
   WriteBytes(t.File("exact.bin"), exact);
   auto x = ChunkFile(*store, t.File("exact.bin"), {});
   REQUIRE(x.ok());
@@ -102,7 +102,7 @@ TEST_CASE("chunking: the size policy refuses a file before storing anything") {
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  WriteBytes(t.File("big.mp4"), Pattern(static_cast<size_t>(kChunkSize) + 1, 3));
+  WriteBytes(t.File("big.mp4"), ChunkerPattern(static_cast<size_t>(kChunkSize) + 1, 3));
   ChunkingOptions o;
   o.max_file_size = kChunkSize;
   auto m = ChunkFile(*store, t.File("big.mp4"), o);
@@ -116,7 +116,7 @@ TEST_CASE("assembling: a missing or corrupt chunk fails and leaves no output fil
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));
   REQUIRE(store.ok());
-  WriteBytes(t.File("v.mp4"), Pattern(static_cast<size_t>(kChunkSize) * 2 + 10, 4));
+  WriteBytes(t.File("v.mp4"), ChunkerPattern(static_cast<size_t>(kChunkSize) * 2 + 10, 4));
   auto m = ChunkFile(*store, t.File("v.mp4"), {});
   REQUIRE(m.ok());
   FileAvailability full = Availability(*store, *m);
@@ -134,8 +134,8 @@ TEST_CASE("assembling: a missing or corrupt chunk fails and leaves no output fil
 
   FileManifest lying = *m;
   lying.hash = Blake2b256(AsBytes("something else"));
-  REQUIRE(store->Put(Pattern(10, 99)).ok());
-  lying.chunks[2] = Blake2b256(Pattern(10, 99));
+  REQUIRE(store->Put(ChunkerPattern(10, 99)).ok());
+  lying.chunks[2] = Blake2b256(ChunkerPattern(10, 99));
   CHECK(AssembleFile(*store, lying, t.File("out2.mp4")).code() == Status::Code::kCorruption);
   CHECK_FALSE(std::filesystem::exists(t.File("out2.mp4")));
 }
