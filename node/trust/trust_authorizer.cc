@@ -1,6 +1,7 @@
 #include "node/trust/trust_authorizer.h"
 
 #include <map>
+#include <set>
 
 #include "node/trust/trust_index.h"
 
@@ -11,19 +12,16 @@ bool IsHeld(const RecordRow& row) {
   return row.state == RecordState::kPending && row.reason == kHeldFutureReason;
 }
 
-// Stores `d` for record `id` if it differs from its stored state and
-// reason; reports flips of validity.
-Status Apply(RecordStore& rs, const RecordId& id, RecordState state, std::string_view reason,
-             const TrustDecision& d, std::vector<RecordId>& changed) {
-  if (state == d.state && reason == d.reason) return Status::Ok();
-  CREDMESH_RETURN_IF_ERROR(rs.SetState(id, d.state, d.reason));
-  if ((state == RecordState::kValid) != (d.state == RecordState::kValid)) changed.push_back(id);
-  return Status::Ok();
-}
-
+// Stores `d` for `row` if it differs from its stored state and reason;
+// reports flips of validity.
 Status Apply(RecordStore& rs, const RecordRow& row, const TrustDecision& d,
              std::vector<RecordId>& changed) {
-  return Apply(rs, row.id, row.state, row.reason, d, changed);
+  if (row.state == d.state && row.reason == d.reason) return Status::Ok();
+  CREDMESH_RETURN_IF_ERROR(rs.SetState(row.id, d.state, d.reason));
+  if ((row.state == RecordState::kValid) != (d.state == RecordState::kValid)) {
+    changed.push_back(row.id);
+  }
+  return Status::Ok();
 }
 
 // Rows matching `q` with their decoded records, skipping records held for
@@ -43,82 +41,9 @@ Status Collect(RecordStore& rs, const RecordQuery& q,
 
 Status TrustAuthorizer::Migrate(Database& db) { return TrustIndex::Migrate(db); }
 
-Result<TrustView> TrustAuthorizer::LoadView(Store& store) {
-  TrustView view(district_, root_);
-  CREDMESH_ASSIGN_OR_RETURN(auto facts, TrustIndex(store.db()).LoadAll());
-  for (const TrustFact& f : facts) view.Add(f);
-  return view;
-}
-
-Status TrustAuthorizer::RecomputeTrust(Store& store, std::vector<RecordId>& changed,
-                                       std::set<PublicKey>& affected) {
-  RecordStore& rs = store.records();
-  std::vector<std::pair<RecordRow, Record>> rows;
-  RecordQuery q;
-  q.kind_prefix = "trust.";
-  CREDMESH_RETURN_IF_ERROR(Collect(rs, q, rows));
-  RecordQuery g;
-  g.kind = kGenesisKind;
-  CREDMESH_RETURN_IF_ERROR(Collect(rs, g, rows));
-
-  std::vector<TrustInput> inputs;
-  inputs.reserve(rows.size());
-  for (const auto& [row, rec] : rows) inputs.push_back({row.id, rec});
-  TrustOutcome out = ComputeTrust(std::move(inputs), district_, root_);
-  for (const auto& [row, rec] : rows) {
-    CREDMESH_RETURN_IF_ERROR(Apply(rs, row, out.decisions[row.id], changed));
-  }
-
-  TrustIndex index(store.db());
-  CREDMESH_ASSIGN_OR_RETURN(auto old_facts, index.LoadAll());
-  std::map<RecordId, const TrustFact*> before, after;
-  for (const auto& f : old_facts) before[f.id] = &f;
-  for (const auto& f : out.facts) after[f.id] = &f;
-  for (const auto& [id, f] : before) {
-    auto it = after.find(id);
-    if (it == after.end() || !(*it->second == *f)) affected.insert(f->subject);
-  }
-  for (const auto& [id, f] : after) {
-    if (!before.count(id)) affected.insert(f->subject);
-  }
-  if (affected.empty()) return Status::Ok();
-  return index.ReplaceAll(out.facts);
-}
-
-Status TrustAuthorizer::Reevaluate(Store& store, const RecordQuery& q, const TrustView& view,
-                                   std::vector<RecordId>& changed) {
-  std::vector<std::pair<RecordRow, Record>> rows;
-  CREDMESH_RETURN_IF_ERROR(Collect(store.records(), q, rows));
-  for (const auto& [row, rec] : rows) {
-    if (IsTrustKind(rec.kind)) continue;
-    CREDMESH_RETURN_IF_ERROR(Apply(store.records(), row, EvaluateRecord(rec, view), changed));
-  }
-  return Status::Ok();
-}
-
 Status TrustAuthorizer::Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
                                   std::vector<RecordId>& changed) {
-  std::set<PublicKey> affected;
-  bool trust_arrived = false;
-  for (const VerifiedRecord* r : fresh) trust_arrived |= IsTrustKind(r->record().kind);
-  if (trust_arrived) CREDMESH_RETURN_IF_ERROR(RecomputeTrust(store, changed, affected));
-  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
-  // Records whose author's facts changed, in any state: a later grant admits
-  // waiting records, a revocation with an earlier timestamp voids valid ones.
-  for (const PublicKey& key : affected) {
-    RecordQuery q;
-    q.author = key;
-    CREDMESH_RETURN_IF_ERROR(Reevaluate(store, q, view, changed));
-  }
-  RecordStore& rs = store.records();
-  for (const VerifiedRecord* r : fresh) {
-    const Record& rec = r->record();
-    if (IsTrustKind(rec.kind) || affected.count(rec.author)) continue;
-    // Stored just now as pending with no reason (the Authorizer contract).
-    CREDMESH_RETURN_IF_ERROR(
-        Apply(rs, r->id(), RecordState::kPending, "", EvaluateRecord(rec, view), changed));
-  }
-  return Status::Ok();
+  return TrustUpdate(store, district_, root_, work_).Run(fresh, changed);
 }
 
 Result<bool> TrustAuthorizer::Predecide(Store& store,
@@ -128,7 +53,15 @@ Result<bool> TrustAuthorizer::Predecide(Store& store,
   for (const VerifiedRecord* r : records) {
     if (IsTrustKind(r->record().kind)) return false;
   }
-  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
+  // A decision reads only its author's facts: load those of the batch's authors.
+  TrustView view(district_, root_);
+  TrustIndex index(store.db());
+  std::set<PublicKey> authors;
+  for (const VerifiedRecord* r : records) {
+    if (!authors.insert(r->record().author).second) continue;
+    CREDMESH_ASSIGN_OR_RETURN(auto facts, index.FactsOf(r->record().author));
+    for (const TrustFact& f : facts) view.Add(f);
+  }
   decisions.clear();
   decisions.reserve(records.size());
   for (const VerifiedRecord* r : records) {
@@ -139,10 +72,41 @@ Result<bool> TrustAuthorizer::Predecide(Store& store,
 }
 
 Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed) {
-  std::set<PublicKey> affected;
-  CREDMESH_RETURN_IF_ERROR(RecomputeTrust(store, changed, affected));
-  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
-  return Reevaluate(store, RecordQuery{}, view, changed);
+  RecordStore& rs = store.records();
+  std::vector<std::pair<RecordRow, Record>> rows;
+  RecordQuery q;
+  q.kind_prefix = "trust.";
+  CREDMESH_RETURN_IF_ERROR(Collect(rs, q, rows));
+  RecordQuery g;
+  g.kind = kGenesisKind;
+  CREDMESH_RETURN_IF_ERROR(Collect(rs, g, rows));
+
+  std::vector<TrustInput> inputs;
+  std::vector<std::pair<RecordId, RecordId>> revocations;  // (target, revocation)
+  inputs.reserve(rows.size());
+  for (const auto& [row, rec] : rows) {
+    inputs.push_back({row.id, rec});
+    if (rec.kind != kRevokeKind) continue;
+    if (auto rv = RevokeBody::Parse(rec.body); rv.ok()) revocations.emplace_back(rv->target, row.id);
+  }
+  TrustOutcome out = ComputeTrust(std::move(inputs), district_, root_);
+  for (const auto& [row, rec] : rows) {
+    CREDMESH_RETURN_IF_ERROR(Apply(rs, row, out.decisions[row.id], changed));
+  }
+  TrustIndex index(store.db());
+  CREDMESH_RETURN_IF_ERROR(index.ReplaceAll(out.facts));
+  // Held revocations are noted when they are released, like arrivals.
+  CREDMESH_RETURN_IF_ERROR(index.ReplaceRevocations(revocations));
+
+  TrustView view(district_, root_);
+  for (const TrustFact& f : out.facts) view.Add(f);
+  std::vector<std::pair<RecordRow, Record>> others;
+  CREDMESH_RETURN_IF_ERROR(Collect(rs, RecordQuery{}, others));
+  for (const auto& [row, rec] : others) {
+    if (IsTrustKind(rec.kind)) continue;
+    CREDMESH_RETURN_IF_ERROR(Apply(rs, row, EvaluateRecord(rec, view), changed));
+  }
+  return Status::Ok();
 }
 
 }  // namespace credmesh
