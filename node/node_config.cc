@@ -18,6 +18,8 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
     c.listen = j.value("listen", c.listen);
     c.sync_interval_s = j.value("sync_interval_s", c.sync_interval_s);
     c.verify_threads = j.value("verify_threads", c.verify_threads);
+    c.quarantine_per_author = j.value("quarantine_per_author", c.quarantine_per_author);
+    c.quarantine_total = j.value("quarantine_total", c.quarantine_total);
     c.school = j.value("school", c.school);
     c.root_key = j.value("root_key", c.root_key);
     c.hub_address = j.value("hub_address", c.hub_address);
@@ -32,6 +34,10 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   if (c.verify_threads < 1 || c.verify_threads > 64) {
     return Status::InvalidArgument("config verify_threads must be 1..64");
   }
+  if (c.quarantine_per_author < 0 || c.quarantine_total < 0) {
+    return Status::InvalidArgument(
+        "config quarantine_per_author and quarantine_total must be >= 0");
+  }
   return c;
 }
 
@@ -42,7 +48,9 @@ std::string NodeConfig::ToJson() const {
                       {"district", district},
                       {"listen", listen},
                       {"sync_interval_s", sync_interval_s},
-                      {"verify_threads", verify_threads}};
+                      {"verify_threads", verify_threads},
+                      {"quarantine_per_author", quarantine_per_author},
+                      {"quarantine_total", quarantine_total}};
   for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"school", &school},
                              {"root_key", &root_key},
                              {"hub_address", &hub_address},

@@ -2,6 +2,7 @@
 // docs/node-directory.md). Written by `credmesh init`, edited by the CLI.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,10 @@ struct NodeConfig {
   std::string listen = "tcp://127.0.0.1:7600";  // sync endpoint for `serve`
   int sync_interval_s = 60;         // periodic sync with each peer
   unsigned verify_threads = 2;      // threads used to verify incoming batches
+  // Quarantine quotas (docs/trust.md "Quarantine"): records of unknown
+  // authors kept per author key and in total; 0 = no limit.
+  int64_t quarantine_per_author = 1000;
+  int64_t quarantine_total = 10000;
   // Trust (docs/trust.md): set by `init --hub` or `enrol install`.
   std::string school;               // school id from the node certificate
   std::string root_key;             // district root public key, hex

@@ -1,16 +1,13 @@
 #include "node/trust/trust_authorizer.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "node/trust/trust_index.h"
 
 namespace credmesh {
 namespace {
-
-bool IsHeld(const RecordRow& row) {
-  return row.state == RecordState::kPending && row.reason == kHeldFutureReason;
-}
 
 // Stores `d` for `row` if it differs from its stored state and reason;
 // reports flips of validity.
@@ -24,12 +21,10 @@ Status Apply(RecordStore& rs, const RecordRow& row, const TrustDecision& d,
   return Status::Ok();
 }
 
-// Rows matching `q` with their decoded records, skipping records held for
-// future timestamps (the ledger releases those).
+// Rows matching `q` with their decoded records.
 Status Collect(RecordStore& rs, const RecordQuery& q,
                std::vector<std::pair<RecordRow, Record>>& out) {
   return rs.ForEach(q, [&](const RecordRow& row, ByteView bytes) {
-    if (IsHeld(row)) return Status::Ok();
     auto rec = DecodeRecord(bytes);
     if (!rec.ok()) return rec.status().WithContext("stored record " + row.id.hex());
     out.emplace_back(row, std::move(*rec));
@@ -71,6 +66,102 @@ Result<bool> TrustAuthorizer::Predecide(Store& store,
   return true;
 }
 
+namespace {
+
+// Ids of records not valid matching `where` (binding `key` if given),
+// oldest arrival first, at most `limit`.
+Result<std::vector<RecordId>> OldestNotValid(Database& db, const char* where,
+                                             const std::optional<PublicKey>& key, size_t limit) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st, db.Prepare(std::string("SELECT id FROM records WHERE state != 0 AND ") + where +
+                               " ORDER BY rowid LIMIT ?"));
+  int i = 1;
+  if (key) st.Bind(i++, key->view());
+  st.Bind(i, static_cast<int64_t>(limit));
+  std::vector<RecordId> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto id = RecordId::FromView(st.ColumnBlob(0));
+    if (!id) return Status::Corruption("records: bad id");
+    out.push_back(*id);
+  }
+  return out;
+}
+
+// Records not valid (pending or denied) matching `where` (binding `key`),
+// or all of them if `where` is null.
+Result<size_t> CountNotValid(Database& db, const std::optional<PublicKey>& key, const char* where) {
+  std::string sql = "SELECT count(*) FROM records WHERE state != 0";
+  if (where) sql += std::string(" AND ") + where;
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  if (where && key) st.Bind(1, key->view());
+  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? static_cast<size_t>(st.ColumnInt(0)) : size_t{0};
+}
+
+}  // namespace
+
+Status TrustAuthorizer::Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+                             std::vector<RecordId>& changed, std::vector<RecordId>& evicted) {
+  // Only records by unknown authors enter quarantine: look no further
+  // unless some arrived.
+  TrustIndex index(store.db());
+  std::set<PublicKey> unknown, known;
+  for (const VerifiedRecord* r : fresh) {
+    const PublicKey& a = r->record().author;
+    if (a == root_ || unknown.count(a) || known.count(a)) continue;
+    CREDMESH_ASSIGN_OR_RETURN(bool has, index.HasFacts(a));
+    (has ? known : unknown).insert(a);
+  }
+  if (unknown.empty()) return Status::Ok();
+  Database& db = store.db();
+  std::vector<RecordId> victims;
+  if (limits_.per_author > 0) {
+    for (const PublicKey& a : unknown) {
+      CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, a, "author = ?"));
+      if (n <= limits_.per_author) continue;
+      CREDMESH_ASSIGN_OR_RETURN(auto oldest,
+                                OldestNotValid(db, "author = ?", a, n - limits_.per_author));
+      victims.insert(victims.end(), oldest.begin(), oldest.end());
+    }
+  }
+  std::vector<TrustInput> trust_victims;
+  auto remove = [&](const std::vector<RecordId>& ids) -> Status {
+    for (const RecordId& id : ids) {
+      CREDMESH_ASSIGN_OR_RETURN(auto row, store.records().GetRow(id));
+      if (!row) continue;
+      if (IsTrustKind(row->kind)) {
+        CREDMESH_ASSIGN_OR_RETURN(auto bytes, store.records().GetBytes(id));
+        auto rec = DecodeRecord(*bytes);
+        if (!rec.ok()) return rec.status().WithContext("stored record " + id.hex());
+        trust_victims.push_back({id, std::move(*rec)});
+      }
+      CREDMESH_RETURN_IF_ERROR(store.records().Delete(id));
+      evicted.push_back(id);
+    }
+    return Status::Ok();
+  };
+  CREDMESH_RETURN_IF_ERROR(remove(victims));
+  if (limits_.total > 0) {
+    // Counting every record not valid is cheap (a partial index); only when
+    // that exceeds the quota are the unknown authors' ones counted.
+    constexpr char kUnknownAuthor[] =
+        "author != ? AND NOT EXISTS (SELECT 1 FROM trust_facts f WHERE f.subject = records.author)";
+    CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, std::nullopt, nullptr));
+    if (n > limits_.total) {
+      CREDMESH_ASSIGN_OR_RETURN(n, CountNotValid(db, root_, kUnknownAuthor));
+    }
+    if (n > limits_.total) {
+      CREDMESH_ASSIGN_OR_RETURN(auto oldest,
+                                OldestNotValid(db, kUnknownAuthor, root_, n - limits_.total));
+      CREDMESH_RETURN_IF_ERROR(remove(oldest));
+    }
+  }
+  if (trust_victims.empty()) return Status::Ok();
+  return TrustUpdate(store, district_, root_, work_).Forget(trust_victims, changed);
+}
+
 Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed) {
   RecordStore& rs = store.records();
   std::vector<std::pair<RecordRow, Record>> rows;
@@ -87,7 +178,8 @@ Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed
   for (const auto& [row, rec] : rows) {
     inputs.push_back({row.id, rec});
     if (rec.kind != kRevokeKind) continue;
-    if (auto rv = RevokeBody::Parse(rec.body); rv.ok()) revocations.emplace_back(rv->target, row.id);
+    if (auto rv = RevokeBody::Parse(rec.body); rv.ok())
+      revocations.emplace_back(rv->target, row.id);
   }
   TrustOutcome out = ComputeTrust(std::move(inputs), district_, root_);
   for (const auto& [row, rec] : rows) {
@@ -95,7 +187,6 @@ Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed
   }
   TrustIndex index(store.db());
   CREDMESH_RETURN_IF_ERROR(index.ReplaceAll(out.facts));
-  // Held revocations are noted when they are released, like arrivals.
   CREDMESH_RETURN_IF_ERROR(index.ReplaceRevocations(revocations));
 
   TrustView view(district_, root_);

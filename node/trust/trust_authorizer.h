@@ -9,6 +9,7 @@
 // records held; Reauthorize recomputes everything.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,23 @@
 
 namespace credmesh {
 
+// How many records of authors this node knows no grant or certificate for
+// (quarantine: pending, or denied such as misplaced trust records) it keeps:
+// per author key and in total. Over a quota, the oldest records of unknown
+// authors (by arrival) are deleted; a peer that
+// holds them valid sends them again. 0 means no limit. Configurable per node
+// (docs/node-directory.md). docs/trust.md "Quarantine".
+struct QuarantineLimits {
+  static constexpr size_t kPerAuthor = 1000;
+  static constexpr size_t kTotal = 10000;
+  size_t per_author = kPerAuthor;
+  size_t total = kTotal;
+};
+
 class TrustAuthorizer final : public Authorizer {
  public:
-  TrustAuthorizer(std::string district, const PublicKey& root)
-      : district_(std::move(district)), root_(root) {}
+  TrustAuthorizer(std::string district, const PublicKey& root, QuarantineLimits limits = {})
+      : district_(std::move(district)), root_(root), limits_(limits) {}
 
   Status Migrate(Database& db) override;
   Status Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
@@ -29,6 +43,9 @@ class TrustAuthorizer final : public Authorizer {
   Status Reauthorize(Store& store, std::vector<RecordId>& changed) override;
   Result<bool> Predecide(Store& store, const std::vector<const VerifiedRecord*>& records,
                          std::vector<Decision>& decisions) override;
+  // Enforces QuarantineLimits after records by unknown authors arrived.
+  Status Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+              std::vector<RecordId>& changed, std::vector<RecordId>& evicted) override;
 
   // Work done by Authorize since construction (for tests and benchmarks).
   const TrustWork& work() const { return work_; }
@@ -36,6 +53,7 @@ class TrustAuthorizer final : public Authorizer {
  private:
   std::string district_;
   PublicKey root_;
+  QuarantineLimits limits_;
   TrustWork work_;
 };
 

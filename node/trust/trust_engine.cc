@@ -71,8 +71,8 @@ Result<TrustStep> DecideGrant(const RecordId& id, const Record& r, TrustContext&
                         RoleName(g->role) + " for " + g->scope + " at " + FormatHlcUtc(r.hlc));
   }
   TrustStep s = Step(Valid());
-  s.fact = MakeFact(id, r, g->subject, g->role, g->scope, g->not_before_ms, g->not_after_ms,
-                    g->name);
+  s.fact =
+      MakeFact(id, r, g->subject, g->role, g->scope, g->not_before_ms, g->not_after_ms, g->name);
   return s;
 }
 

@@ -46,8 +46,8 @@ struct TrustInput {
 };
 
 struct TrustOutcome {
-  std::vector<TrustFact> facts;                    // ordered by id
-  std::map<RecordId, TrustDecision> decisions;     // one per input
+  std::vector<TrustFact> facts;                 // ordered by id
+  std::map<RecordId, TrustDecision> decisions;  // one per input
 };
 
 // What deciding one trust record needs to know about the rest of the set.

@@ -1,6 +1,5 @@
 #include "node/trust/trust_index.h"
 
-#include "node/ledger.h"
 #include "storage/migrations.h"
 #include "storage/record_store.h"
 
@@ -27,14 +26,12 @@ const Migration kMigrations[] = {
      " PRIMARY KEY(target, revocation)) WITHOUT ROWID;"},
 };
 
-// Notes every stored revocation but those held for future timestamps, which
-// are noted when released (for databases made before version 2).
+// Notes every stored revocation (for databases made before version 2).
 Status NoteStoredRevocations(Database& db) {
   std::vector<std::pair<RecordId, RecordId>> pairs;
   RecordQuery q;
   q.kind = kRevokeKind;
   CREDMESH_RETURN_IF_ERROR(RecordStore(db).ForEach(q, [&](const RecordRow& row, ByteView bytes) {
-    if (row.state == RecordState::kPending && row.reason == kHeldFutureReason) return Status::Ok();
     auto rec = DecodeRecord(bytes);
     if (!rec.ok()) return rec.status().WithContext("stored record " + row.id.hex());
     if (auto rv = RevokeBody::Parse(rec->body); rv.ok()) pairs.emplace_back(rv->target, row.id);
@@ -138,6 +135,14 @@ Status TrustIndex::ReplaceAll(const std::vector<TrustFact>& facts) {
 Status TrustIndex::AddRevocation(const RecordId& target, const RecordId& revocation) {
   CREDMESH_ASSIGN_OR_RETURN(StatementLease st,
                             db_.Cached("INSERT OR IGNORE INTO trust_revocations VALUES (?, ?)"));
+  st->Bind(1, target.view()).Bind(2, revocation.view());
+  return st->Run();
+}
+
+Status TrustIndex::RemoveRevocation(const RecordId& target, const RecordId& revocation) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      StatementLease st,
+      db_.Cached("DELETE FROM trust_revocations WHERE target = ? AND revocation = ?"));
   st->Bind(1, target.view()).Bind(2, revocation.view());
   return st->Run();
 }

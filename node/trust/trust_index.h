@@ -40,6 +40,8 @@ class TrustIndex {
 
   // Notes that revocation record `revocation` targets `target` (idempotent).
   Status AddRevocation(const RecordId& target, const RecordId& revocation);
+  // Forgets that `revocation` targets `target`.
+  Status RemoveRevocation(const RecordId& target, const RecordId& revocation);
   // Revocation records noted for `target`.
   Result<std::vector<RecordId>> RevocationsOf(const RecordId& target);
   // Replaces every noted revocation with `pairs` of (target, revocation).

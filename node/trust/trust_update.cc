@@ -3,23 +3,15 @@
 #include "node/ledger.h"
 
 namespace credmesh {
-namespace {
-
-bool IsHeld(const RecordRow& row) {
-  return row.state == RecordState::kPending && row.reason == kHeldFutureReason;
-}
-
-}  // namespace
-
 Result<bool> TrustUpdate::Knows(const PublicKey& key) {
   if (key == root_) return true;
   return index_.HasFacts(key);
 }
 
-Result<std::optional<Record>> TrustUpdate::LoadRecord(const RecordId& id, Held* held) {
+Result<std::optional<Record>> TrustUpdate::LoadRecord(const RecordId& id, Stored* stored) {
   CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(id));
-  if (!row || IsHeld(*row)) return std::optional<Record>();
-  if (held) *held = {row->state, row->reason};
+  if (!row) return std::optional<Record>();
+  if (stored) *stored = {row->state, row->reason};
   if (auto it = fresh_records_.find(id); it != fresh_records_.end()) {
     return std::optional<Record>(*it->second);
   }
@@ -57,7 +49,7 @@ Result<std::vector<Role>> TrustUpdate::RolesBefore(const PublicKey& key, uint64_
   return roles;
 }
 
-Status TrustUpdate::SetState(const RecordId& id, const Held& before, const TrustDecision& d) {
+Status TrustUpdate::SetState(const RecordId& id, const Stored& before, const TrustDecision& d) {
   is_valid_[id] = d.state == RecordState::kValid;
   if (before.state == d.state && before.reason == d.reason) return Status::Ok();
   return store_.records().SetState(id, d.state, d.reason);
@@ -118,7 +110,7 @@ Status TrustUpdate::RevocationChanged(const RecordId& target, const Position& at
 
 Status TrustUpdate::Decide(const Position& at) {
   const RecordId& id = at.second;
-  Held held{};
+  Stored held{};
   CREDMESH_ASSIGN_OR_RETURN(std::optional<Record> rec, LoadRecord(id, &held));
   if (!rec || !IsTrustKind(rec->kind)) return Status::Ok();
   ++work_.trust_records_decided;
@@ -188,7 +180,7 @@ Status TrustUpdate::ReevaluateOthers(const std::vector<const VerifiedRecord*>& f
     // Read first, then write: no updates under an open scan.
     std::vector<std::pair<RecordRow, Record>> rows;
     CREDMESH_RETURN_IF_ERROR(rs.ForEach(q, [&](const RecordRow& row, ByteView bytes) {
-      if (IsHeld(row) || IsTrustKind(row.kind)) return Status::Ok();
+      if (IsTrustKind(row.kind)) return Status::Ok();
       auto rec = DecodeRecord(bytes);
       if (!rec.ok()) return rec.status().WithContext("stored record " + row.id.hex());
       rows.emplace_back(row, std::move(*rec));
@@ -224,13 +216,33 @@ Status TrustUpdate::Run(const std::vector<const VerifiedRecord*>& fresh,
     }
   }
   // Revocations that were waiting for an arriving record can now be decided.
-  for (const VerifiedRecord* r : trust) {
-    CREDMESH_ASSIGN_OR_RETURN(auto waiting, index_.RevocationsOf(r->id()));
-    for (const RecordId& rev : waiting) {
-      CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(rev));
-      if (row) queue_.insert({row->hlc, rev});
-    }
+  for (const VerifiedRecord* r : trust) CREDMESH_RETURN_IF_ERROR(QueueRevocationsOf(r->id()));
+  return Settle(fresh, changed);
+}
+
+Status TrustUpdate::QueueRevocationsOf(const RecordId& id) {
+  CREDMESH_ASSIGN_OR_RETURN(auto waiting, index_.RevocationsOf(id));
+  for (const RecordId& rev : waiting) {
+    CREDMESH_ASSIGN_OR_RETURN(auto row, store_.records().GetRow(rev));
+    if (row) queue_.insert({row->hlc, rev});
   }
+  return Status::Ok();
+}
+
+Status TrustUpdate::Forget(const std::vector<TrustInput>& removed, std::vector<RecordId>& changed) {
+  for (const TrustInput& in : removed) {
+    if (in.record.kind == kRevokeKind) {
+      if (auto rv = RevokeBody::Parse(in.record.body); rv.ok()) {
+        CREDMESH_RETURN_IF_ERROR(index_.RemoveRevocation(rv->target, in.id));
+      }
+    }
+    CREDMESH_RETURN_IF_ERROR(QueueRevocationsOf(in.id));
+  }
+  return Settle({}, changed);
+}
+
+Status TrustUpdate::Settle(const std::vector<const VerifiedRecord*>& fresh,
+                           std::vector<RecordId>& changed) {
   // In (timestamp, id) order, so each record is decided after everything it
   // depends on; SubjectChanged only adds later records (or, when a key became
   // known or unknown, records whose validity cannot change).

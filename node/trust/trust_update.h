@@ -43,10 +43,15 @@ class TrustUpdate final : public TrustContext {
   TrustUpdate(Store& store, const std::string& district, const PublicKey& root, TrustWork& work)
       : store_(store), index_(store.db()), district_(district), root_(root), work_(work) {}
 
-  // Settles `fresh` (just stored as kPending with an empty reason, none of
-  // them held) and every stored record they affect. Appends to `changed` the
+  // Settles `fresh` (just stored as kPending with an empty reason) and every
+  // stored record they affect. Appends to `changed` the
   // ids of records that became valid or stopped being valid.
   Status Run(const std::vector<const VerifiedRecord*>& fresh, std::vector<RecordId>& changed);
+
+  // Settles what removing `removed` (already deleted from the store) changes.
+  // REQUIRES: none of them was valid, so they established no fact: only
+  // revocations targeting them can change (they wait again).
+  Status Forget(const std::vector<TrustInput>& removed, std::vector<RecordId>& changed);
 
   Result<std::vector<Role>> RolesBefore(const PublicKey& key, uint64_t hlc, const RecordId& id,
                                         const std::string& scope) override;
@@ -54,17 +59,17 @@ class TrustUpdate final : public TrustContext {
 
  private:
   using Position = std::pair<uint64_t, RecordId>;  // (timestamp, id)
-  struct Held {                                    // what a record's state is now
+  struct Stored {                                  // a record's state as stored now
     RecordState state;
     std::string reason;
   };
 
   Status Decide(const Position& at);
   Result<bool> Knows(const PublicKey& key);
-  // The stored record `id` unless it is missing or held for the future.
-  Result<std::optional<Record>> LoadRecord(const RecordId& id, Held* held);
+  // The stored record `id`, if stored; fills `stored` with its state.
+  Result<std::optional<Record>> LoadRecord(const RecordId& id, Stored* stored);
   // Stores `d` as the state of trust record `id`.
-  Status SetState(const RecordId& id, const Held& before, const TrustDecision& d);
+  Status SetState(const RecordId& id, const Stored& before, const TrustDecision& d);
   // Makes the fact of record `id` equal `fact` (nullopt: none).
   Status SetFact(const RecordId& id, std::optional<TrustFact> fact, const Position& at);
   // The validity of a revocation of `target` changed: refresh its fact.
@@ -73,6 +78,10 @@ class TrustUpdate final : public TrustContext {
   Status SubjectChanged(const PublicKey& key, uint64_t from, bool knows_flipped,
                         const Position& at);
   Status FinishUnauthorized();
+  // Decides the queue, then re-evaluates the other records affected.
+  Status Settle(const std::vector<const VerifiedRecord*>& fresh, std::vector<RecordId>& changed);
+  // Queues the revocations noted as targeting `id`.
+  Status QueueRevocationsOf(const RecordId& id);
   Status ReevaluateOthers(const std::vector<const VerifiedRecord*>& fresh,
                           std::vector<RecordId>& changed);
 
