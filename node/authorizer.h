@@ -25,6 +25,15 @@ class Authorizer {
                            std::vector<RecordId>& changed) = 0;
   // Recomputes every record's state from scratch (used by rebuild).
   virtual Status Reauthorize(Store& store, std::vector<RecordId>& changed) = 0;
+  // Runs inside the ingest transaction once `fresh` are decided: may delete
+  // records that count for nothing (quarantine over its quota), settling
+  // what that changes; appends to `changed` like Authorize and to `evicted`
+  // the ids it deleted.
+  virtual Status Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+                      std::vector<RecordId>& changed, std::vector<RecordId>& evicted) {
+    (void)store, (void)fresh, (void)changed, (void)evicted;
+    return Status::Ok();
+  }
 
   // A fast path for the common batch: records whose states follow from what
   // is already stored and that change no other record's state (no trust

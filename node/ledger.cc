@@ -4,6 +4,7 @@
 #include <future>
 #include <iterator>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "protocol/verify_batch.h"
@@ -19,9 +20,11 @@ IngestSummary& IngestSummary::operator+=(const IngestSummary& o) {
   inserted += o.inserted;
   duplicates += o.duplicates;
   rejected += o.rejected;
+  too_far_ahead.insert(too_far_ahead.end(), o.too_far_ahead.begin(), o.too_far_ahead.end());
   valid += o.valid;
   pending += o.pending;
   denied += o.denied;
+  evicted += o.evicted;
   for (const auto& e : o.errors) {
     if (errors.size() < kMaxReportedErrors) errors.push_back(e);
   }
@@ -30,40 +33,46 @@ IngestSummary& IngestSummary::operator+=(const IngestSummary& o) {
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(Store& store, Clock& clock, Authorizer* authorizer,
                                              std::vector<Projection*> projections) {
+  // Before the modules migrate, so none of them sees those records.
+  CREDMESH_RETURN_IF_ERROR(DropLegacyHeld(store));
   if (authorizer) CREDMESH_RETURN_IF_ERROR(authorizer->Migrate(store.db()));
   for (Projection* p : projections) CREDMESH_RETURN_IF_ERROR(p->Migrate(store.db()));
   std::unique_ptr<Ledger> ledger(new Ledger(store, clock, authorizer, std::move(projections)));
   // Never stamp below what we already hold, even if the wall clock went back
-  // while the node was down: raise the clock to the newest timestamp it had
-  // accepted, which excludes records held for being too far in the future
-  // (those never moved the clock), however far ahead of the wall clock it is.
-  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, MaxAcceptedHlc(store));
+  // while the node was down.
+  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
   ledger->hlc_.RaiseTo(max_hlc);
   return ledger;
 }
 
-Result<uint64_t> Ledger::MaxAcceptedHlc(Store& store) {
-  CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
-  if (max_hlc == 0) return max_hlc;
+Status Ledger::DropLegacyHeld(Store& store) {
+  static constexpr char kLegacyHeldReason[] =
+      "timestamp too far in the future; held until the local clock catches up";
   CREDMESH_ASSIGN_OR_RETURN(
-      Statement st,
-      store.db().Prepare("SELECT hlc FROM records WHERE NOT (state = ? AND reason = ?) "
-                         "ORDER BY hlc DESC LIMIT 1"));
+      Statement st, store.db().Prepare("SELECT id FROM records WHERE state = ? AND reason = ?"));
   st.Bind(1, int64_t{static_cast<int>(RecordState::kPending)})
-      .Bind(2, std::string_view(kHeldFutureReason));
-  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
-  return row ? static_cast<uint64_t>(st.ColumnInt(0)) : uint64_t{0};
+      .Bind(2, std::string_view(kLegacyHeldReason));
+  std::vector<RecordId> held;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    if (auto id = RecordId::FromView(st.ColumnBlob(0))) held.push_back(*id);
+  }
+  if (held.empty()) return Status::Ok();  // also keeps read-only opens read-only
+  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store.db()));
+  for (const RecordId& id : held) CREDMESH_RETURN_IF_ERROR(store.records().Delete(id));
+  return tx.Commit();
 }
 
-bool Ledger::ShouldHold(uint64_t ts) {
+bool Ledger::IsTooFarAhead(uint64_t ts) {
   // A timestamp at or below our own clock cannot drag it forward, so it is
-  // never held; this also keeps local writes stamped after a restart with a
-  // slow wall clock (see Open) from being held.
+  // never refused; this also keeps local writes stamped after a restart with
+  // a slow wall clock (see Open) from being refused.
   return ts > hlc_.last() && hlc_.IsTooFarInFuture(ts);
 }
 
 Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
-                      const std::vector<RecordId>* decided) {
+                      const std::vector<RecordId>* decided, std::vector<RecordId>& evicted) {
   std::vector<RecordId> changed;
   if (decided) {
     changed = *decided;
@@ -73,6 +82,7 @@ Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
     changed.reserve(fresh.size());
     for (const VerifiedRecord* r : fresh) changed.push_back(r->id());
   }
+  if (authorizer_) CREDMESH_RETURN_IF_ERROR(authorizer_->Trim(store_, fresh, changed, evicted));
   if (changed.empty() || projections_.empty()) return Status::Ok();
   // Most changes are the fresh records themselves, already in memory; the
   // rest (older records an authorizer re-decided) are read back.
@@ -110,17 +120,28 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   std::vector<RecordId> inserted, became_valid;
   fresh.reserve(records.size());
   inserted.reserve(records.size());
-  size_t held_count = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const VerifiedRecord* rec = records[i];
     const uint64_t ts = rec->record().hlc;
-    const bool held = ShouldHold(ts);
+    if (IsTooFarAhead(ts)) {
+      // Already stored (accepted when it was not yet too far ahead).
+      CREDMESH_ASSIGN_OR_RETURN(bool stored, rs.Contains(rec->id()));
+      if (stored) {
+        ++summary.duplicates;
+        continue;
+      }
+      ++summary.rejected;
+      summary.too_far_ahead.push_back(rec->id());
+      if (summary.errors.size() < kMaxReportedErrors) {
+        summary.errors.push_back("record " + rec->id().hex().substr(0, 16) + ": timestamp (" +
+                                 std::to_string(HybridClock::Millis(ts)) +
+                                 " ms) is too far ahead of this node's clock");
+      }
+      continue;
+    }
     RecordState state = initial;
     std::string_view reason = "";
-    if (held) {
-      state = RecordState::kPending;
-      reason = kHeldFutureReason;
-    } else if (predecided) {
+    if (predecided) {
       state = decisions[i].state;
       reason = decisions[i].reason;
     }
@@ -131,10 +152,6 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
     }
     ++summary.inserted;
     inserted.push_back(rec->id());
-    if (held) {
-      ++held_count;
-      continue;
-    }
     hlc_.Observe(ts);
     fresh.push_back(rec);
     if (!predecided) continue;
@@ -147,15 +164,34 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
       ++summary.denied;
     }
   }
-  CREDMESH_RETURN_IF_ERROR(Settle(fresh, predecided ? &became_valid : nullptr));
+  std::vector<RecordId> evicted;
+  CREDMESH_RETURN_IF_ERROR(Settle(fresh, predecided ? &became_valid : nullptr, evicted));
+  if (!evicted.empty()) {
+    const std::set<RecordId> just_inserted(inserted.begin(), inserted.end());
+    for (const RecordId& id : evicted) {
+      if (just_inserted.count(id) == 0) {
+        ++summary.evicted;
+        continue;
+      }
+      // Counted above as decided; it is gone.
+      if (!predecided) continue;
+      for (size_t i = 0; i < records.size(); ++i) {
+        if (records[i]->id() != id) continue;
+        --(decisions[i].state == RecordState::kValid     ? summary.valid
+           : decisions[i].state == RecordState::kPending ? summary.pending
+                                                         : summary.denied);
+        break;
+      }
+    }
+  }
   if (predecided) {
-    summary.pending += held_count;  // the rest was counted above
-  } else if (!authorizer_ && inserted.size() == fresh.size()) {
+    // Counted above.
+  } else if (!authorizer_) {
     summary.valid += inserted.size();
   } else {
     for (const RecordId& id : inserted) {
       CREDMESH_ASSIGN_OR_RETURN(auto row, rs.GetRow(id));
-      if (!row) return Status::Internal("inserted record vanished");
+      if (!row) continue;  // evicted from quarantine at once (Authorizer::Trim)
       if (row->state == RecordState::kValid)
         ++summary.valid;
       else if (row->state == RecordState::kPending)
@@ -281,32 +317,6 @@ Result<VerifiedRecord> Ledger::Write(std::string kind, std::string scope, std::s
   }
   CREDMESH_RETURN_IF_ERROR(tx.Commit());
   return rec;
-}
-
-Result<IngestSummary> Ledger::ReleaseHeld() {
-  RecordQuery q;
-  q.state = RecordState::kPending;
-  CREDMESH_ASSIGN_OR_RETURN(auto rows, store_.records().List(q));
-  std::vector<VerifiedRecord> due;
-  for (const auto& row : rows) {
-    if (row.reason != kHeldFutureReason || ShouldHold(row.hlc)) continue;
-    CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec, store_.records().Load(row.id));
-    due.push_back(std::move(rec));
-  }
-  IngestSummary summary;
-  if (due.empty()) return summary;
-  CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
-  std::vector<const VerifiedRecord*> fresh;
-  const RecordState next = authorizer_ ? RecordState::kPending : RecordState::kValid;
-  for (const auto& rec : due) {
-    CREDMESH_RETURN_IF_ERROR(store_.records().SetState(rec.id(), next, ""));
-    hlc_.Observe(rec.record().hlc);
-    fresh.push_back(&rec);
-  }
-  CREDMESH_RETURN_IF_ERROR(Settle(fresh));
-  CREDMESH_RETURN_IF_ERROR(tx.Commit());
-  summary.received = due.size();
-  return summary;
 }
 
 Status Ledger::Rebuild() {

@@ -1,7 +1,8 @@
 // ledger.h: the one path by which records enter a node, whether written
 // locally, received from a peer or imported from a file:
-//   verify (signature, id) -> hold if from the future -> insert ->
-//   authorize (trust) -> project (derived state), all in one transaction.
+//   verify (signature, id) -> refuse if from the future -> insert ->
+//   authorize (trust) -> trim quarantine -> project (derived state), all in
+//   one transaction.
 #pragma once
 
 #include <memory>
@@ -17,19 +18,22 @@
 
 namespace credmesh {
 
-// Reason text stored with records held because their timestamp is too far
-// ahead of this node's clock.
-inline constexpr char kHeldFutureReason[] =
-    "timestamp too far in the future; held until the local clock catches up";
 
 struct IngestSummary {
   size_t received = 0;
-  size_t inserted = 0;              // new records stored (in any state)
-  size_t duplicates = 0;            // already present: no-op
-  size_t rejected = 0;              // failed decoding/verification: not stored
-  size_t valid = 0;                 // of the inserted, valid at the end of the ingest
-  size_t pending = 0;               // of the inserted, waiting
-  size_t denied = 0;                // of the inserted, not authorized
+  size_t inserted = 0;    // new records stored (in any state)
+  size_t duplicates = 0;  // already present: no-op
+  size_t rejected = 0;    // failed decoding/verification: not stored
+  // Stamped more than the allowed skew ahead of this node's clock: refused,
+  // not stored (docs/records.md §6). Also counted in `rejected`.
+  std::vector<RecordId> too_far_ahead;
+  size_t valid = 0;    // of the inserted, valid at the end of the ingest
+  size_t pending = 0;  // of the inserted, waiting
+  size_t denied = 0;   // of the inserted, not authorized
+  // Records evicted from quarantine (Authorizer::Trim) that were stored
+  // before this ingest; inserted records evicted at once count in none of
+  // valid, pending, denied.
+  size_t evicted = 0;
   std::vector<std::string> errors;  // the first few rejection reasons
   IngestSummary& operator+=(const IngestSummary& o);
 };
@@ -42,11 +46,11 @@ class Ledger {
                                               std::vector<Projection*> projections);
 
   // Verifies (on `threads` threads) and ingests encoded records in one
-  // transaction. Records failing verification are counted and skipped; the
-  // rest are stored. Fails only on a storage error, storing nothing.
-  // Works in chunks of kIngestChunk: `threads` worker threads verify chunks
-  // while the calling thread stores the verified ones in order (each settled
-  // as a batch of its own), so storing overlaps verification.
+  // transaction. Records failing verification or stamped too far in the
+  // future are counted and skipped; the rest are stored. Fails only on a storage error, storing
+  // nothing. Works in chunks of kIngestChunk: `threads` worker threads verify chunks while the
+  // calling thread stores the verified ones in order (each settled as a batch of its own), so
+  // storing overlaps verification.
   Result<IngestSummary> Ingest(std::vector<Bytes> encoded, unsigned threads = 1);
   static constexpr size_t kIngestChunk = 512;
   Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records);
@@ -56,8 +60,6 @@ class Ledger {
   Result<VerifiedRecord> Write(std::string kind, std::string scope, std::string entity, Value body,
                                const SigningKey& key);
 
-  // Re-examines records held for future timestamps whose time has come.
-  Result<IngestSummary> ReleaseHeld();
   // Recomputes every record state and all derived tables from the records.
   Status Rebuild();
 
@@ -78,13 +80,15 @@ class Ledger {
                       std::vector<RecordId>* ids_out);
   // Authorizes `fresh` (unless `decided` already holds the ids of those that
   // became valid) and runs the projections over what changed.
+  // Adds to `evicted` the records Trim deleted.
   Status Settle(const std::vector<const VerifiedRecord*>& fresh,
-                const std::vector<RecordId>* decided = nullptr);
-  // True if a record stamped `ts` must be held (kHeldFutureReason): it is too
-  // far ahead of the wall clock and above everything this clock has reached.
-  bool ShouldHold(uint64_t ts);
-  // Largest timestamp among stored records that are not held; 0 if none.
-  static Result<uint64_t> MaxAcceptedHlc(Store& store);
+                const std::vector<RecordId>* decided, std::vector<RecordId>& evicted);
+  // True if a record stamped `ts` must be refused: it is too far ahead of
+  // the wall clock and above everything this clock has reached.
+  bool IsTooFarAhead(uint64_t ts);
+  // Drops records an earlier version stored as "held" for being from the
+  // future (this version refuses them); their senders offer them again.
+  static Status DropLegacyHeld(Store& store);
 
   Store& store_;
   Clock& clock_;

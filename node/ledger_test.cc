@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "protocol/crypto.h"
@@ -173,11 +174,11 @@ TEST_CASE("node/ledger: the HLC never goes backwards across a reopen with the cl
     newest = r->record().hlc;
     f.clock.Advance(1000);
   }
-  // A record far in the future is held; it must not be mistaken for "newest".
+  // A record far in the future is refused; it must not become the "newest".
   Bytes future = Encoded(f.key, "future", HybridClock::Make(kT0 + 30 * kHour, 0));
-  auto held = f.ledger->Ingest({future}, 1);
-  REQUIRE(held.ok());
-  CHECK(held->pending == 1);
+  auto refused = f.ledger->Ingest({future}, 1);
+  REQUIRE(refused.ok());
+  CHECK(refused->too_far_ahead.size() == 1);
 
   // The machine restarts with its wall clock three hours behind.
   f.clock.Set(kT0 - 3 * kHour);
@@ -196,57 +197,56 @@ TEST_CASE("node/ledger: the HLC never goes backwards across a reopen with the cl
   RecordQuery valid;
   valid.state = RecordState::kValid;
   CHECK(f.Count(valid) == 8);
-  RecordQuery pending;
-  pending.state = RecordState::kPending;
-  CHECK(f.Count(pending) == 1);
+  CHECK(f.Count({}) == 8);
 }
 
-TEST_CASE("node/ledger: records too far in the future are held, then released") {
+TEST_CASE("node/ledger: records too far in the future are refused, not stored, until their time") {
   Fixture f;
   const uint64_t near = HybridClock::Make(kT0 + 9 * kMinute, 0);  // within the skew
   const uint64_t far = HybridClock::Make(kT0 + 60 * kMinute, 0);  // beyond it
   Bytes near_rec = Encoded(f.key, "near", near);
   Bytes far_rec = Encoded(f.key, "far", far);
-  auto s = f.ledger->Ingest({near_rec, far_rec}, 1);
+  Bytes max_rec = Encoded(f.key, "max", std::numeric_limits<uint64_t>::max() >> 1);
+  auto s = f.ledger->Ingest({near_rec, far_rec, max_rec}, 1);
   REQUIRE(s.ok());
-  CHECK(s->inserted == 2);
+  CHECK(s->inserted == 1);
   CHECK(s->valid == 1);
-  CHECK(s->pending == 1);
-  RecordRow held = f.Row(IdOf(far_rec));
-  CHECK(held.state == RecordState::kPending);
-  CHECK(held.reason == kHeldFutureReason);
-  CHECK(f.Row(IdOf(near_rec)).state == RecordState::kValid);
-  // The held record did not drag the clock forward; the near one did.
+  CHECK(s->rejected == 2);
+  CHECK(s->too_far_ahead == std::vector<RecordId>{IdOf(far_rec), IdOf(max_rec)});
+  REQUIRE(s->errors.size() == 2);
+  CHECK(s->errors[0].find("too far ahead") != std::string::npos);
+  CHECK(f.Count({}) == 1);
+  // The refused record did not drag the clock forward; the near one did.
   CHECK(f.ledger->hlc().last() >= near);
   CHECK(f.ledger->hlc().last() < far);
 
-  // Ingesting it again is a duplicate and changes nothing.
-  auto again = f.ledger->Ingest({far_rec}, 1);
-  REQUIRE(again.ok());
-  CHECK(again->duplicates == 1);
-  CHECK(f.Row(IdOf(far_rec)).state == RecordState::kPending);
-
-  // Not yet: 45 minutes later it is still more than 10 minutes ahead.
+  // Still refused 45 minutes later: more than 10 minutes ahead.
   f.clock.Advance(45 * kMinute);
-  auto early = f.ledger->ReleaseHeld();
+  auto early = f.ledger->Ingest({far_rec}, 1);
   REQUIRE(early.ok());
-  CHECK(early->received == 0);
-  CHECK(f.Row(IdOf(far_rec)).state == RecordState::kPending);
-
-  // Survives a reopen, and is released once the clock has caught up.
-  f.Reopen();
-  CHECK(f.ledger->hlc().last() < far);
+  CHECK(early->too_far_ahead.size() == 1);
+  // Offered again once the clock has caught up, it is accepted.
   f.clock.Advance(6 * kMinute);
-  auto released = f.ledger->ReleaseHeld();
-  REQUIRE(released.ok());
-  CHECK(released->received == 1);
-  RecordRow row = f.Row(IdOf(far_rec));
-  CHECK(row.state == RecordState::kValid);
-  CHECK(row.reason.empty());
+  auto later = f.ledger->Ingest({far_rec, max_rec}, 1);
+  REQUIRE(later.ok());
+  CHECK(later->valid == 1);
+  CHECK(later->too_far_ahead == std::vector<RecordId>{IdOf(max_rec)});
+  CHECK(f.Row(IdOf(far_rec)).state == RecordState::kValid);
   CHECK(f.ledger->hlc().last() >= far);
-  auto none = f.ledger->ReleaseHeld();
-  REQUIRE(none.ok());
-  CHECK(none->received == 0);
+}
+
+TEST_CASE("node/ledger: records an earlier version held for the future are dropped on open") {
+  Fixture f;
+  Bytes rec = Encoded(f.key, "old", HybridClock::Make(kT0 + 60 * kMinute, 0));
+  auto v = VerifiedRecord::Verify(rec);
+  REQUIRE(v.ok());
+  REQUIRE(*f.store->records().Insert(
+      *v, RecordState::kPending,
+      "timestamp too far in the future; held until the local clock catches up", 0));
+  CHECK(f.Count({}) == 1);
+  f.Reopen();
+  CHECK(f.Count({}) == 0);
+  CHECK(f.ledger->hlc().last() < HybridClock::Make(kT0 + 60 * kMinute, 0));
 }
 
 // Denies records by one author, leaves records whose entity starts with
@@ -307,10 +307,11 @@ TEST_CASE("node/ledger: with an authorizer, the summary reports the settled stat
   Bytes future = Encoded(f.key, "later", HybridClock::Make(kT0 + kHour, 0));
   auto s = f.ledger->Ingest({ok1, ok2, wait, denied, future, ok1}, 1);
   REQUIRE(s.ok());
-  CHECK(s->inserted == 5);
+  CHECK(s->inserted == 4);
   CHECK(s->duplicates == 1);
+  CHECK(s->rejected == 1);  // `future`: too far ahead
   CHECK(s->valid == 2);
-  CHECK(s->pending == 2);
+  CHECK(s->pending == 1);
   CHECK(s->denied == 1);
   CHECK(proj.applied == std::set<RecordId>{IdOf(ok1), IdOf(ok2)});
   CHECK(f.Row(IdOf(denied)).reason == "not granted");
@@ -320,14 +321,14 @@ TEST_CASE("node/ledger: with an authorizer, the summary reports the settled stat
   REQUIRE_FALSE(w.ok());
   CHECK(w.status().code() == Status::Code::kUnauthorized);
   CHECK(w.status().message() == "not granted");
-  CHECK(f.Count() == 5);
+  CHECK(f.Count() == 4);
 
   // A failure inside the transaction stores nothing of the batch.
   proj.fail = true;
   auto failed = f.ledger->Ingest({Encoded(f.key, "ok3", HybridClock::Make(kT0, 9))}, 1);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().message() == "projection failed");
-  CHECK(f.Count() == 5);
+  CHECK(f.Count() == 4);
 }
 
 TEST_CASE("node/ledger: a batch of several chunks is stored chunk by chunk in one transaction") {

@@ -12,7 +12,10 @@ std::unique_ptr<Authorizer> MakeAuthorizer(Node& node) {
   const NodeConfig& c = node.config();
   auto root = PublicKey::FromHex(c.root_key);
   if (c.district.empty() || !root) return nullptr;
-  return std::make_unique<TrustAuthorizer>(c.district, *root);
+  QuarantineLimits limits;
+  limits.per_author = static_cast<size_t>(c.quarantine_per_author);
+  limits.total = static_cast<size_t>(c.quarantine_total);
+  return std::make_unique<TrustAuthorizer>(c.district, *root, limits);
 }
 
 // The lifecycle projection reads the catalog tables: it must run after the

@@ -20,6 +20,8 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
     c.verify_threads = j.value("verify_threads", c.verify_threads);
     c.max_file_mb = j.value("max_file_mb", c.max_file_mb);
     c.max_submission_mb = j.value("max_submission_mb", c.max_submission_mb);
+    c.quarantine_per_author = j.value("quarantine_per_author", c.quarantine_per_author);
+    c.quarantine_total = j.value("quarantine_total", c.quarantine_total);
     c.school = j.value("school", c.school);
     c.root_key = j.value("root_key", c.root_key);
     c.hub_address = j.value("hub_address", c.hub_address);
@@ -37,6 +39,9 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   if (c.max_file_mb < 1 || c.max_file_mb > 1024) return Status::InvalidArgument("config max_file_mb must be 1..1024");
   if (c.max_submission_mb < c.max_file_mb) {
     return Status::InvalidArgument("config max_submission_mb must be >= max_file_mb");
+  if (c.quarantine_per_author < 0 || c.quarantine_total < 0) {
+    return Status::InvalidArgument(
+        "config quarantine_per_author and quarantine_total must be >= 0");
   }
   return c;
 }
@@ -51,6 +56,8 @@ std::string NodeConfig::ToJson() const {
                       {"verify_threads", verify_threads},
                       {"max_file_mb", max_file_mb},
                       {"max_submission_mb", max_submission_mb}};
+                      {"quarantine_per_author", quarantine_per_author},
+                      {"quarantine_total", quarantine_total}};
   for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"school", &school},
                              {"root_key", &root_key},
                              {"hub_address", &hub_address},

@@ -125,6 +125,12 @@ Status RecordStore::SetState(const RecordId& id, RecordState state, std::string_
   return st->Run();
 }
 
+Status RecordStore::Delete(const RecordId& id) {
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db_.Cached("DELETE FROM records WHERE id = ?"));
+  st->Bind(1, id.view());
+  return st->Run();
+}
+
 Result<bool> RecordStore::Contains(const RecordId& id) {
   CREDMESH_ASSIGN_OR_RETURN(StatementLease st, db_.Cached("SELECT 1 FROM records WHERE id = ?"));
   st->Bind(1, id.view());

@@ -56,6 +56,9 @@ class RecordStore {
   Result<bool> Insert(const VerifiedRecord& rec, RecordState state, std::string_view reason,
                       int64_t received_ms);
   Status SetState(const RecordId& id, RecordState state, std::string_view reason);
+  // Removes the record `id` (a no-op if absent). Only for records that
+  // count for nothing, such as evicted quarantine.
+  Status Delete(const RecordId& id);
   Result<bool> Contains(const RecordId& id);
   Result<std::optional<RecordRow>> GetRow(const RecordId& id);
   // The stored bytes, not re-verified.

@@ -141,6 +141,8 @@ Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> r
   SyncIngestResult r;
   r.inserted = s.inserted;
   r.duplicates = s.duplicates;
+  r.refused = s.too_far_ahead;  // not stored: ERROR 422 (docs/protocol.md §9.3)
+  cache_.Evicted(static_cast<int64_t>(s.evicted));
   CREDMESH_RETURN_IF_ERROR(cache_.Refresh());
   if (s.denied > 0) {
     for (const RecordId& id : cache_.TakeRefused()) {

@@ -22,7 +22,8 @@ namespace credmesh {
 struct SyncIngestResult {
   size_t inserted = 0;            // new records stored
   size_t duplicates = 0;          // already held
-  std::vector<RecordId> refused;  // stored as denied by local policy: answered with ERROR 422
+  std::vector<RecordId> refused;  // refused by local policy, answered with ERROR 422: stored
+                                  // as denied, or not stored (timestamp too far ahead)
 };
 
 class SyncBackend {
@@ -65,6 +66,11 @@ class ScopeItemCache {
   Status Refresh();
   // Adds an item known to be valid now; a no-op for scopes not loaded.
   Status Add(const std::string& scope, const SyncItem& item);
+  // `n` records that were not valid were deleted since the last Refresh
+  // (evicted from quarantine): not a state change, so no reload.
+  void Evicted(int64_t n) {
+    if (max_rowid_ >= 0) not_valid_ -= n;
+  }
   // Number of items of a loaded scope (0 if not loaded).
   size_t Size(const std::string& scope);
   // Merges what Refresh/Add queued into a loaded scope's set.

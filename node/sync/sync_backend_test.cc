@@ -175,5 +175,28 @@ TEST_CASE("sync backend: a group commits at its record cap and when the backend 
   CHECK(CommittedCount(w, "school/pine") == 15);
 }
 
+TEST_CASE("sync backend: a record stamped too far in the future is refused (422), not stored") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  const int64_t now = w.clock.NowMillis();
+  auto far =
+      VerifiedRecord::Create("note", "school/pine", "far", HybridClock::Make(now + 3'600'000, 0),
+                             Value::Map{}, pine.node->identity());
+  auto near = VerifiedRecord::Create("note", "school/pine", "near", HybridClock::Make(now, 7),
+                                     Value::Map{}, pine.node->identity());
+  REQUIRE(far.ok());
+  REQUIRE(near.ok());
+  const RecordId far_id = far->id();
+  std::vector<VerifiedRecord> batch;
+  batch.push_back(std::move(*far));
+  batch.push_back(std::move(*near));
+  auto r = w.hub->backend->Ingest(std::move(batch));
+  REQUIRE(r.ok());
+  CHECK(r->inserted == 1);
+  CHECK(r->refused == std::vector<RecordId>{far_id});
+  REQUIRE(w.hub->backend->Flush().ok());
+  CHECK_FALSE(*w.hub->node->store().records().Contains(far_id));
+}
+
 }  // namespace
 }  // namespace credmesh

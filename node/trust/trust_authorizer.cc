@@ -1,37 +1,30 @@
 #include "node/trust/trust_authorizer.h"
 
 #include <map>
+#include <optional>
+#include <set>
 
 #include "node/trust/trust_index.h"
 
 namespace credmesh {
 namespace {
 
-bool IsHeld(const RecordRow& row) {
-  return row.state == RecordState::kPending && row.reason == kHeldFutureReason;
-}
-
-// Stores `d` for record `id` if it differs from its stored state and
-// reason; reports flips of validity.
-Status Apply(RecordStore& rs, const RecordId& id, RecordState state, std::string_view reason,
-             const TrustDecision& d, std::vector<RecordId>& changed) {
-  if (state == d.state && reason == d.reason) return Status::Ok();
-  CREDMESH_RETURN_IF_ERROR(rs.SetState(id, d.state, d.reason));
-  if ((state == RecordState::kValid) != (d.state == RecordState::kValid)) changed.push_back(id);
+// Stores `d` for `row` if it differs from its stored state and reason;
+// reports flips of validity.
+Status Apply(RecordStore& rs, const RecordRow& row, const TrustDecision& d,
+             std::vector<RecordId>& changed) {
+  if (row.state == d.state && row.reason == d.reason) return Status::Ok();
+  CREDMESH_RETURN_IF_ERROR(rs.SetState(row.id, d.state, d.reason));
+  if ((row.state == RecordState::kValid) != (d.state == RecordState::kValid)) {
+    changed.push_back(row.id);
+  }
   return Status::Ok();
 }
 
-Status Apply(RecordStore& rs, const RecordRow& row, const TrustDecision& d,
-             std::vector<RecordId>& changed) {
-  return Apply(rs, row.id, row.state, row.reason, d, changed);
-}
-
-// Rows matching `q` with their decoded records, skipping records held for
-// future timestamps (the ledger releases those).
+// Rows matching `q` with their decoded records.
 Status Collect(RecordStore& rs, const RecordQuery& q,
                std::vector<std::pair<RecordRow, Record>>& out) {
   return rs.ForEach(q, [&](const RecordRow& row, ByteView bytes) {
-    if (IsHeld(row)) return Status::Ok();
     auto rec = DecodeRecord(bytes);
     if (!rec.ok()) return rec.status().WithContext("stored record " + row.id.hex());
     out.emplace_back(row, std::move(*rec));
@@ -43,15 +36,133 @@ Status Collect(RecordStore& rs, const RecordQuery& q,
 
 Status TrustAuthorizer::Migrate(Database& db) { return TrustIndex::Migrate(db); }
 
-Result<TrustView> TrustAuthorizer::LoadView(Store& store) {
-  TrustView view(district_, root_);
-  CREDMESH_ASSIGN_OR_RETURN(auto facts, TrustIndex(store.db()).LoadAll());
-  for (const TrustFact& f : facts) view.Add(f);
-  return view;
+Status TrustAuthorizer::Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+                                  std::vector<RecordId>& changed) {
+  return TrustUpdate(store, district_, root_, work_).Run(fresh, changed);
 }
 
-Status TrustAuthorizer::RecomputeTrust(Store& store, std::vector<RecordId>& changed,
-                                       std::set<PublicKey>& affected) {
+Result<bool> TrustAuthorizer::Predecide(Store& store,
+                                        const std::vector<const VerifiedRecord*>& records,
+                                        std::vector<Decision>& decisions) {
+  // Trust records change facts, and so other records' states: Authorize.
+  for (const VerifiedRecord* r : records) {
+    if (IsTrustKind(r->record().kind)) return false;
+  }
+  // A decision reads only its author's facts: load those of the batch's authors.
+  TrustView view(district_, root_);
+  TrustIndex index(store.db());
+  std::set<PublicKey> authors;
+  for (const VerifiedRecord* r : records) {
+    if (!authors.insert(r->record().author).second) continue;
+    CREDMESH_ASSIGN_OR_RETURN(auto facts, index.FactsOf(r->record().author));
+    for (const TrustFact& f : facts) view.Add(f);
+  }
+  decisions.clear();
+  decisions.reserve(records.size());
+  for (const VerifiedRecord* r : records) {
+    TrustDecision d = EvaluateRecord(r->record(), view);
+    decisions.push_back({d.state, std::move(d.reason)});
+  }
+  return true;
+}
+
+namespace {
+
+// Ids of records not valid matching `where` (binding `key` if given),
+// oldest arrival first, at most `limit`.
+Result<std::vector<RecordId>> OldestNotValid(Database& db, const char* where,
+                                             const std::optional<PublicKey>& key, size_t limit) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st, db.Prepare(std::string("SELECT id FROM records WHERE state != 0 AND ") + where +
+                               " ORDER BY rowid LIMIT ?"));
+  int i = 1;
+  if (key) st.Bind(i++, key->view());
+  st.Bind(i, static_cast<int64_t>(limit));
+  std::vector<RecordId> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto id = RecordId::FromView(st.ColumnBlob(0));
+    if (!id) return Status::Corruption("records: bad id");
+    out.push_back(*id);
+  }
+  return out;
+}
+
+// Records not valid (pending or denied) matching `where` (binding `key`),
+// or all of them if `where` is null.
+Result<size_t> CountNotValid(Database& db, const std::optional<PublicKey>& key, const char* where) {
+  std::string sql = "SELECT count(*) FROM records WHERE state != 0";
+  if (where) sql += std::string(" AND ") + where;
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  if (where && key) st.Bind(1, key->view());
+  CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? static_cast<size_t>(st.ColumnInt(0)) : size_t{0};
+}
+
+}  // namespace
+
+Status TrustAuthorizer::Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+                             std::vector<RecordId>& changed, std::vector<RecordId>& evicted) {
+  // Only records by unknown authors enter quarantine: look no further
+  // unless some arrived.
+  TrustIndex index(store.db());
+  std::set<PublicKey> unknown, known;
+  for (const VerifiedRecord* r : fresh) {
+    const PublicKey& a = r->record().author;
+    if (a == root_ || unknown.count(a) || known.count(a)) continue;
+    CREDMESH_ASSIGN_OR_RETURN(bool has, index.HasFacts(a));
+    (has ? known : unknown).insert(a);
+  }
+  if (unknown.empty()) return Status::Ok();
+  Database& db = store.db();
+  std::vector<RecordId> victims;
+  if (limits_.per_author > 0) {
+    for (const PublicKey& a : unknown) {
+      CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, a, "author = ?"));
+      if (n <= limits_.per_author) continue;
+      CREDMESH_ASSIGN_OR_RETURN(auto oldest,
+                                OldestNotValid(db, "author = ?", a, n - limits_.per_author));
+      victims.insert(victims.end(), oldest.begin(), oldest.end());
+    }
+  }
+  std::vector<TrustInput> trust_victims;
+  auto remove = [&](const std::vector<RecordId>& ids) -> Status {
+    for (const RecordId& id : ids) {
+      CREDMESH_ASSIGN_OR_RETURN(auto row, store.records().GetRow(id));
+      if (!row) continue;
+      if (IsTrustKind(row->kind)) {
+        CREDMESH_ASSIGN_OR_RETURN(auto bytes, store.records().GetBytes(id));
+        auto rec = DecodeRecord(*bytes);
+        if (!rec.ok()) return rec.status().WithContext("stored record " + id.hex());
+        trust_victims.push_back({id, std::move(*rec)});
+      }
+      CREDMESH_RETURN_IF_ERROR(store.records().Delete(id));
+      evicted.push_back(id);
+    }
+    return Status::Ok();
+  };
+  CREDMESH_RETURN_IF_ERROR(remove(victims));
+  if (limits_.total > 0) {
+    // Counting every record not valid is cheap (a partial index); only when
+    // that exceeds the quota are the unknown authors' ones counted.
+    constexpr char kUnknownAuthor[] =
+        "author != ? AND NOT EXISTS (SELECT 1 FROM trust_facts f WHERE f.subject = records.author)";
+    CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, std::nullopt, nullptr));
+    if (n > limits_.total) {
+      CREDMESH_ASSIGN_OR_RETURN(n, CountNotValid(db, root_, kUnknownAuthor));
+    }
+    if (n > limits_.total) {
+      CREDMESH_ASSIGN_OR_RETURN(auto oldest,
+                                OldestNotValid(db, kUnknownAuthor, root_, n - limits_.total));
+      CREDMESH_RETURN_IF_ERROR(remove(oldest));
+    }
+  }
+  if (trust_victims.empty()) return Status::Ok();
+  return TrustUpdate(store, district_, root_, work_).Forget(trust_victims, changed);
+}
+
+Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed) {
   RecordStore& rs = store.records();
   std::vector<std::pair<RecordRow, Record>> rows;
   RecordQuery q;
@@ -62,87 +173,31 @@ Status TrustAuthorizer::RecomputeTrust(Store& store, std::vector<RecordId>& chan
   CREDMESH_RETURN_IF_ERROR(Collect(rs, g, rows));
 
   std::vector<TrustInput> inputs;
+  std::vector<std::pair<RecordId, RecordId>> revocations;  // (target, revocation)
   inputs.reserve(rows.size());
-  for (const auto& [row, rec] : rows) inputs.push_back({row.id, rec});
+  for (const auto& [row, rec] : rows) {
+    inputs.push_back({row.id, rec});
+    if (rec.kind != kRevokeKind) continue;
+    if (auto rv = RevokeBody::Parse(rec.body); rv.ok())
+      revocations.emplace_back(rv->target, row.id);
+  }
   TrustOutcome out = ComputeTrust(std::move(inputs), district_, root_);
   for (const auto& [row, rec] : rows) {
     CREDMESH_RETURN_IF_ERROR(Apply(rs, row, out.decisions[row.id], changed));
   }
-
   TrustIndex index(store.db());
-  CREDMESH_ASSIGN_OR_RETURN(auto old_facts, index.LoadAll());
-  std::map<RecordId, const TrustFact*> before, after;
-  for (const auto& f : old_facts) before[f.id] = &f;
-  for (const auto& f : out.facts) after[f.id] = &f;
-  for (const auto& [id, f] : before) {
-    auto it = after.find(id);
-    if (it == after.end() || !(*it->second == *f)) affected.insert(f->subject);
-  }
-  for (const auto& [id, f] : after) {
-    if (!before.count(id)) affected.insert(f->subject);
-  }
-  if (affected.empty()) return Status::Ok();
-  return index.ReplaceAll(out.facts);
-}
+  CREDMESH_RETURN_IF_ERROR(index.ReplaceAll(out.facts));
+  CREDMESH_RETURN_IF_ERROR(index.ReplaceRevocations(revocations));
 
-Status TrustAuthorizer::Reevaluate(Store& store, const RecordQuery& q, const TrustView& view,
-                                   std::vector<RecordId>& changed) {
-  std::vector<std::pair<RecordRow, Record>> rows;
-  CREDMESH_RETURN_IF_ERROR(Collect(store.records(), q, rows));
-  for (const auto& [row, rec] : rows) {
+  TrustView view(district_, root_);
+  for (const TrustFact& f : out.facts) view.Add(f);
+  std::vector<std::pair<RecordRow, Record>> others;
+  CREDMESH_RETURN_IF_ERROR(Collect(rs, RecordQuery{}, others));
+  for (const auto& [row, rec] : others) {
     if (IsTrustKind(rec.kind)) continue;
-    CREDMESH_RETURN_IF_ERROR(Apply(store.records(), row, EvaluateRecord(rec, view), changed));
+    CREDMESH_RETURN_IF_ERROR(Apply(rs, row, EvaluateRecord(rec, view), changed));
   }
   return Status::Ok();
-}
-
-Status TrustAuthorizer::Authorize(Store& store, const std::vector<const VerifiedRecord*>& fresh,
-                                  std::vector<RecordId>& changed) {
-  std::set<PublicKey> affected;
-  bool trust_arrived = false;
-  for (const VerifiedRecord* r : fresh) trust_arrived |= IsTrustKind(r->record().kind);
-  if (trust_arrived) CREDMESH_RETURN_IF_ERROR(RecomputeTrust(store, changed, affected));
-  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
-  // Records whose author's facts changed, in any state: a later grant admits
-  // waiting records, a revocation with an earlier timestamp voids valid ones.
-  for (const PublicKey& key : affected) {
-    RecordQuery q;
-    q.author = key;
-    CREDMESH_RETURN_IF_ERROR(Reevaluate(store, q, view, changed));
-  }
-  RecordStore& rs = store.records();
-  for (const VerifiedRecord* r : fresh) {
-    const Record& rec = r->record();
-    if (IsTrustKind(rec.kind) || affected.count(rec.author)) continue;
-    // Stored just now as pending with no reason (the Authorizer contract).
-    CREDMESH_RETURN_IF_ERROR(
-        Apply(rs, r->id(), RecordState::kPending, "", EvaluateRecord(rec, view), changed));
-  }
-  return Status::Ok();
-}
-
-Result<bool> TrustAuthorizer::Predecide(Store& store,
-                                        const std::vector<const VerifiedRecord*>& records,
-                                        std::vector<Decision>& decisions) {
-  // Trust records change facts, and so other records' states: Authorize.
-  for (const VerifiedRecord* r : records) {
-    if (IsTrustKind(r->record().kind)) return false;
-  }
-  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
-  decisions.clear();
-  decisions.reserve(records.size());
-  for (const VerifiedRecord* r : records) {
-    TrustDecision d = EvaluateRecord(r->record(), view);
-    decisions.push_back({d.state, std::move(d.reason)});
-  }
-  return true;
-}
-
-Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed) {
-  std::set<PublicKey> affected;
-  CREDMESH_RETURN_IF_ERROR(RecomputeTrust(store, changed, affected));
-  CREDMESH_ASSIGN_OR_RETURN(TrustView view, LoadView(store));
-  return Reevaluate(store, RecordQuery{}, view, changed);
 }
 
 }  // namespace credmesh

@@ -59,7 +59,8 @@ TEST_CASE("node/trust: wrong role and wrong scope are denied") {
   auto other_school = f.w.Review(f.alice, At(2));
   f.Put({&f.genesis, &edu, &oak, &by_educator, &other_school});
   CHECK(f.node.State(by_educator) == RecordState::kDenied);
-  CHECK(f.node.Row(by_educator).reason.find("no reviewer grant for school/pine") != std::string::npos);
+  CHECK(f.node.Row(by_educator).reason.find("no reviewer grant for school/pine") !=
+        std::string::npos);
   CHECK(f.node.State(other_school) == RecordState::kDenied);
 }
 
@@ -91,7 +92,7 @@ TEST_CASE("node/trust: a chain root -> admin -> reviewer, and the admin revoked"
   f.Put({&f.genesis, &admin, &reviewer, &review, &revoke_admin, &late_grant, &late_review});
   CHECK(f.node.State(reviewer) == RecordState::kValid);  // made before the revocation
   CHECK(f.node.State(review) == RecordState::kValid);
-  CHECK(f.node.State(late_grant) == RecordState::kDenied);  // signed by a revoked admin
+  CHECK(f.node.State(late_grant) == RecordState::kDenied);    // signed by a revoked admin
   CHECK(f.node.State(late_review) == RecordState::kPending);  // bob holds nothing valid
 }
 
@@ -135,6 +136,95 @@ TEST_CASE("node/trust: a local write without authority is refused and leaves no 
   CHECK(*n == 1);
 }
 
+// ---- quarantine quota ----------------------------------------------------
+
+TEST_CASE("node/trust: quarantine keeps at most per_author records of one unknown key, newest") {
+  District w;
+  TestNode node(w, QuarantineLimits{3, 0});
+  SigningKey stranger = SigningKey::Generate(), alice = SigningKey::Generate();
+  auto genesis = w.Genesis();
+  auto grant = w.Grant(w.root, alice.public_key(), Role::kEducator, "school/pine", At(1));
+  REQUIRE(node.Ingest({&genesis, &grant}).ok());
+  auto denied = w.Review(alice, At(2));  // known author, not allowed: denied, never evicted
+  REQUIRE(node.Ingest({&denied}).ok());
+  std::vector<VerifiedRecord> waiting;
+  for (int i = 0; i < 5; ++i) waiting.push_back(w.Review(stranger, At(10 - i)));
+  REQUIRE(node.Ingest({&waiting[0], &waiting[1]}).ok());
+  IngestSummary s;
+  REQUIRE(node.Ingest({&waiting[2], &waiting[3], &waiting[4]}, &s).ok());
+  // The two that arrived first are gone, whatever their timestamps.
+  CHECK_FALSE(node.Has(waiting[0]));
+  CHECK_FALSE(node.Has(waiting[1]));
+  for (int i = 2; i < 5; ++i) CHECK(node.State(waiting[i]) == RecordState::kPending);
+  CHECK(s.evicted == 2);
+  CHECK(s.pending == 3);
+  CHECK(node.State(denied) == RecordState::kDenied);
+  // An evicted record offered again is stored again (and the oldest goes).
+  REQUIRE(node.Ingest({&waiting[0]}).ok());
+  CHECK(node.Has(waiting[0]));
+  CHECK_FALSE(node.Has(waiting[2]));
+}
+
+TEST_CASE(
+    "node/trust: quarantine keeps at most `total` records of unknown keys, evicting the oldest") {
+  District w;
+  TestNode node(w, QuarantineLimits{0, 5});
+  auto genesis = w.Genesis();
+  // A root revocation waiting for its target: pending, but by a known key.
+  auto waiting_revoke = w.Revoke(w.root, Blake2b256(AsBytes("not here")), At(1));
+  REQUIRE(node.Ingest({&genesis, &waiting_revoke}).ok());
+  std::vector<SigningKey> strangers;
+  std::vector<VerifiedRecord> recs;
+  for (int i = 0; i < 8; ++i) {
+    strangers.push_back(SigningKey::Generate());
+    recs.push_back(w.Review(strangers.back(), At(2)));
+  }
+  for (auto& r : recs) REQUIRE(node.Ingest({&r}).ok());
+  // The 5 newest strangers' records stay, and the root's revocation, which
+  // is no stranger's and does not count.
+  CHECK(node.State(waiting_revoke) == RecordState::kPending);
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(node.Has(recs[i]));
+  for (int i = 3; i < 8; ++i) CHECK(node.State(recs[i]) == RecordState::kPending);
+  RecordQuery pending;
+  pending.state = RecordState::kPending;
+  CHECK(*node.store->records().Count(pending) == 6);
+  // Denied records of unknown keys (a trust record outside the district
+  // scope) are quarantine too.
+  SigningKey junk = SigningKey::Generate();
+  auto misplaced = w.Make(kGrantKind, "school/pine", "x", At(3), Value::Map{}, junk);
+  REQUIRE(node.Ingest({&misplaced}).ok());
+  CHECK(node.State(misplaced) == RecordState::kDenied);
+  CHECK_FALSE(node.Has(recs[3]));
+}
+
+TEST_CASE(
+    "node/trust: evicting a revoked record makes its revocation wait again, as a rebuild does") {
+  District w;
+  TestNode node(w, QuarantineLimits{2, 0});
+  SigningKey stranger = SigningKey::Generate();
+  auto genesis = w.Genesis();
+  auto junk_grant =
+      w.Grant(stranger, stranger.public_key(), Role::kAdmin, "district/valley", At(1));
+  auto revoke = w.Revoke(w.root, junk_grant.id(), At(2));
+  REQUIRE(node.Ingest({&genesis, &junk_grant, &revoke}).ok());
+  CHECK(node.State(revoke) == RecordState::kValid);
+  auto r1 = w.Review(stranger, At(3)), r2 = w.Review(stranger, At(4));
+  REQUIRE(node.Ingest({&r1, &r2}).ok());
+  CHECK_FALSE(node.Has(junk_grant));
+  auto row = node.Row(revoke);
+  CHECK(row.state == RecordState::kPending);
+  CHECK(row.reason.find("waiting for the revoked record") != std::string::npos);
+  CHECK(node.derived.last_changed.count(revoke.id()) == 1);
+  auto before = *node.store->records().List({});
+  REQUIRE(node.ledger->Rebuild().ok());
+  auto after = *node.store->records().List({});
+  REQUIRE(before.size() == after.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    CHECK(before[i].state == after[i].state);
+    CHECK(before[i].reason == after[i].reason);
+  }
+}
+
 // ---- property: arrival order never changes the outcome --------------------
 
 struct Snapshot {
@@ -170,7 +260,7 @@ std::vector<VerifiedRecord> Scenario(const District& w) {
   v.push_back(w.Review(alice, At(11)));  // after her revocation
   v.push_back(w.Review(bob, At(5)));     // wrong role
   v.push_back(w.Review(carol, At(10)));
-  v.push_back(w.Review(carol, At(30)));  // after expiry
+  v.push_back(w.Review(carol, At(30)));    // after expiry
   v.push_back(w.Review(stranger, At(5)));  // never granted: stays pending
   v.push_back(w.Make("note", "school/pine", "n1", At(6), Value::Map{{"t", "x"}}, pine));
   v.push_back(w.Make("note", "school/oak", "n2", At(6), Value::Map{{"t", "x"}}, pine));
@@ -182,7 +272,8 @@ std::vector<VerifiedRecord> Scenario(const District& w) {
   v.push_back(w.Review(stranger, At(14), "oak"));
   // Revokes something this set never holds: waits.
   v.push_back(w.Revoke(w.root, Blake2b256(AsBytes("nothing")), At(15)));
-  for (auto* r : {&admin_grant, &admin2_grant, &cert, &alice_grant, &bob_grant, &carol_grant, &void_grant}) {
+  for (auto* r :
+       {&admin_grant, &admin2_grant, &cert, &alice_grant, &bob_grant, &carol_grant, &void_grant}) {
     v.push_back(std::move(*r));
   }
   return v;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,47 @@ struct TrustInput {
 };
 
 struct TrustOutcome {
-  std::vector<TrustFact> facts;                    // ordered by id
-  std::map<RecordId, TrustDecision> decisions;     // one per input
+  std::vector<TrustFact> facts;                 // ordered by id
+  std::map<RecordId, TrustDecision> decisions;  // one per input
 };
+
+// What deciding one trust record needs to know about the rest of the set.
+// Both the full pass (ComputeTrust) and the incremental update
+// (node/trust/trust_update.h) decide through DecideTrustRecord with their own
+// context, so the two cannot drift apart.
+class TrustContext {
+ public:
+  virtual ~TrustContext() = default;
+  // Roles `key` held covering `scope` for the record at position (hlc, id) of
+  // the (timestamp, id) order: facts issued before `hlc`, in their period,
+  // and not revoked by a valid revocation ordered before (hlc, id).
+  virtual Result<std::vector<Role>> RolesBefore(const PublicKey& key, uint64_t hlc,
+                                                const RecordId& id, const std::string& scope) = 0;
+  // The trust (or genesis) record `id` of the set, whatever its state; nullopt
+  // when the set does not hold it.
+  virtual Result<std::optional<Record>> FindTrustRecord(const RecordId& id) = 0;
+};
+
+// The outcome of deciding one trust record.
+struct TrustStep {
+  TrustDecision decision;           // final unless `unauthorized`
+  std::optional<TrustFact> fact;    // a valid grant or certificate (revoked_hlc left kNever)
+  std::optional<RecordId> revokes;  // a valid revocation's target
+  // The signer held no authority: decision.reason is the denial. The record
+  // is denied if its signer is known once every fact is settled, else pending
+  // (SettleUnauthorized).
+  bool unauthorized = false;
+};
+
+// Decides trust record `r` (id `id`) of district `district`, rooted at `root`.
+// Fails only when `ctx` fails.
+Result<TrustStep> DecideTrustRecord(const RecordId& id, const Record& r, TrustContext& ctx,
+                                    const std::string& district, const PublicKey& root);
+
+// The decision of a record whose signer lacked authority: denied with
+// `denial` if the signer is known (Knows), else pending, waiting for a grant.
+TrustDecision SettleUnauthorized(const PublicKey& signer, const std::string& denial,
+                                 bool signer_known);
 
 // Decides every trust record of `records` (any order; non-trust kinds are
 // ignored). Records are considered in (timestamp, id) order: a grant is valid

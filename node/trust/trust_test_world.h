@@ -58,7 +58,8 @@ struct District {
     RevokeBody r{target, "test"};
     return Make(kRevokeKind, "district/" + d, "revoke/" + target.hex(), hlc, r.ToValue(), signer);
   }
-  VerifiedRecord Review(const SigningKey& author, uint64_t hlc, const std::string& school = "pine") const {
+  VerifiedRecord Review(const SigningKey& author, uint64_t hlc,
+                        const std::string& school = "pine") const {
     return Make("review.score", "school/" + school, "sub-1", hlc, Value::Map{{"score", 3}}, author);
   }
 };
@@ -72,8 +73,10 @@ class ValidSet final : public Projection {
       last_changed.insert(id);
       auto row = store.records().GetRow(id);
       if (!row.ok()) return row.status();
-      if (*row && (*row)->state == RecordState::kValid) valid.insert(id);
-      else valid.erase(id);
+      if (*row && (*row)->state == RecordState::kValid)
+        valid.insert(id);
+      else
+        valid.erase(id);
     }
     return Status::Ok();
   }
@@ -93,17 +96,19 @@ struct TestNode {
   ValidSet derived;
   std::unique_ptr<Ledger> ledger;
 
-  explicit TestNode(const District& district) {
+  explicit TestNode(const District& district, QuarantineLimits limits = {}) {
     store = std::move(*Store::Open(":memory:"));
-    auth = std::make_unique<TrustAuthorizer>(district.d, district.root.public_key());
+    auth = std::make_unique<TrustAuthorizer>(district.d, district.root.public_key(), limits);
     ledger = std::move(*Ledger::Open(*store, clock, auth.get(), {&derived}));
   }
-  Status Ingest(const std::vector<const VerifiedRecord*>& recs) {
+  Status Ingest(const std::vector<const VerifiedRecord*>& recs, IngestSummary* summary = nullptr) {
     std::vector<VerifiedRecord> copies;
     for (const auto* r : recs) copies.push_back(*VerifiedRecord::Verify(r->bytes()));
     auto s = ledger->IngestVerified(std::move(copies));
+    if (s.ok() && summary) *summary = *s;
     return s.ok() ? Status::Ok() : s.status();
   }
+  bool Has(const VerifiedRecord& r) { return *store->records().Contains(r.id()); }
   RecordRow Row(const VerifiedRecord& r) {
     auto row = store->records().GetRow(r.id());
     return **row;
