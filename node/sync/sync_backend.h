@@ -46,6 +46,9 @@ class SyncBackend {
   // A scope's transfer just completed: a quiet moment to bring its item set
   // up to date, so the next session's first query is fast. Default: nothing.
   virtual void ScopeCompleted(const std::string& scope) { (void)scope; }
+  // Picks up records stored since the last call by other connections (the
+  // CLI writing while the daemon serves). Default: nothing to pick up.
+  virtual Status Refresh() { return Status::Ok(); }
 };
 
 // Per-scope in-memory item sets loaded from the records table and kept
@@ -107,6 +110,7 @@ class LedgerSyncBackend final : public SyncBackend {
   // Errors: the commit's; the group is then rolled back.
   Status Flush() override;
   void ScopeCompleted(const std::string& scope) override;
+  Status Refresh() override { return cache_.Refresh(); }
   ScopeItemCache& cache() { return cache_; }
 
  private:
