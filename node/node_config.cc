@@ -39,6 +39,7 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   if (c.max_file_mb < 1 || c.max_file_mb > 1024) return Status::InvalidArgument("config max_file_mb must be 1..1024");
   if (c.max_submission_mb < c.max_file_mb) {
     return Status::InvalidArgument("config max_submission_mb must be >= max_file_mb");
+  }
   if (c.quarantine_per_author < 0 || c.quarantine_total < 0) {
     return Status::InvalidArgument(
         "config quarantine_per_author and quarantine_total must be >= 0");

@@ -12,14 +12,16 @@ namespace credmesh {
 
 Result<std::vector<std::string>> WantedScopes(Node& node) {
   const NodeConfig& c = node.config();
-  if (c.district.empty()) return Status::FailedPrecondition("this node is not enrolled in a district");
+  if (c.district.empty())
+    return Status::FailedPrecondition("this node is not enrolled in a district");
   std::vector<std::string> scopes{"district/" + c.district};
   if (c.role == "school" && !c.school.empty()) scopes.push_back("school/" + c.school);
   if (c.role == "hub") {
     CREDMESH_ASSIGN_OR_RETURN(auto facts, TrustIndex(node.store().db()).LoadAll());
     std::set<std::string> schools;
     for (const TrustFact& f : facts) {
-      if (f.role == Role::kSchoolNode && f.revoked_hlc == TrustFact::kNever) schools.insert(f.scope);
+      if (f.role == Role::kSchoolNode && f.revoked_hlc == TrustFact::kNever)
+        schools.insert(f.scope);
     }
     for (const std::string& s : schools) {
       if (scopes.size() + 1 >= wire::kMaxScopes) break;
@@ -28,12 +30,6 @@ Result<std::vector<std::string>> WantedScopes(Node& node) {
   }
   scopes.push_back("public/" + c.district);
   return scopes;
-}
-
-int64_t BackoffMillis(int failures, bool admin_needed, double uniform01, int64_t max_ms) {
-  double base = admin_needed ? static_cast<double>(max_ms)
-                             : std::min(static_cast<double>(max_ms), 1000.0 * std::pow(2.0, std::min(failures, 30)));
-  return static_cast<int64_t>(base * (0.5 + 0.5 * std::clamp(uniform01, 0.0, 1.0)));
 }
 
 std::string LogLine(Clock& clock, const std::string& event,
@@ -58,15 +54,26 @@ std::string LogLine(Clock& clock, const std::string& event,
   return line;
 }
 
-SyncDaemon::SyncDaemon(Node& node, Clock& clock, Options options)
-    : node_(node), clock_(clock), options_(std::move(options)) {}
+SyncDaemon::SyncDaemon(Node& node, Clock& clock, zmq::context_t& context, SyncBackend& backend,
+                       PeerPolicy& policy, Options options)
+    : node_(node),
+      clock_(clock),
+      options_(std::move(options)),
+      ctx_(context),
+      backend_(backend),
+      policy_(policy),
+      schedule_({options_.interval_ms, options_.change_delay_ms, options_.max_backoff_ms,
+                 options_.uniform01}) {}
 
 SyncDaemon::~SyncDaemon() {
   active_.clear();
   server_.reset();
 }
 
-Result<std::unique_ptr<SyncDaemon>> SyncDaemon::Create(Node& node, Clock& clock, Options options) {
+Result<std::unique_ptr<SyncDaemon>> SyncDaemon::Create(Node& node, Clock& clock,
+                                                       zmq::context_t& context,
+                                                       SyncBackend& backend, PeerPolicy& policy,
+                                                       Options options) {
   CREDMESH_RETURN_IF_ERROR(PeerStore::Migrate(node.store().db()));
   if (!options.uniform01) {
     options.uniform01 = [] {
@@ -75,30 +82,48 @@ Result<std::unique_ptr<SyncDaemon>> SyncDaemon::Create(Node& node, Clock& clock,
       return r / 4294967295.0;
     };
   }
-  std::unique_ptr<SyncDaemon> d(new SyncDaemon(node, clock, std::move(options)));
-  d->backend_ = std::make_unique<LedgerSyncBackend>(node.store(), node.ledger());
-  d->policy_ = std::make_unique<TrustPeerPolicy>(node);
+  std::unique_ptr<SyncDaemon> d(
+      new SyncDaemon(node, clock, context, backend, policy, std::move(options)));
   CREDMESH_ASSIGN_OR_RETURN(d->scopes_, WantedScopes(node));
   if (!d->options_.listen.empty()) {
-    CREDMESH_ASSIGN_OR_RETURN(d->server_, SyncServer::Start(d->ctx_, node.identity(), *d->backend_,
-                                                            *d->policy_, clock, d->options_.listen,
-                                                            d->options_.session));
+    CREDMESH_ASSIGN_OR_RETURN(d->server_,
+                              SyncServer::Start(context, node.identity(), backend, policy, clock,
+                                                d->options_.listen, d->options_.session));
     SyncDaemon* self = d.get();
-    d->server_->set_on_session_end([self](const PublicKey& k, const std::string& outcome, const SyncStats& s) {
-      self->Log("serve_session_end", {{"peer_key", ShortKey(k)},
-                                      {"outcome", outcome},
-                                      {"sent", std::to_string(s.records_sent)},
-                                      {"received", std::to_string(s.records_received)},
-                                      {"bytes_out", std::to_string(s.bytes_sent)},
-                                      {"bytes_in", std::to_string(s.bytes_received)}});
-    });
+    d->server_->set_on_session_end(
+        [self](const PublicKey& k, const std::string& outcome, const SyncStats& s) {
+          self->Log("serve_session_end", {{"peer_key", ShortKey(k)},
+                                          {"outcome", outcome},
+                                          {"sent", std::to_string(s.records_sent)},
+                                          {"received", std::to_string(s.records_received)},
+                                          {"bytes_out", std::to_string(s.bytes_sent)},
+                                          {"bytes_in", std::to_string(s.bytes_received)}});
+          if (outcome == "ok") self->OnInboundSession(k);
+        });
   }
   return d;
 }
 
 std::string SyncDaemon::endpoint() const { return server_ ? server_->endpoint() : ""; }
 
-void SyncDaemon::Log(const std::string& event, const std::vector<std::pair<std::string, std::string>>& fields) {
+std::vector<std::string> SyncDaemon::Running() const {
+  std::vector<std::string> names;
+  for (const auto& a : active_) names.push_back(a.peer.name);
+  return names;
+}
+
+void SyncDaemon::OnInboundSession(const PublicKey& peer_key) {
+  auto peers = PeerStore(node_.store().db()).List();
+  if (!peers.ok()) return;
+  for (const PeerInfo& p : *peers) {
+    if (p.node_key != peer_key || schedule_.Failures(p.name) == 0) continue;
+    schedule_.PeerSeen(p.name, clock_.MonotonicMillis());
+    Log("peer_back", {{"peer", p.name}, {"why", "it opened a session to us"}});
+  }
+}
+
+void SyncDaemon::Log(const std::string& event,
+                     const std::vector<std::pair<std::string, std::string>>& fields) {
   if (options_.log) options_.log(LogLine(clock_, event, fields));
 }
 
@@ -107,7 +132,7 @@ Status SyncDaemon::StartClient(const PeerInfo& peer) {
   static_cast<SessionOptions&>(o) = options_.session;
   o.scopes = scopes_;
   o.server_key = peer.node_key;
-  auto c = SyncClient::Connect(ctx_, node_.identity(), *backend_, *policy_, clock_, peer.endpoint, o);
+  auto c = SyncClient::Connect(ctx_, node_.identity(), backend_, policy_, clock_, peer.endpoint, o);
   if (!c.ok()) return c.status();
   active_.push_back({peer, std::move(*c), clock_.MonotonicMillis()});
   Log("sync_start", {{"peer", peer.name}, {"endpoint", peer.endpoint}});
@@ -120,6 +145,7 @@ PeerSyncResult SyncDaemon::Finish(Active& a) {
   r.ok = a.client->ok();
   r.outcome = r.ok ? "ok" : a.client->Outcome();
   r.error_code = a.client->error_code();
+  r.failure = a.client->failure();
   r.stats = a.client->stats();
   r.millis = clock_.MonotonicMillis() - a.started_ms;
   PeerStore peers(node_.store().db());
@@ -128,16 +154,15 @@ PeerSyncResult SyncDaemon::Finish(Active& a) {
                                         static_cast<int64_t>(r.stats.records_received))
                   : peers.RecordFailure(r.peer, now, r.outcome);
   if (!s.ok()) Log("peers_table_error", {{"peer", r.peer}, {"error", s.ToString()}});
-  Log(r.ok ? "sync_ok" : "sync_failed",
-      {{"peer", r.peer},
-       {"outcome", r.outcome},
-       {"sent", std::to_string(r.stats.records_sent)},
-       {"received", std::to_string(r.stats.records_received)},
-       {"inserted", std::to_string(r.stats.records_inserted)},
-       {"bytes_out", std::to_string(r.stats.bytes_sent)},
-       {"bytes_in", std::to_string(r.stats.bytes_received)},
-       {"round_trips", std::to_string(r.stats.round_trips)},
-       {"ms", std::to_string(r.millis)}});
+  Log(r.ok ? "sync_ok" : "sync_failed", {{"peer", r.peer},
+                                         {"outcome", r.outcome},
+                                         {"sent", std::to_string(r.stats.records_sent)},
+                                         {"received", std::to_string(r.stats.records_received)},
+                                         {"inserted", std::to_string(r.stats.records_inserted)},
+                                         {"bytes_out", std::to_string(r.stats.bytes_sent)},
+                                         {"bytes_in", std::to_string(r.stats.bytes_received)},
+                                         {"round_trips", std::to_string(r.stats.round_trips)},
+                                         {"ms", std::to_string(r.millis)}});
   return r;
 }
 
@@ -163,17 +188,14 @@ void SyncDaemon::Step(int timeout_ms, std::vector<PeerSyncResult>* finished) {
       continue;
     }
     PeerSyncResult r = Finish(*it);
-    Schedule& sch = schedule_[r.peer];
     const int64_t now = clock_.MonotonicMillis();
     if (r.ok) {
-      sch.failures = 0;
-      sch.next_ms = now + options_.interval_ms;
+      schedule_.Succeeded(r.peer, now);
     } else {
-      const bool admin = r.error_code == 401 || r.error_code == 403 || r.error_code == 426;
-      const int64_t delay = BackoffMillis(sch.failures, admin, options_.uniform01(), options_.max_backoff_ms);
-      ++sch.failures;
-      sch.next_ms = now + delay;
-      Log("backoff", {{"peer", r.peer}, {"failures", std::to_string(sch.failures)},
+      const int64_t delay = schedule_.Failed(r.peer, r.failure, now);
+      Log("backoff", {{"peer", r.peer},
+                      {"kind", std::string(FailureKindName(r.failure))},
+                      {"failures", std::to_string(schedule_.Failures(r.peer))},
                       {"retry_in_ms", std::to_string(delay)}});
     }
     if (finished) finished->push_back(std::move(r));
@@ -181,9 +203,9 @@ void SyncDaemon::Step(int timeout_ms, std::vector<PeerSyncResult>* finished) {
   }
 }
 
-Result<std::vector<PeerSyncResult>> SyncDaemon::SyncOnce(const std::vector<std::string>& names,
-                                                         const std::function<void(const SyncStats&)>& progress,
-                                                         const std::atomic<bool>* stop) {
+Result<std::vector<PeerSyncResult>> SyncDaemon::SyncOnce(
+    const std::vector<std::string>& names, const std::function<void(const SyncStats&)>& progress,
+    const std::atomic<bool>* stop) {
   PeerStore peers(node_.store().db());
   CREDMESH_ASSIGN_OR_RETURN(auto all, peers.List());
   std::vector<PeerSyncResult> results;
@@ -219,48 +241,49 @@ Result<std::vector<PeerSyncResult>> SyncDaemon::SyncOnce(const std::vector<std::
   return results;
 }
 
+void SyncDaemon::CheckLocalChanges(int64_t now) {
+  auto st = node_.store().db().Prepare("SELECT coalesce(max(rowid), 0) FROM records");
+  if (!st.ok() || !st->Step().ok()) return;
+  const int64_t rowid = st->ColumnInt(0);
+  const bool changed = last_rowid_ >= 0 && rowid != last_rowid_;
+  last_rowid_ = rowid;
+  if (!changed) return;
+  // Records written by other processes (the CLI) or received: refresh the
+  // item sets, the scopes (a hub asks for each newly certified school) and
+  // sync soon.
+  if (Status s = backend_.Refresh(); !s.ok()) Log("refresh_error", {{"error", s.ToString()}});
+  if (auto scopes = WantedScopes(node_); scopes.ok()) scopes_ = std::move(*scopes);
+  schedule_.LocalChange(now);
+  Log("local_change", {{"max_rowid", std::to_string(rowid)}});
+}
+
+void SyncDaemon::Turn(int timeout_ms) {
+  const int64_t now = clock_.MonotonicMillis();
+  if (last_check_ms_ < 0 || now - last_check_ms_ >= 500) {
+    last_check_ms_ = now;
+    CheckLocalChanges(now);
+    PeerStore peers(node_.store().db());
+    if (auto list = peers.List(); list.ok()) {
+      for (const PeerInfo& p : *list) {
+        const bool running = std::any_of(active_.begin(), active_.end(),
+                                         [&](const Active& a) { return a.peer.name == p.name; });
+        if (running || !schedule_.Due(p.name, now)) continue;
+        if (Status s = StartClient(p); !s.ok()) {
+          (void)peers.RecordFailure(p.name, clock_.NowMillis(), s.ToString());
+          schedule_.Failed(p.name, FailureKind::kError, now);
+          Log("sync_failed", {{"peer", p.name}, {"outcome", s.ToString()}});
+        }
+      }
+    }
+  }
+  Step(timeout_ms, nullptr);
+}
+
 Status SyncDaemon::Run(const std::atomic<bool>& stop) {
   Log("serve_start", {{"listen", endpoint()},
                       {"node", node_.config().name},
                       {"interval_s", std::to_string(options_.interval_ms / 1000)}});
-  PeerStore peers(node_.store().db());
-  int64_t last_check = -1;
-  int64_t last_rowid = -1;
-  while (!stop.load()) {
-    const int64_t now = clock_.MonotonicMillis();
-    if (last_check < 0 || now - last_check >= 500) {
-      last_check = now;
-      // Records written by other processes (the CLI) or received: refresh
-      // the item sets and sync soon.
-      auto st = node_.store().db().Prepare("SELECT coalesce(max(rowid), 0) FROM records");
-      if (st.ok() && st->Step().ok()) {
-        const int64_t rowid = st->ColumnInt(0);
-        if (last_rowid >= 0 && rowid != last_rowid) {
-          (void)backend_->cache().Refresh();
-          for (auto& [name, sch] : schedule_) {
-            if (sch.failures == 0) sch.next_ms = std::min(sch.next_ms, now + options_.change_delay_ms);
-          }
-          Log("local_change", {{"max_rowid", std::to_string(rowid)}});
-        }
-        last_rowid = rowid;
-      }
-      auto list = peers.List();
-      if (list.ok()) {
-        for (const PeerInfo& p : *list) {
-          Schedule& sch = schedule_[p.name];
-          const bool running = std::any_of(active_.begin(), active_.end(),
-                                           [&](const Active& a) { return a.peer.name == p.name; });
-          if (running || now < sch.next_ms) continue;
-          if (Status s = StartClient(p); !s.ok()) {
-            (void)peers.RecordFailure(p.name, clock_.NowMillis(), s.ToString());
-            sch.next_ms = now + BackoffMillis(sch.failures++, false, options_.uniform01(), options_.max_backoff_ms);
-            Log("sync_failed", {{"peer", p.name}, {"outcome", s.ToString()}});
-          }
-        }
-      }
-    }
-    Step(100, nullptr);
-  }
+  while (!stop.load()) Turn(100);
   Log("serve_stopping", {{"sessions", std::to_string(server_ ? server_->sessions() : 0)},
                          {"clients", std::to_string(active_.size())}});
   for (auto& a : active_) a.client->Abort("node shutting down");

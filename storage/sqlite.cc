@@ -25,7 +25,8 @@ Result<Database> Database::Open(const std::string& path, const Options& options)
   if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
   flags |= SQLITE_OPEN_NOMUTEX;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   Database db(raw);  // owns raw even on failure
   if (rc != SQLITE_OK) {
     return Status::IoError("cannot open database " + path + ": " +
@@ -71,7 +72,9 @@ static Status StatusFromSqlite(int code, std::string msg) {
     case SQLITE_NOTADB:
       return Status::Corruption(std::move(msg));
     case SQLITE_FULL:
-      return Status::ResourceExhausted(msg + " (disk full)");
+      // An I/O failure like any other (a peer must not read it as a record
+      // over a limit), named so an operator knows what to free.
+      return Status::IoError("disk full: " + msg);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return Status::Unavailable(std::move(msg));

@@ -27,6 +27,9 @@ class Database {
     bool create = true;  // create the file if missing
     bool read_only = false;
     int busy_timeout_ms = 5000;
+    // A registered SQLite VFS to open through (tests: FaultVfs::name());
+    // empty: the default VFS.
+    std::string vfs;
   };
   // Opens `path` in WAL mode with foreign keys on, synchronous=NORMAL and a
   // 32 MiB page cache (keeps the record indexes of a large hub in memory).

@@ -11,6 +11,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const Option
   Database::Options dbo;
   dbo.create = options.create;
   dbo.read_only = options.read_only;
+  dbo.vfs = options.vfs;
   // Every failure names the file: "corruption: /x/credmesh.db: ... not a database".
   auto opened = Database::Open(path, dbo);
   if (!opened.ok()) return opened.status().WithContext(path);

@@ -16,6 +16,7 @@ class Store {
   struct Options {
     bool create = true;
     bool read_only = false;
+    std::string vfs;  // as Database::Options::vfs
   };
   // Opens (creating if allowed) the database at `path` and migrates the
   // records schema. Other modules migrate their own tables on first use.

@@ -1,13 +1,19 @@
 // Multi-process sync on loopback: real `credmesh serve` daemons configured
 // only through the CLI (init, enrol, peer add), bounded in time.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -237,6 +243,217 @@ TEST_CASE("network: SIGKILL in the middle of a large sync, restart, re-sync: ide
   auto [rc, dups] = Sh("sqlite3 " + net.D("hub") + "/credmesh.db 'SELECT count(*) - count(DISTINCT id) FROM records'");
   if (rc == 0) CHECK(dups.find('0') == 0);
   Cli("verify --dir " + net.D("hub"));
+  net.Stop("hub");
+}
+
+// A TCP forwarder on loopback standing in for a network link: Stop() cuts
+// it (connections reset, nothing listening), Start() heals it on the same
+// port.
+class Link {
+ public:
+  explicit Link(int target_port) : target_(target_port) {}
+  ~Link() { Stop(); }
+  int port() const { return port_; }
+  std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  void Start() {
+    // Close-on-exec: the serve processes forked later must not hold it.
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a = Loopback(port_);
+    REQUIRE(bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(listen_fd_, 16) == 0);
+    socklen_t len = sizeof a;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    stop_ = false;
+    thread_ = std::thread([this] { Pump(); });
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  static sockaddr_in Loopback(int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    return a;
+  }
+  static void Reset(int fd) {
+    linger l{1, 0};  // close with RST, as a dropped link looks to the ends
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+  }
+  void Pump() {
+    std::vector<std::pair<int, int>> pairs;  // (accepted, to target)
+    char buf[65536];
+    while (!stop_) {
+      std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+      for (auto [a, b] : pairs) {
+        fds.push_back({a, POLLIN, 0});
+        fds.push_back({b, POLLIN, 0});
+      }
+      if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      std::vector<bool> dead(pairs.size(), false);
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        for (int side = 0; side < 2; ++side) {
+          if (dead[i] || !(fds[1 + 2 * i + side].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+          const int from = side ? pairs[i].second : pairs[i].first;
+          const int to = side ? pairs[i].first : pairs[i].second;
+          const ssize_t n = read(from, buf, sizeof buf);
+          bool ok = n > 0;
+          for (ssize_t off = 0; ok && off < n;) {
+            const ssize_t w = write(to, buf + off, static_cast<size_t>(n - off));
+            ok = w > 0;
+            off += w;
+          }
+          dead[i] = !ok;
+        }
+      }
+      for (size_t i = pairs.size(); i-- > 0;) {
+        if (!dead[i]) continue;
+        Reset(pairs[i].first);
+        Reset(pairs[i].second);
+        pairs.erase(pairs.begin() + static_cast<ptrdiff_t>(i));
+      }
+      if (fds[0].revents & POLLIN) {
+        const int in = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (in < 0) continue;
+        const int out = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in t = Loopback(target_);
+        if (connect(out, reinterpret_cast<sockaddr*>(&t), sizeof t) != 0) {
+          Reset(in);
+          close(out);
+          continue;
+        }
+        pairs.emplace_back(in, out);
+      }
+    }
+    for (auto [a, b] : pairs) {
+      Reset(a);
+      Reset(b);
+    }
+    close(listen_fd_);
+  }
+  int target_;
+  int port_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+int PortOf(const std::string& endpoint) { return std::stoi(endpoint.substr(endpoint.rfind(':') + 1)); }
+
+TEST_CASE("network: after the links are cut and heal, every node converges within 10 s") {
+  Net net;
+  net.Hub();
+  net.School("pine");
+  net.School("oak");
+  for (const char* n : {"hub", "pine", "oak"}) {
+    Sh("sed -i 's/\"sync_interval_s\": 60/\"sync_interval_s\": 2/' " + net.D(n) + "/config.json");
+  }
+  const std::string hub_ep = net.Serve("hub");
+  // Each school reaches the hub through a link of its own.
+  Link pine_link(PortOf(hub_ep)), oak_link(PortOf(hub_ep));
+  pine_link.Start();
+  oak_link.Start();
+  net.Serve("pine");
+  net.Serve("oak");
+  Cli("peer add --dir " + net.D("pine") + " hub " + pine_link.endpoint() + " " + net.Key("hub"));
+  Cli("peer add --dir " + net.D("oak") + " hub " + oak_link.endpoint() + " " + net.Key("hub"));
+  // Converged: the hub holds each school's records, each school the hub's
+  // district records. One status call per node per look.
+  auto converged = [&](int64_t pine_n, int64_t oak_n) {
+    auto count = [](const nlohmann::json& st, const std::string& scope) -> int64_t {
+      return st["scopes"].contains(scope) ? st["scopes"][scope]["valid"].get<int64_t>() : 0;
+    };
+    const auto hub = net.Status("hub"), pine = net.Status("pine"), oak = net.Status("oak");
+    const int64_t district = count(hub, "district/valley");
+    return count(hub, "school/pine") == pine_n && count(hub, "school/oak") == oak_n &&
+           count(pine, "district/valley") == district && count(oak, "district/valley") == district;
+  };
+  net.Notes("pine", "school/pine", 2);
+  net.Notes("oak", "school/oak", 2);
+  REQUIRE(net.WaitFor([&] { return converged(2, 2); }, 30));
+
+  // First the links go down; then the hub goes down behind live links, so
+  // the schools' connections are accepted and reset mid-handshake.
+  for (int outage = 0; outage < 2; ++outage) {
+    CAPTURE(outage);
+    if (outage == 0) {
+      pine_link.Stop();
+      oak_link.Stop();
+    } else {
+      net.Stop("hub");
+    }
+    // Writes everywhere while cut off; the schools' attempts fail.
+    if (outage == 0) net.Notes("hub", "district/valley", 2);
+    net.Notes("pine", "school/pine", 2);
+    net.Notes("oak", "school/oak", 2);
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    const int64_t want = 4 + 2 * outage;
+    if (outage == 0) {
+      CHECK_FALSE(converged(want, want));
+      pine_link.Start();
+      oak_link.Start();
+    } else {
+      net.Serve("hub", hub_ep);
+    }
+    const auto healed = std::chrono::steady_clock::now();
+    REQUIRE(net.WaitFor([&] { return converged(want, want); }, 30));
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - healed).count();
+    MESSAGE("converged " << secs << " s after the outage ended");
+    CHECK(secs <= 10.0);
+  }
+  for (const char* n : {"hub", "pine", "oak"}) net.Stop(n);
+  // Resets were never taken for a refusal (which would wait up to a minute).
+  auto [rc, log] = Sh("cat " + net.D("pine") + ".log " + net.D("oak") + ".log");
+  CHECK(log.find("event=sync_ok") != std::string::npos);
+  CHECK(log.find("kind=refused") == std::string::npos);
+}
+
+TEST_CASE("network: serve stopped by SIGTERM at its first instant exits 0, the node intact") {
+  Net net;
+  net.Hub();
+  // The signal is sent the moment the process exists. So that it cannot
+  // land before the program's first instruction (the dynamic loader runs
+  // first), the child starts with it blocked, as it is from main's first
+  // line: serve must notice it once it can stop cleanly, not hang or die.
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, &old);  // the child inherits it from fork on
+  pid_t pid = fork();
+  if (pid != 0) sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (pid == 0) {
+    std::string log = net.D("hub") + ".log";
+    FILE* f = freopen(log.c_str(), "a", stderr);
+    (void)f;
+    execl(kCli.c_str(), kCli.c_str(), "serve", "--dir", net.D("hub").c_str(), "--listen",
+          "tcp://127.0.0.1:0", nullptr);
+    _exit(127);
+  }
+  REQUIRE(pid > 0);
+  kill(pid, SIGTERM);
+  int status = 0;
+  const bool exited = net.WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 20);
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  REQUIRE(exited);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  auto [rc, log] = Sh("cat " + net.D("hub") + ".log");
+  CHECK(log.find("event=serve_stopped") != std::string::npos);
+  // Nothing half-written: the node verifies and serves again.
+  Cli("verify --dir " + net.D("hub"));
+  net.Serve("hub");
   net.Stop("hub");
 }
 

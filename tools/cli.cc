@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -21,6 +23,49 @@ void AddJsonOption(CLI::App* cmd, Context& ctx) {
 
 void OnRun(CLI::App* cmd, Context& ctx, std::function<int()> fn) {
   cmd->callback([&ctx, fn = std::move(fn)] { ctx.run = fn; });
+}
+
+void OnRunHandlingStop(CLI::App* cmd, Context& ctx, std::function<int()> fn) {
+  cmd->callback([&ctx, fn = std::move(fn)] {
+    ctx.run = fn;
+    ctx.handles_stop_signals = true;
+  });
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+}  // namespace
+
+void BlockStopSignals() {
+  const sigset_t set = StopSignals();
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+void UnblockStopSignals() {
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  const sigset_t set = StopSignals();
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+const std::atomic<bool>& HandleStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  const sigset_t set = StopSignals();
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);  // a pending signal is delivered now
+  return g_stop;
 }
 
 int Fail(const Status& status) { return Fail(status.ToString()); }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,9 @@ struct Context {
   std::string dir;           // --dir, or $CREDMESH_DIR, or ./credmesh-data
   bool json = false;         // --json on read commands
   std::function<int()> run;  // the selected command's action
+  // The command handles SIGTERM/SIGINT itself (HandleStopSignals); others
+  // keep the default action.
+  bool handles_stop_signals = false;
 };
 
 // Adds --dir to `cmd`.
@@ -35,6 +39,19 @@ void AddDirOption(CLI::App* cmd, Context& ctx);
 void AddJsonOption(CLI::App* cmd, Context& ctx);
 // Sets the action run after parsing succeeds.
 void OnRun(CLI::App* cmd, Context& ctx, std::function<int()> fn);
+
+// As OnRun, for a command that stops cleanly on SIGTERM/SIGINT: they stay
+// blocked from the start of main until it calls HandleStopSignals.
+void OnRunHandlingStop(CLI::App* cmd, Context& ctx, std::function<int()> fn);
+
+// SIGTERM and SIGINT: main blocks them first thing, so a signal that
+// arrives while the command starts up (parsing, opening the node) waits
+// instead of killing the process half-way. UnblockStopSignals restores the
+// default action (a pending signal then ends the process, as before);
+// HandleStopSignals makes them set the returned flag, then unblocks them.
+void BlockStopSignals();
+void UnblockStopSignals();
+const std::atomic<bool>& HandleStopSignals();
 
 // Prints "credmesh: error: ..." to stderr and returns kExitFailure.
 int Fail(const Status& status);
@@ -57,15 +74,16 @@ void PrintJson(const nlohmann::json& doc);
 bool StderrIsTty();
 
 // Command groups.
-void RegisterNodeCommands(CLI::App& app, Context& ctx);    // init, status
-void RegisterRecordCommands(CLI::App& app, Context& ctx);  // log, show, verify, rebuild
-void RegisterNoteCommands(CLI::App& app, Context& ctx);    // note add
-void RegisterTrustCommands(CLI::App& app, Context& ctx);   // enrol, root, revoke
-void RegisterPersonCommands(CLI::App& app, Context& ctx);  // person add|grant|list
+void RegisterNodeCommands(CLI::App& app, Context& ctx);      // init, status
+void RegisterRecordCommands(CLI::App& app, Context& ctx);    // log, show, verify, rebuild
+void RegisterNoteCommands(CLI::App& app, Context& ctx);      // note add
+void RegisterTrustCommands(CLI::App& app, Context& ctx);     // enrol, root, revoke
+void RegisterPersonCommands(CLI::App& app, Context& ctx);    // person add|grant|list
 void RegisterTransferCommands(CLI::App& app, Context& ctx);  // export, import
-void RegisterPutCommand(CLI::App& app, Context& ctx);      // put (any kind, low-level)
-void RegisterSyncCommands(CLI::App& app, Context& ctx);    // peer, sync, serve
-void RegisterCatalogCommands(CLI::App& app, Context& ctx);     // catalog import|export|list|show|retire
+void RegisterPutCommand(CLI::App& app, Context& ctx);        // put (any kind, low-level)
+void RegisterSyncCommands(CLI::App& app, Context& ctx);      // peer, sync, serve
+void RegisterCatalogCommands(CLI::App& app,
+                             Context& ctx);  // catalog import|export|list|show|retire
 void RegisterSubmissionCommands(CLI::App& app, Context& ctx);  // submission ..., review add
 void RegisterAwardCommands(CLI::App& app, Context& ctx);       // award ..., portfolio
 void RegisterEvidenceCommands(CLI::App& app, Context& ctx);    // evidence list|get

@@ -12,17 +12,6 @@
 namespace credmesh::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
-
-void InstallStopHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-}
-
 std::string When(int64_t ms) { return ms == 0 ? "never" : FormatMillisUtc(ms); }
 
 struct PeerArgs {
@@ -33,10 +22,12 @@ int RunPeerAdd(const Context& ctx, const PeerArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
   auto key = PublicKey::FromHex(a.key);
-  if (!key) return Fail("KEY must be the peer's node key: 64 hex digits (credmesh status shows it)");
+  if (!key)
+    return Fail("KEY must be the peer's node key: 64 hex digits (credmesh status shows it)");
   Database& db = (*node)->store().db();
   if (Status s = PeerStore::Migrate(db); !s.ok()) return Fail(s);
-  if (Status s = PeerStore(db).Add(a.name, a.endpoint, *key, (*node)->clock().NowMillis()); !s.ok()) {
+  if (Status s = PeerStore(db).Add(a.name, a.endpoint, *key, (*node)->clock().NowMillis());
+      !s.ok()) {
     return Fail(s);
   }
   std::cout << "peer " << a.name << " added: " << a.endpoint << " key " << ShortKey(*key) << "\n";
@@ -91,7 +82,8 @@ int RunPeerList(const Context& ctx) {
     PrintJson({{"peers", arr}});
     return kExitOk;
   }
-  if (peers->empty()) std::cout << "no peers (add one: credmesh peer add NAME tcp://HOST:PORT KEY)\n";
+  if (peers->empty())
+    std::cout << "no peers (add one: credmesh peer add NAME tcp://HOST:PORT KEY)\n";
   for (const auto& p : *peers) PrintPeer(p);
   return kExitOk;
 }
@@ -138,9 +130,11 @@ int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool ver
   if (!node.ok()) return Fail(node.status());
   SyncDaemon::Options o = DaemonOptions(**node, timeout_s);
   if (verbose) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  auto daemon = SyncDaemon::Create(**node, (*node)->clock(), o);
+  NodeSyncParts parts(**node);
+  auto daemon =
+      SyncDaemon::Create(**node, (*node)->clock(), parts.context, parts.backend, parts.policy, o);
   if (!daemon.ok()) return Fail(daemon.status());
-  InstallStopHandlers();
+  const std::atomic<bool>& stop = HandleStopSignals();
   const bool tty = StderrIsTty();
   const int64_t t0 = (*node)->clock().MonotonicMillis();
   auto results = (*daemon)->SyncOnce(
@@ -148,9 +142,10 @@ int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool ver
       [tty](const SyncStats& s) {
         if (!tty) return;
         std::cerr << "\r  syncing: sent " << s.records_sent << ", received " << s.records_received
-                  << " records, " << (s.bytes_sent + s.bytes_received) / 1024 << " KiB   " << std::flush;
+                  << " records, " << (s.bytes_sent + s.bytes_received) / 1024 << " KiB   "
+                  << std::flush;
       },
-      &g_stop);
+      &stop);
   if (tty) std::cerr << "\r" << std::string(70, ' ') << "\r";
   if (!results.ok()) return Fail(results.status());
   if (ctx.json) {
@@ -175,24 +170,33 @@ int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool ver
   }
   const double secs = ((*node)->clock().MonotonicMillis() - t0) / 1000.0;
   std::cout << "sync: " << results->size() << " peer(s), records sent " << total.records_sent
-            << ", received " << total.records_received << ", bytes " << total.bytes_sent << " out / "
-            << total.bytes_received << " in, round trips " << total.round_trips << ", " << secs
-            << " s\n";
+            << ", received " << total.records_received << ", bytes " << total.bytes_sent
+            << " out / " << total.bytes_received << " in, round trips " << total.round_trips << ", "
+            << secs << " s\n";
   return all_ok ? kExitOk : kExitFailure;
 }
 
 int RunServe(const Context& ctx, const std::string& listen) {
+  // SIGTERM/SIGINT have been blocked since main began: whatever arrives
+  // while the node opens is seen here, once the node is in a known state.
+  const std::atomic<bool>& stop = HandleStopSignals();
+  auto log = [](const std::string& line) { std::cerr << line << std::endl; };
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
+  if (stop.load()) {
+    log(LogLine((*node)->clock(), "serve_stopped", {{"before", "listening"}}));
+    return kExitOk;
+  }
   SyncDaemon::Options o = DaemonOptions(**node, 0);
   o.listen = listen.empty() ? (*node)->config().listen : listen;
-  o.log = [](const std::string& line) { std::cerr << line << std::endl; };
-  InstallStopHandlers();
-  auto daemon = SyncDaemon::Create(**node, (*node)->clock(), o);
+  o.log = log;
+  NodeSyncParts parts(**node);
+  auto daemon =
+      SyncDaemon::Create(**node, (*node)->clock(), parts.context, parts.backend, parts.policy, o);
   if (!daemon.ok()) return Fail(daemon.status());
   // One parseable line on stdout: where we listen (port 0 resolves here).
   std::cout << "listening " << (*daemon)->endpoint() << std::endl;
-  Status s = (*daemon)->Run(g_stop);
+  Status s = (*daemon)->Run(stop);
   return s.ok() ? kExitOk : Fail(s);
 }
 
@@ -205,8 +209,9 @@ Status AddSyncStatus(Node& node, nlohmann::json& j) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& p : peers) arr.push_back(PeerJson(p));
   j["peers"] = arr;
-  CREDMESH_ASSIGN_OR_RETURN(
-      Statement st, db.Prepare("SELECT scope, sum(state = 0), sum(state != 0) FROM records GROUP BY scope ORDER BY scope"));
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare("SELECT scope, sum(state = 0), sum(state != 0) FROM records "
+                                       "GROUP BY scope ORDER BY scope"));
   nlohmann::json scopes = nlohmann::json::object();
   for (;;) {
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -225,9 +230,12 @@ void PrintSyncStatus(const nlohmann::json& j) {
   }
   std::cout << "  peers:" << (j["peers"].empty() ? " none" : "") << "\n";
   for (const auto& p : j["peers"]) {
-    std::cout << "    " << p["name"].get<std::string>() << "  " << p["endpoint"].get<std::string>() << "\n"
+    std::cout << "    " << p["name"].get<std::string>() << "  " << p["endpoint"].get<std::string>()
+              << "\n"
               << "      last success: "
-              << (p["last_success"].get<std::string>().empty() ? "never" : p["last_success"].get<std::string>())
+              << (p["last_success"].get<std::string>().empty()
+                      ? "never"
+                      : p["last_success"].get<std::string>())
               << "\n";
     if (!p["last_failure"].get<std::string>().empty()) {
       std::cout << "      last failure: " << p["last_failure"].get<std::string>() << "  "
@@ -240,10 +248,12 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   CLI::App* peer = app.add_subcommand("peer", "Nodes this node syncs with");
   peer->require_subcommand(1);
   auto pa = std::make_shared<PeerArgs>();
-  CLI::App* add = peer->add_subcommand("add", "Add a peer: NAME ENDPOINT KEY (the peer's node key)");
+  CLI::App* add =
+      peer->add_subcommand("add", "Add a peer: NAME ENDPOINT KEY (the peer's node key)");
   AddDirOption(add, ctx);
   add->add_option("NAME", pa->name, "Local name of the peer, e.g. hub")->required();
-  add->add_option("ENDPOINT", pa->endpoint, "Its sync endpoint, e.g. tcp://10.0.0.5:7600")->required();
+  add->add_option("ENDPOINT", pa->endpoint, "Its sync endpoint, e.g. tcp://10.0.0.5:7600")
+      ->required();
   add->add_option("KEY", pa->key, "Its node key (64 hex digits)")->required();
   OnRun(add, ctx, [&ctx, pa] { return RunPeerAdd(ctx, *pa); });
   CLI::App* list = peer->add_subcommand("list", "List peers and how their last syncs went");
@@ -262,19 +272,24 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
     bool verbose = false;
   };
   auto sa = std::make_shared<SyncArgs>();
-  CLI::App* sync = app.add_subcommand("sync", "Sync once with every peer (or --peer NAME); exit 1 if one failed");
+  CLI::App* sync = app.add_subcommand(
+      "sync", "Sync once with every peer (or --peer NAME); exit 1 if one failed");
   AddDirOption(sync, ctx);
   AddJsonOption(sync, ctx);
   sync->add_option("--peer", sa->peer, "Only this peer");
-  sync->add_option("--timeout", sa->timeout_s, "Give up on a silent peer after this many seconds (default 10)");
+  sync->add_option("--timeout", sa->timeout_s,
+                   "Give up on a silent peer after this many seconds (default 10)");
   sync->add_flag("-v,--verbose", sa->verbose, "Log each event on stderr");
-  OnRun(sync, ctx, [&ctx, sa] { return RunSync(ctx, sa->peer, sa->timeout_s, sa->verbose); });
+  OnRunHandlingStop(sync, ctx,
+                    [&ctx, sa] { return RunSync(ctx, sa->peer, sa->timeout_s, sa->verbose); });
 
   auto listen = std::make_shared<std::string>();
-  CLI::App* serve = app.add_subcommand("serve", "Run the node: listen, sync with peers on schedule; SIGTERM stops");
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Run the node: listen, sync with peers on schedule; SIGTERM stops");
   AddDirOption(serve, ctx);
-  serve->add_option("--listen", *listen, "Endpoint to bind (default: config listen; tcp://127.0.0.1:0 picks a port)");
-  OnRun(serve, ctx, [&ctx, listen] { return RunServe(ctx, *listen); });
+  serve->add_option("--listen", *listen,
+                    "Endpoint to bind (default: config listen; tcp://127.0.0.1:0 picks a port)");
+  OnRunHandlingStop(serve, ctx, [&ctx, listen] { return RunServe(ctx, *listen); });
 }
 
 }  // namespace credmesh::cli

@@ -9,6 +9,9 @@
 
 int main(int argc, char** argv) {
   using namespace credmesh::cli;
+  // Before anything else: `serve` must see a SIGTERM sent at its first
+  // instant (e.g. by a supervisor), not die of it half-way through opening.
+  BlockStopSignals();
   Context ctx;
   if (const char* d = std::getenv("CREDMESH_DIR"); d && *d) ctx.dir = d;
   if (ctx.dir.empty()) ctx.dir = "./credmesh-data";
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (!ctx.run) return kExitUsage;
+  if (!ctx.handles_stop_signals) UnblockStopSignals();
   try {
     return ctx.run();
   } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include "node/sync/sync_backend.h"
 
+#include <utility>
+
 namespace credmesh {
 namespace {
 
@@ -53,6 +55,13 @@ void ScopeItemCache::Prepare(const std::string& scope) {
 size_t ScopeItemCache::Size(const std::string& scope) {
   auto it = scopes_.find(scope);
   return it == scopes_.end() ? 0 : it->second->items.size();
+}
+
+void ScopeItemCache::Reset() {
+  scopes_.clear();
+  max_rowid_ = -1;
+  not_valid_ = 0;
+  last_refused_.clear();
 }
 
 Status ScopeItemCache::Refresh() {
@@ -125,8 +134,28 @@ Status LedgerSyncBackend::Flush() {
   if (!group_) return Status::Ok();
   Status s = group_->Commit();
   group_.reset();  // rolls back if the commit failed
-  group_records_ = 0;
+  const size_t records = std::exchange(group_records_, 0);
+  if (!s.ok()) {
+    // The item sets already hold the group's records.
+    cache_.Reset();
+    return s.WithContext("commit of " + std::to_string(records) +
+                         " received records failed; none of them were kept");
+  }
   return s;
+}
+
+Status LedgerSyncBackend::Recover(Status failure, size_t call_records) {
+  if (group_ && sqlite3_get_autocommit(store_.db().handle()) == 0) {
+    group_records_ -= call_records;  // only this call's records were undone
+    return failure;
+  }
+  // No transaction is open any more: SQLite rolled the group back.
+  const size_t lost = std::exchange(group_records_, 0) - call_records;
+  group_.reset();
+  cache_.Reset();
+  if (lost == 0) return failure;
+  return failure.WithContext("the " + std::to_string(lost) +
+                             " records received since the last commit were rolled back too");
 }
 
 Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> records) {
@@ -134,16 +163,23 @@ Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> r
     CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
     group_.emplace(std::move(tx));
   }
-  group_records_ += records.size();
-  // Nested in the group: a failure undoes this call's records only.
-  CREDMESH_ASSIGN_OR_RETURN(IngestSummary s, ledger_.IngestVerified(std::move(records)));
+  const size_t call_records = records.size();
+  group_records_ += call_records;
+  // Nested in the group: a failure undoes this call's records only, unless
+  // SQLite rolled back the whole group (Recover).
+  auto ingested = ledger_.IngestVerified(std::move(records));
+  if (!ingested.ok()) return Recover(ingested.status(), call_records);
+  const IngestSummary& s = *ingested;
   if (group_records_ >= group_limit_) CREDMESH_RETURN_IF_ERROR(Flush());
   SyncIngestResult r;
   r.inserted = s.inserted;
   r.duplicates = s.duplicates;
   r.refused = s.too_far_ahead;  // not stored: ERROR 422 (docs/protocol.md §9.3)
   cache_.Evicted(static_cast<int64_t>(s.evicted));
-  CREDMESH_RETURN_IF_ERROR(cache_.Refresh());
+  if (!cache_.Refresh().ok()) {
+    // The records are stored; the sets load again from the table.
+    cache_.Reset();
+  }
   if (s.denied > 0) {
     for (const RecordId& id : cache_.TakeRefused()) {
       auto row = store_.records().GetRow(id);

@@ -48,9 +48,10 @@ class SyncBackend {
   // up to date, so the next session's first query is fast. Default: nothing.
   virtual void ScopeCompleted(const std::string& scope) { (void)scope; }
   // Brings the item sets up to every record committed now, including those
-  // written outside this backend (another process, the ledger directly).
-  // Sessions call it when they begin, so a session reconciles at least what
-  // was committed when it began (docs/protocol.md §13). Default: nothing.
+  // written outside this backend (another process, the CLI writing while the
+  // daemon serves). Sessions call it when they begin, so a session
+  // reconciles at least what was committed when it began (docs/protocol.md
+  // §13). Default: nothing to pick up.
   virtual Status Refresh() { return Status::Ok(); }
 };
 
@@ -78,6 +79,10 @@ class ScopeItemCache {
   // Ids of records Refresh() saw stored in a state other than valid since
   // the last call.
   std::vector<RecordId> TakeRefused() { return std::exchange(last_refused_, {}); }
+  // Forgets everything loaded: after a rollback the sets may hold records
+  // the table no longer has, and rowids above those seen will be reused.
+  // Each scope loads again from the table when next asked for.
+  void Reset();
 
  private:
   struct Entry {
@@ -105,13 +110,21 @@ class LedgerSyncBackend final : public SyncBackend {
   // Flush() or `group_records` records, because at a million records one
   // commit per 1,024-record frame spends more on rewriting the same index
   // pages to the WAL than on inserting (docs/benchmarks.md).
+  // A failed call stores none of its records; if SQLite rolled the whole
+  // group back (it may, on an I/O error or a full disk) or the group's
+  // commit failed, the records of the earlier calls since the last Flush
+  // are gone too, and the error says so. Either way the item sets stay
+  // equal to what the table holds.
   Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
+  // Errors: the commit's; the group is then rolled back.
   Status Flush() override;
   void ScopeCompleted(const std::string& scope) override;
   Status Refresh() override { return cache_.Refresh(); }
   ScopeItemCache& cache() { return cache_; }
 
  private:
+  // After a failed ingest: drops the group if SQLite already rolled it back.
+  Status Recover(Status failure, size_t call_records);
   Store& store_;
   Ledger& ledger_;
   ScopeItemCache cache_;

@@ -5,12 +5,48 @@
 
 namespace credmesh {
 
-Result<std::unique_ptr<SyncClient>> SyncClient::Connect(zmq::context_t& ctx, const SigningKey& identity,
+FailureKind FailureKindOf(int64_t error_code) {
+  switch (error_code) {
+    case 0:
+      return FailureKind::kNone;
+    case 401:
+    case 403:
+      return FailureKind::kRefused;
+    case 426:
+      return FailureKind::kIncompatible;
+    case 408:
+    case 429:
+    case 503:
+      return FailureKind::kTransport;
+    default:
+      return FailureKind::kError;
+  }
+}
+
+std::string_view FailureKindName(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::kNone:
+      return "none";
+    case FailureKind::kTransport:
+      return "transport";
+    case FailureKind::kRefused:
+      return "refused";
+    case FailureKind::kIncompatible:
+      return "incompatible";
+    case FailureKind::kError:
+      return "error";
+  }
+  return "error";
+}
+
+Result<std::unique_ptr<SyncClient>> SyncClient::Connect(zmq::context_t& ctx,
+                                                        const SigningKey& identity,
                                                         SyncBackend& backend, PeerPolicy& policy,
                                                         Clock& clock, const std::string& endpoint,
                                                         ClientOptions options) {
   CREDMESH_ASSIGN_OR_RETURN(CurvePublic server_curve, CurveFromPublicKey(options.server_key));
-  CREDMESH_ASSIGN_OR_RETURN(auto session, SyncClientSession::Create(backend, policy, clock, options));
+  CREDMESH_ASSIGN_OR_RETURN(auto session,
+                            SyncClientSession::Create(backend, policy, clock, options));
   static std::atomic<uint64_t> counter{0};
   const std::string mon_ep = "inproc://credmesh-client-monitor-" + std::to_string(counter++);
   try {
@@ -25,7 +61,7 @@ Result<std::unique_ptr<SyncClient>> SyncClient::Connect(zmq::context_t& ctx, con
     if (zmq_socket_monitor(s.handle(), mon_ep.c_str(),
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_CONNECT_RETRIED |
-                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0) {
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0) {
       return Status::Internal("socket monitor: " + std::string(zmq_strerror(zmq_errno())));
     }
     zmq::socket_t m(ctx, zmq::socket_type::pair);
@@ -57,21 +93,40 @@ void SyncClient::ReadMonitor() {
       if (ev.size() < 6) continue;
       uint16_t event;
       std::memcpy(&event, ev.data(), 2);
+      uint32_t value;
+      std::memcpy(&value, static_cast<const uint8_t*>(ev.data()) + 2, 4);
       switch (event) {
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+          // The peer's ZAP handler answered (value: its status code, 400).
           transport_failed_ = true;
-          transport_note_ = "refused by the peer: our key is not admitted (no valid node certificate there)";
+          transport_kind_ = FailureKind::kRefused;
+          transport_note_ =
+              "refused by the peer (ZAP " + std::to_string(value) +
+              "): our key is not admitted there; our node certificate has not reached it yet, "
+              "or was revoked there";
           break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+          // A connection reset during the handshake looks the same as a
+          // peer that cannot decrypt our hello (its key in our peers table
+          // is wrong): retry soon either way, and say both.
           transport_failed_ = true;
-          transport_note_ = "CURVE handshake failed (wrong peer key?)";
+          transport_kind_ = FailureKind::kTransport;
+          transport_note_ =
+              "CURVE handshake failed (connection cut during the handshake, or the peer's key "
+              "in our peers table is wrong)";
           break;
         case ZMQ_EVENT_CONNECT_RETRIED:
           transport_note_ = "connection refused or unreachable";
           break;
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+          handshake_done_ = true;
           transport_note_.clear();
+          break;
+        case ZMQ_EVENT_DISCONNECTED:
+          // Replies that arrived before the drop are still queued: Process
+          // reads them before deciding the session is lost.
+          if (handshake_done_) disconnected_ = true;
           break;
         default:
           break;
@@ -115,6 +170,14 @@ void SyncClient::Process() {
     transport_failed_ = true;
     transport_note_ = std::string("receive: ") + e.what();
   }
+  if (disconnected_ && !session_->closed() && !transport_failed_) {
+    // The peer's session state went with the connection: a reconnect
+    // would start a new one mid-exchange.
+    transport_failed_ = true;
+    transport_kind_ = FailureKind::kTransport;
+    transport_note_ = "connection lost during the session";
+    return;
+  }
   session_->Tick();
   Flush();
 }
@@ -127,6 +190,14 @@ void SyncClient::Abort(const std::string& why) {
 std::string SyncClient::Outcome() const {
   if (transport_failed_) return transport_note_;
   std::string o = session_->Outcome();
+  // Say which side refused: "peer error 401 ..." is the peer refusing us.
+  if (const auto& e = session_->error_received();
+      e && FailureKindOf(e->code) == FailureKind::kRefused) {
+    o = "refused by the peer: " + o;
+  } else if (const auto& e = session_->error_sent();
+             e && FailureKindOf(e->code) == FailureKind::kRefused) {
+    o = "we refused the peer: " + o;
+  }
   if (const auto& e = session_->error_sent();
       e && e->code == static_cast<int64_t>(wire::ErrorCode::kTimeout) && !transport_note_.empty()) {
     o += " (" + transport_note_ + ")";
@@ -135,10 +206,18 @@ std::string SyncClient::Outcome() const {
 }
 
 int64_t SyncClient::error_code() const {
-  if (transport_failed_) return static_cast<int64_t>(wire::ErrorCode::kUnauthorized);
+  if (transport_failed_) return 0;
   if (session_->error_received()) return session_->error_received()->code;
   if (session_->error_sent()) return session_->error_sent()->code;
   return 0;
+}
+
+FailureKind SyncClient::failure() const {
+  if (transport_failed_) return transport_kind_;
+  if (session_->completed()) return FailureKind::kNone;
+  const int64_t code = error_code();
+  // Closed without an ERROR (the peer said BYE early): as a transport cut.
+  return code == 0 ? FailureKind::kTransport : FailureKindOf(code);
 }
 
 }  // namespace credmesh
