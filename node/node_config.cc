@@ -56,7 +56,7 @@ std::string NodeConfig::ToJson() const {
                       {"sync_interval_s", sync_interval_s},
                       {"verify_threads", verify_threads},
                       {"max_file_mb", max_file_mb},
-                      {"max_submission_mb", max_submission_mb}};
+                      {"max_submission_mb", max_submission_mb},
                       {"quarantine_per_author", quarantine_per_author},
                       {"quarantine_total", quarantine_total}};
   for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"school", &school},
