@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev libsqlite3-dev libmsgpack-cxx-dev libsodium-dev
   doctest-dev nlohmann-json3-dev libcli11-dev sqlite3
+  clang-format jq
 )
 
 missing=()
