@@ -20,7 +20,7 @@ TEST_CASE("node/enrolment: a request round-trips and a tampered one is refused")
   CHECK_FALSE(EnrolmentRequest::Parse("not json").ok());
 }
 
-TEST_CASE("node/enrolment: bundles round-trip; malformed ones are refused") {
+TEST_CASE("node/enrolment: bundles round-trip, malformed ones are refused") {
   CertificateBundle b;
   b.district = "valley";
   b.school = "pine";

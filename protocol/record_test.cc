@@ -112,7 +112,7 @@ TEST_CASE("protocol/record: encode/decode round trip") {
   }
 }
 
-TEST_CASE("protocol/record: Create signs and verifies; its id hashes its bytes") {
+TEST_CASE("protocol/record: Create signs and verifies, its id hashes its bytes") {
   SigningKey key = TestKey(3);
   Value body = Value::Map{{"a", Value(1)}};
   auto v = VerifiedRecord::Create("trust.grant", "district/maple", "node:1", 42, body, key);

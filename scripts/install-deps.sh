@@ -9,6 +9,7 @@ PACKAGES=(
   doctest-dev nlohmann-json3-dev libcli11-dev sqlite3
   help2man   # man page generated from `credmesh --help` at build time
   zlib1g-dev python3 python3-jsonschema
+  clang-format jq
 )
 
 missing=()

@@ -155,7 +155,7 @@ TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
   CHECK(sel->ColumnIsNull(1));
 }
 
-TEST_CASE("storage/sqlite: BindStatic binds without copying; Run clears it even on failure") {
+TEST_CASE("storage/sqlite: BindStatic binds without copying, Run clears it even on failure") {
   TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));
   REQUIRE(db.ok());

@@ -142,7 +142,8 @@ int MeasureMs(const std::string& dir, const std::vector<std::vector<Bytes>>& bat
   return std::max<int>(1, static_cast<int>(ms.count()));
 }
 
-TEST_CASE("crash: SIGKILL during one large batch ingest leaves all of it or none") {
+TEST_CASE("crash: SIGKILL during one large batch ingest leaves all of it or none" *
+          doctest::test_suite("slow")) {
   constexpr size_t kRecords = 10000;
   constexpr int kKills = 4;
   TempDir tmp("credmesh-crash-test");

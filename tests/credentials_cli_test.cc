@@ -4,77 +4,36 @@
 // revocation, checking the read views at each step and that `rebuild` gives
 // identical tables.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "storage/store.h"
+#include "tests/cli_runner.h"
 
 namespace credmesh {
 namespace {
 
-namespace fs = std::filesystem;
-
-class Cli {
+// The CLI on one district hub (CREDMESH_DIR), with JSON and database views.
+class HubCli : public CliRunner {
  public:
-  Cli() : dir_(fs::temp_directory_path() / ("credmesh-cred-e2e-" + NewSubmissionId())) {
-    fs::create_directories(dir_);
-    ::setenv("CREDMESH_PASSPHRASE", "test passphrase", 1);
-    ::setenv("CREDMESH_KDF", "interactive", 1);
-    ::setenv("CREDMESH_DIR", (dir_ / "hub").c_str(), 1);
+  HubCli() : CliRunner("credmesh-cred-e2e") {
+    UseTestPassphrase();
+    SetEnv("CREDMESH_DIR", File("hub"));
   }
-  ~Cli() {
-    ::unsetenv("CREDMESH_DIR");
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+  nlohmann::json Json(const std::string& args) const {
+    return nlohmann::json::parse(Ok(args + " --json"));
   }
-  std::pair<int, std::string> Run(const std::string& args) {
-    std::string cmd = "cd '" + dir_.string() + "' && '" CREDMESH_BINARY_DIR "/tools/credmesh' " + args + " 2>&1";
-    std::string text;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return {-1, ""};
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-    int status = ::pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-  }
-  std::string Ok(const std::string& args) {
-    auto [code, text] = Run(args);
-    INFO("credmesh " << args << "\n" << text);
-    REQUIRE(code == 0);
-    return text;
-  }
-  std::string Line(const std::string& args) {
-    std::string t = Ok(args);
-    while (!t.empty() && t.back() == '\n') t.pop_back();
-    return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
-  }
-  nlohmann::json Json(const std::string& args) { return nlohmann::json::parse(Ok(args + " --json")); }
-  // Runs and requires a refusal whose message contains `needle`.
-  void Refused(const std::string& args, const std::string& needle) {
-    auto [code, text] = Run(args);
-    INFO("credmesh " << args << "\n" << text);
-    CHECK(code == 1);
-    CHECK(text.find(needle) != std::string::npos);
-  }
-  std::string Dump() {
-    auto store = Store::Open((dir_ / "hub" / "credmesh.db").string());
+  // The domain tables, for comparing before and after `rebuild`.
+  std::string Dump() const {
+    auto store = Store::Open(File("hub/credmesh.db"));
     REQUIRE(store.ok());
     auto d = DumpDomainTables((*store)->db());
     REQUIRE(d.ok());
     return *d;
   }
-
- private:
-  fs::path dir_;
 };
 
 const char kEd[] = "--as 'Ed Ucator'";
@@ -87,12 +46,15 @@ const char kPass[] =
     " --level check-design=proficient --level pattern-analysis=proficient"
     " --level instructional-decision=proficient --level student-outcome=proficient";
 
-TEST_CASE("credentials CLI: one educator from catalog to revoked award") {
-  Cli c;
+TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
+          doctest::test_suite("slow")) {
+  HubCli c;
   c.Ok("init --hub --district 'Maple Valley' --name 'Maple Valley hub'");
   c.Ok("person add --role issuer --name 'Irene Issuer' --email i@example.org");
   c.Ok("person add --role educator --scope school/pine --name 'Ed Ucator' --email e@example.org");
-  c.Ok("person add --role reviewer --scope school/pine --name 'Rita Reviewer' --email r@example.org");
+  c.Ok(
+      "person add --role reviewer --scope school/pine --name 'Rita Reviewer' --email "
+      "r@example.org");
 
   // Catalog: import, re-import writes nothing, list/show/export.
   const std::string catalog = "'" CREDMESH_SOURCE_DIR "/examples/catalog.json'";
@@ -103,43 +65,54 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award") {
   CHECK(imp["unchanged"] == 9);
   CHECK(c.Json("catalog list")["items"].size() == 9);
   CHECK(c.Json("catalog list --text individual")["items"].size() >= 1);
-  CHECK(c.Json("catalog show fa-whole-class-decisions")["content"]["id"] == "fa-whole-class-decisions");
+  CHECK(c.Json("catalog show fa-whole-class-decisions")["content"]["id"] ==
+        "fa-whole-class-decisions");
   c.Ok("catalog export -o exported.json");
   CHECK(c.Json("catalog import exported.json " + std::string(kIrene))["written"].empty());
 
   // Draft: invalid steps are refused with the rule's reason.
-  const std::string s = c.Line("submission open fa-whole-class-decisions --school pine " + std::string(kEd));
-  c.Refused("review add " + s + kNotYet + " --feedback 'x' --decision not-yet " + kRita, "is a draft");
+  const std::string s =
+      c.OkLine("submission open fa-whole-class-decisions --school pine " + std::string(kEd));
+  c.Refused("review add " + s + kNotYet + " --feedback 'x' --decision not-yet " + kRita,
+            "is a draft");
   c.Ok("submission reflect " + s + " --pre 'Checking the class before moving on' " + kEd);
-  c.Ok("submission evidence " + s + " --slot lesson-plan --text 'Plan with a hinge question' " + kEd);
-  c.Ok("submission reflect " + s + " --post 'The hinge question showed a shared misconception' " + kEd);
+  c.Ok("submission evidence " + s + " --slot lesson-plan --text 'Plan with a hinge question' " +
+       kEd);
+  c.Ok("submission reflect " + s + " --post 'The hinge question showed a shared misconception' " +
+       kEd);
   c.Refused("submission submit " + s + " " + kEd, "required evidence slot class-results is empty");
   c.Ok("submission evidence " + s + " --slot class-results --text '18/30 chose B' " + kEd);
-  c.Ok("submission evidence " + s + " --slot decision-and-impact --text 'Retaught with a number line' " + kEd);
+  c.Ok("submission evidence " + s +
+       " --slot decision-and-impact --text 'Retaught with a number line' " + kEd);
   c.Ok("submission submit " + s + " " + kEd);
   CHECK(c.Json("submission show " + s)["status"] == "submitted");
-  c.Refused("submission evidence " + s + " --slot lesson-plan --text late " + kEd, "no longer a draft");
+  c.Refused("submission evidence " + s + " --slot lesson-plan --text late " + kEd,
+            "no longer a draft");
 
   // Not yet, with feedback; awarding without a passing review is refused.
   c.Refused("review add " + s + kNotYet + " --feedback '' --decision not-yet " + kRita, "feedback");
-  c.Refused("review add " + s + kNotYet + " --feedback 'ok' --decision awarded " + kRita, "passing rule");
-  c.Ok("review add " + s + kNotYet + " --feedback 'Add the second check results' --decision not-yet " + kRita);
+  c.Refused("review add " + s + kNotYet + " --feedback 'ok' --decision awarded " + kRita,
+            "passing rule");
+  c.Ok("review add " + s + kNotYet +
+       " --feedback 'Add the second check results' --decision not-yet " + kRita);
   CHECK(c.Json("submission list --status not_yet")["submissions"].size() == 1);
   c.Refused("award issue " + s + " " + kIrene, "no passing review");
 
   // Resubmit, awarded.
   c.Ok("submission resubmit " + s + " " + kEd);
   CHECK(c.Json("submission show " + s)["status"] == "draft");
-  c.Ok("submission evidence " + s + " --slot decision-and-impact --text 'Second check: 27/30' " + kEd);
+  c.Ok("submission evidence " + s + " --slot decision-and-impact --text 'Second check: 27/30' " +
+       kEd);
   c.Ok("submission submit " + s + " " + kEd);
-  c.Ok("review add " + s + kPass + " --feedback 'Clear rule, strong outcome evidence' --decision awarded " + kRita);
+  c.Ok("review add " + s + kPass +
+       " --feedback 'Clear rule, strong outcome evidence' --decision awarded " + kRita);
   nlohmann::json shown = c.Json("submission show " + s);
   CHECK(shown["status"] == "awarded");
   CHECK(shown["attempts"].size() == 2);
   CHECK(shown["attempts"][0]["reviews"][0]["feedback"] == "Add the second check results");
 
   // Award, recognition, portfolio, revocation.
-  const std::string award = c.Line("award issue " + s + " " + kIrene);
+  const std::string award = c.OkLine("award issue " + s + " " + kIrene);
   CHECK(award == AwardEntity(s));
   c.Ok("award recognize " + award + " --ceu 1.5 --note 'PD hours' " + kIrene);
   nlohmann::json p = c.Json("portfolio 'Ed Ucator'");

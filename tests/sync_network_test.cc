@@ -129,7 +129,7 @@ struct Net {
   }
 };
 
-TEST_CASE("network: hub and two schools converge by themselves; school evidence stays home") {
+TEST_CASE("network: hub and two schools converge by themselves, school evidence stays home") {
   Net net;
   net.Hub();
   net.School("pine");
@@ -188,7 +188,10 @@ TEST_CASE("network: a node whose key holds no certificate here is refused before
   CHECK(st["peers"][0]["last_error"].get<std::string>().find("not admitted") != std::string::npos);
 }
 
-TEST_CASE("network: SIGKILL in the middle of a large sync, restart, re-sync: identical sets, no duplicates") {
+TEST_CASE(
+    "network: SIGKILL in the middle of a large sync, restart, re-sync: identical sets, no "
+    "duplicates" *
+    doctest::test_suite("slow")) {
   Net net;
   net.Hub();
   net.School("pine");

@@ -1,18 +1,17 @@
 // credmesh export / import: carry signed records between nodes as a file
-// (sneakernet). Format (docs/trust.md, "Record files"): the line
-// "credmesh-records/1\n", then per record a 4-byte big-endian length and the
-// record's canonical encoding. Import goes through Ledger::Ingest, so every
-// record is verified and authorized exactly as if it came over the network.
+// (sneakernet), in the format of protocol/record_file.h. Import goes through
+// Ledger::Ingest, so every record is verified and authorized exactly as if it
+// came over the network.
 #include <fstream>
 #include <iostream>
 
+#include "protocol/record_file.h"
 #include "storage/key_file.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {
 namespace {
 
-constexpr char kMagic[] = "credmesh-records/1\n";
 constexpr size_t kBatch = 2000;
 
 struct TransferArgs {
@@ -25,12 +24,10 @@ int RunExport(const Context& ctx, const TransferArgs& a) {
   if (Status s = CheckOverwrite(a.file, a.force); !s.ok()) return Fail(s);
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  std::string out(kMagic);
+  std::string out(kRecordFileMagic);
   size_t count = 0;
   auto add = [&](const RecordRow&, ByteView bytes) {
-    uint32_t n = static_cast<uint32_t>(bytes.size());
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
-    out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    AppendRecordFileEntry(out, bytes);
     ++count;
     return Status::Ok();
   };
@@ -51,23 +48,9 @@ int RunExport(const Context& ctx, const TransferArgs& a) {
 
 Result<std::vector<Bytes>> ReadRecordsFile(const std::string& path) {
   CREDMESH_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
-  const std::string magic(kMagic);
-  if (data.compare(0, magic.size(), magic) != 0) {
-    return Status::InvalidArgument(path + " is not a credmesh records file");
-  }
-  std::vector<Bytes> out;
-  size_t pos = magic.size();
-  while (pos < data.size()) {
-    if (data.size() - pos < 4) return Status::Corruption(path + ": truncated length");
-    uint32_t n = 0;
-    for (int i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(data[pos + i]);
-    pos += 4;
-    if (n > RecordLimits::kMaxRecordSize) return Status::ResourceExhausted(path + ": record too large");
-    if (data.size() - pos < n) return Status::Corruption(path + ": truncated record");
-    out.emplace_back(data.begin() + pos, data.begin() + pos + n);
-    pos += n;
-  }
-  return out;
+  auto records = ParseRecordFile(data);
+  if (!records.ok()) return records.status().WithContext(path);
+  return records;
 }
 
 int RunImport(const Context& ctx, const TransferArgs& a) {

@@ -644,7 +644,7 @@ TEST_CASE("node/catalog: stack: completion") {
   CHECK_FALSE(two.IsCompletedBy({}));
 }
 
-TEST_CASE("node/catalog: damaged input never crashes; truncated input never parses") {
+TEST_CASE("node/catalog: damaged input never crashes, truncated input never parses") {
   const std::string text = SampleText();
   // Every truncation point (sampled) must yield an error, not an exception.
   for (size_t n = 0; n < text.size() - 2; n += 499) {

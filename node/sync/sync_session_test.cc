@@ -33,7 +33,7 @@ void Sync(SyncWorld& w, SyncPeer& client, SyncPeer& server, const std::string& s
   if (stats) *stats = c->stats();
 }
 
-TEST_CASE("sync session: records flow both ways and sets converge; in-sync check is cheap") {
+TEST_CASE("sync session: records flow both ways and sets converge, in-sync check is cheap") {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");
   w.hub->Notes("district/valley", 300, "d");
@@ -88,7 +88,7 @@ TEST_CASE("sync session: a session includes every record committed before it beg
   }
 }
 
-TEST_CASE("sync session: school evidence never reaches another school; hub relays the rest") {
+TEST_CASE("sync session: school evidence never reaches another school, hub relays the rest") {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");
   SyncPeer& oak = w.School("oak");
@@ -456,7 +456,8 @@ std::vector<LoggedFrame> RunLogged(SyncSession& client, SyncSession& server) {
 // The example exchange of docs/protocol.md §15, measured: pine (client)
 // syncs with its hub: district/valley in sync, school/pine with 3 new notes
 // on pine, public/valley with 2 new notes on the hub.
-TEST_CASE("sync session: the example exchange of protocol.md §15, frame by frame") {
+TEST_CASE("sync session: the example exchange of protocol.md §15, frame by frame" *
+          doctest::test_suite("slow")) {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");
   const std::string district = "district/valley", school = "school/pine", pub = "public/valley";

@@ -9,7 +9,7 @@
 namespace credmesh {
 namespace {
 
-TEST_CASE("node/person_keys: seal, find, unlock; wrong passphrase refused") {
+TEST_CASE("node/person_keys: seal, find, unlock, wrong passphrase refused") {
   auto dir = std::filesystem::temp_directory_path() / ("cm-pk-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   PersonKeyStore store(dir.string());

@@ -96,7 +96,7 @@ TEST_CASE("node/trust: a chain root -> admin -> reviewer, and the admin revoked"
   CHECK(f.node.State(late_review) == RecordState::kPending);  // bob holds nothing valid
 }
 
-TEST_CASE("node/trust: non-admins cannot grant; schools grant only their own educators") {
+TEST_CASE("node/trust: non-admins cannot grant, schools grant only their own educators") {
   Fixture f;
   auto edu = f.w.Grant(f.w.root, f.bob.public_key(), Role::kEducator, "school/pine", At(1));
   auto bad = f.w.Grant(f.bob, f.alice.public_key(), Role::kReviewer, "school/pine", At(2));
