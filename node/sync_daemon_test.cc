@@ -46,7 +46,7 @@ TEST_CASE("sync daemon: a hub asks for a school certified after it started") {
   CHECK(Has(d->scopes(), "school/oak"));
 }
 
-TEST_CASE("sync daemon: an unreachable peer is retried from 1 s, doubling; a write brings it on") {
+TEST_CASE("sync daemon: an unreachable peer is retried from 1 s, doubling, a write brings it on") {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");
   // Nothing listens on port 1: each attempt ends by the session's idle

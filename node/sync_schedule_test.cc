@@ -27,7 +27,7 @@ TEST_CASE("retry delay: a refusal retries within seconds, capped at a minute") {
   CHECK(RetryDelayMillis(FailureKind::kRefused, 30, 1.0, kMax) == 60'000);
 }
 
-TEST_CASE("retry delay: other errors back off to the maximum; 426 waits the maximum") {
+TEST_CASE("retry delay: other errors back off to the maximum, 426 waits the maximum") {
   CHECK(RetryDelayMillis(FailureKind::kError, 1, 1.0, kMax) == 1000);
   CHECK(RetryDelayMillis(FailureKind::kError, 9, 1.0, kMax) == 256'000);
   CHECK(RetryDelayMillis(FailureKind::kError, 10, 1.0, kMax) == kMax);
@@ -70,7 +70,7 @@ TEST_CASE("sync schedule: new peers at once, then every interval, sooner after a
   CHECK(s.NextMillis("hub") == 5500);
 }
 
-TEST_CASE("sync schedule: failures back off by kind; a success resets") {
+TEST_CASE("sync schedule: failures back off by kind, a success resets") {
   SyncSchedule s = MakeSchedule();
   CHECK(s.Failed("hub", FailureKind::kTransport, 0) == 1000);
   CHECK(s.Failed("hub", FailureKind::kTransport, 1000) == 2000);

@@ -40,7 +40,7 @@ const Value kBody =
 
 FieldReader Reader() { return FieldReader(kBody.as_map(), Words); }
 
-TEST_CASE("field_reader: the value must be a map; a closed policy refuses unknown keys") {
+TEST_CASE("field_reader: the value must be a map, a closed policy refuses unknown keys") {
   CHECK(FieldReader::Open(Value(3), KeyPolicy::kOpen, {}, Words).status().message() ==
         "not-a-map  a map");
   auto closed = FieldReader::Open(kBody, KeyPolicy::kClosed, {"name", "n"}, Words);

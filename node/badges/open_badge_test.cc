@@ -42,7 +42,7 @@ TEST_CASE("badges/open_badge: the credential carries the issue's fields") {
 }
 
 TEST_CASE(
-    "badges/open_badge: the e-mail appears only salted and hashed; evidence carries no submitted "
+    "badges/open_badge: the e-mail appears only salted and hashed, evidence carries no submitted "
     "text") {
   BadgeWorld w;
   auto c = GatherBadgeContent(w.store(), w.Request());

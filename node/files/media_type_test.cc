@@ -29,7 +29,7 @@ TEST_CASE("media type: content signatures win over the extension") {
 }
 
 TEST_CASE(
-    "media type: the extension decides when the content says nothing; unknown is octet-stream") {
+    "media type: the extension decides when the content says nothing, unknown is octet-stream") {
   CHECK(Guess("Dear students,", "reflection.TXT") == "text/plain");
   CHECK(Guess("PK\x03\x04", "unit.docx") ==
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document");

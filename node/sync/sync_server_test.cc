@@ -100,7 +100,7 @@ int64_t ErrorCode(const std::optional<wire::Message>& m) {
   return e ? e->code : 0;
 }
 
-TEST_CASE("sync server: one node holds at most two sessions; other schools still get in") {
+TEST_CASE("sync server: one node holds at most two sessions, other schools still get in") {
   ServerWorld sw({"pine", "oak"});
   auto p1 = sw.Client("pine"), p2 = sw.Client("pine"), p3 = sw.Client("pine");
   p1->Hello(sw.w.School("pine"), "pine");
