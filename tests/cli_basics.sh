@@ -65,5 +65,21 @@ rm -f "$T/n/credmesh.db-wal" "$T/n/credmesh.db-shm"
 $CM log --dir "$T/n" >"$T/out" 2>&1; check "corrupt db" 1 $?
 expect_grep "corrupt db message" "error" "$T/out"
 
+# A hub whose certificates would carry a loopback or wildcard address warns
+# (on stderr) that schools elsewhere cannot reach it; --advertise fixes it.
+$CM init --dir "$T/hub" --hub --district Valley --listen tcp://0.0.0.0:7600 >"$T/out" 2>"$T/err"
+check "hub init on 0.0.0.0" 0 $?
+expect_grep "unreachable hub warning" "schools on other machines cannot reach it" "$T/err"
+expect_grep "warning names the fix" "--advertise tcp://HOST:PORT" "$T/err"
+$CM init --dir "$T/hub2" --hub --district Valley --listen tcp://0.0.0.0:7600 \
+  --advertise tcp://10.0.0.5:7600 >"$T/out" 2>"$T/err"
+check "hub init with --advertise" 0 $?
+[ -s "$T/err" ] && { echo "FAIL: warning despite --advertise:"; cat "$T/err"; fails=$((fails + 1)); }
+expect_grep "advertise in config" '"advertise": "tcp://10.0.0.5:7600"' "$T/hub2/config.json"
+$CM init --dir "$T/s" --school --name Pine --advertise tcp://10.0.0.6:7601 >"$T/out" 2>&1
+check "--advertise needs --hub" 2 $?
+$CM init --dir "$T/s" --school --name Pine >"$T/out" 2>&1; check "school init" 0 $?
+expect_grep "school default port" '"listen": "tcp://127.0.0.1:7601"' "$T/s/config.json"
+
 if [ $fails -eq 0 ]; then echo "cli_basics: all checks passed"; exit 0; fi
 echo "cli_basics: $fails check(s) failed"; exit 1
