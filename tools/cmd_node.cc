@@ -122,9 +122,10 @@ void RegisterNodeCommands(CLI::App& app, Context& ctx) {
   CLI::Option* hub = init->add_flag("--hub", args->hub, "Create a district hub with a new root key");
   CLI::Option* school = init->add_flag("--school", args->school, "Create a school node and an enrolment request");
   hub->excludes(school);
-  init->add_option("--listen", args->listen,
-                   "Sync endpoint `serve` binds, e.g. tcp://0.0.0.0:7600 (default tcp://127.0.0.1:7600; "
-                   "a school: tcp://127.0.0.1:7601)");
+  init->add_option(
+      "--listen", args->listen,
+      "Sync endpoint `serve` binds, e.g. tcp://0.0.0.0:7600 (default tcp://127.0.0.1:7600; "
+      "a school: tcp://127.0.0.1:7601)");
   init->add_option("--advertise", args->advertise,
                    "Hub: address schools reach it at, written into certificates, e.g. "
                    "tcp://10.0.0.5:7600 (default: --listen)")
