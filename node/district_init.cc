@@ -100,7 +100,9 @@ Status Build(const std::string& dir, const std::string& shown_dir, const InitOpt
              Clock& clock, const InitFaultHook& fault, InitOutcome& out) {
   auto step = [&](InitStep s) { return fault ? fault(s) : Status::Ok(); };
   NodeConfig config;
+  if (o.kind == InitOptions::Kind::kSchool) config.listen = kDefaultSchoolListen;
   if (!o.listen.empty()) config.listen = o.listen;
+  config.advertise = o.advertise;
   if (o.sync_interval_s > 0) config.sync_interval_s = o.sync_interval_s;
   std::optional<SigningKey> root;
   switch (o.kind) {
@@ -116,6 +118,7 @@ Status Build(const std::string& dir, const std::string& shown_dir, const InitOpt
       out.district = config.district;
       out.root_key = root->public_key();
       out.root_key_file = shown_dir + "/" + kRootKeyFile;
+      out.warning = HubReachabilityWarning(config.AdvertisedAddress());
       break;
     case InitOptions::Kind::kSchool:
       config.role = "school";
@@ -144,6 +147,23 @@ Status Build(const std::string& dir, const std::string& shown_dir, const InitOpt
 }
 
 }  // namespace
+
+std::string HubReachabilityWarning(const std::string& address) {
+  // "tcp://HOST:PORT" -> HOST (an IPv6 host is bracketed: "tcp://[::1]:7600").
+  std::string host = address;
+  if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
+  if (auto p = host.rfind(':'); p != std::string::npos) host = host.substr(0, p);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const bool loopback = host.rfind("127.", 0) == 0 || host == "localhost" || host == "::1";
+  const bool wildcard = host == "0.0.0.0" || host == "*" || host == "::";
+  if (!loopback && !wildcard) return "";
+  return "warning: certificates this hub issues will tell schools to reach it at " + address +
+         (loopback ? ", a loopback address" : ", a wildcard address") +
+         ": schools on other machines cannot reach it. Give the address they can reach: "
+         "init --hub --advertise tcp://HOST:PORT, or set \"advertise\" in config.json "
+         "(docs/deploy.md).";
+}
 
 Result<InitOutcome> InitNodeDirectory(const std::string& dir, const InitOptions& options,
                                       Clock& clock, const InitFaultHook& fault) {

@@ -17,6 +17,9 @@ namespace credmesh {
 // Files an init may write beside the node's own (node.h).
 inline constexpr char kRootKeyFile[] = "root.key";                // hub: the district root key
 inline constexpr char kRequestFile[] = "enrolment-request.json";  // school
+// A school's default `listen`, one port above the hub's default
+// (tcp://127.0.0.1:7600) so a hub and a school can share one machine.
+inline constexpr char kDefaultSchoolListen[] = "tcp://127.0.0.1:7601";
 
 struct InitOptions {
   enum class Kind { kStandalone, kHub, kSchool };
@@ -26,6 +29,7 @@ struct InitOptions {
   std::string name;
   std::string district_name;  // hub only, e.g. "Valley USD"; its slug is the district id
   std::string listen;         // endpoint `serve` binds; "" = the default
+  std::string advertise;      // hub: address written into certificates; "" = listen
   int sync_interval_s = 0;    // 0 = the default
 };
 
@@ -35,7 +39,14 @@ struct InitOutcome {
   PublicKey root_key;         // hub: the district root's public key
   std::string root_key_file;  // hub: <dir>/root.key
   std::string request_file;   // school: <dir>/enrolment-request.json
+  std::string warning;        // hub: HubReachabilityWarning of its config, or ""
 };
+
+// For a hub whose certificates would carry a loopback or wildcard address
+// (no `advertise`, `listen` on 127.x, localhost, ::1, 0.0.0.0 or *): a
+// warning that schools on other machines cannot reach it and how to fix
+// it. "" when the advertised address names a reachable host.
+std::string HubReachabilityWarning(const std::string& advertised_address);
 
 // The steps of an init, in order, for fault injection in tests.
 enum class InitStep { kCreateTemp, kNodeFiles, kRootKey, kGenesis, kEnrolmentRequest, kPublish };

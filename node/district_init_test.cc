@@ -7,7 +7,9 @@
 #include <set>
 #include <string>
 
+#include "node/enrolment.h"
 #include "node/node.h"
+#include "storage/key_file.h"
 #include "tests/temp_dir.h"
 
 namespace credmesh {
@@ -148,6 +150,60 @@ TEST_CASE("district_init: refuses an existing node and bad arguments, changing n
   CHECK(InitNodeDirectory(t.File("h"), no_district, clock).status().message() ==
         "--district needs a name with letters or digits");
   CHECK(Entries(t.path()) == std::set<std::string>{"n"});
+}
+
+TEST_CASE("district_init: a school's default port differs from a hub's") {
+  TempDir t("credmesh-init");
+  ManualClock clock(1'700'000'000'000);
+  REQUIRE(InitNodeDirectory(t.File("hub"), Hub(), clock).ok());
+  REQUIRE(InitNodeDirectory(t.File("pine"), School(), clock).ok());
+  auto hub = Node::Open(t.File("hub"), clock);
+  auto pine = Node::Open(t.File("pine"), clock);
+  REQUIRE(hub.ok());
+  REQUIRE(pine.ok());
+  CHECK((*pine)->config().listen == kDefaultSchoolListen);
+  CHECK((*hub)->config().listen != (*pine)->config().listen);
+}
+
+TEST_CASE("district_init: certificates carry the hub's advertised address") {
+  TempDir t("credmesh-init");
+  ManualClock clock(1'700'000'000'000);
+  InitOptions o = Hub();
+  o.listen = "tcp://0.0.0.0:7600";
+  SUBCASE("--advertise goes into the bundle, and no warning") {
+    o.advertise = "tcp://10.0.0.5:7600";
+    auto r = InitNodeDirectory(t.File("hub"), o, clock);
+    REQUIRE(r.ok());
+    CHECK(r->warning.empty());
+    auto hub = Node::Open(t.File("hub"), clock);
+    REQUIRE(hub.ok());
+    CHECK((*hub)->config().advertise == "tcp://10.0.0.5:7600");
+    auto root = ReadKeyFile(r->root_key_file);
+    REQUIRE(root.ok());
+    auto request = EnrolmentRequest::Create(SigningKey::Generate(), "Pine Elementary");
+    auto bundle = IssueNodeCertificate(**hub, *root, request, "pine", 86'400'000);
+    REQUIRE(bundle.ok());
+    CHECK(bundle->hub_address == "tcp://10.0.0.5:7600");
+  }
+  SUBCASE("without it, a wildcard listen is warned about") {
+    auto r = InitNodeDirectory(t.File("hub"), o, clock);
+    REQUIRE(r.ok());
+    CHECK(r->warning.find("tcp://0.0.0.0:7600") != std::string::npos);
+    CHECK(r->warning.find("--advertise") != std::string::npos);
+  }
+}
+
+TEST_CASE("district_init: which hub addresses schools elsewhere cannot reach") {
+  for (const char* unreachable : {"tcp://127.0.0.1:7600", "tcp://localhost:7600",
+                                  "tcp://[::1]:7600", "tcp://0.0.0.0:7600", "tcp://*:7600"}) {
+    CAPTURE(unreachable);
+    CHECK(HubReachabilityWarning(unreachable).find("cannot reach") != std::string::npos);
+  }
+  for (const char* reachable :
+       {"tcp://10.0.0.5:7600", "tcp://hub.valley.example:7600", "tcp://[fd00::5]:7600"}) {
+    CAPTURE(reachable);
+    CHECK(HubReachabilityWarning(reachable).empty());
+  }
 }
 
 }  // namespace

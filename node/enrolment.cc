@@ -143,7 +143,7 @@ Result<CertificateBundle> IssueNodeCertificate(Node& hub, const SigningKey& root
   b.school = school;
   b.root_key = root.public_key();
   b.hub_key = hub.identity().public_key();
-  b.hub_address = c.listen;
+  b.hub_address = c.AdvertisedAddress();
   RecordQuery q;
   q.kind = kGenesisKind;
   q.state = RecordState::kValid;

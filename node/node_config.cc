@@ -16,6 +16,7 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
     c.name = j.value("name", c.name);
     c.district = j.value("district", c.district);
     c.listen = j.value("listen", c.listen);
+    c.advertise = j.value("advertise", c.advertise);
     c.sync_interval_s = j.value("sync_interval_s", c.sync_interval_s);
     c.verify_threads = j.value("verify_threads", c.verify_threads);
     c.max_file_mb = j.value("max_file_mb", c.max_file_mb);
@@ -59,7 +60,8 @@ std::string NodeConfig::ToJson() const {
                       {"max_submission_mb", max_submission_mb},
                       {"quarantine_per_author", quarantine_per_author},
                       {"quarantine_total", quarantine_total}};
-  for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"school", &school},
+  for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"advertise", &advertise},
+                             {"school", &school},
                              {"root_key", &root_key},
                              {"hub_address", &hub_address},
                              {"hub_key", &hub_key}}) {

@@ -16,6 +16,9 @@ struct NodeConfig {
   std::string name;                 // human name of the node (school or hub)
   std::string district;             // district id once known, e.g. "valley"
   std::string listen = "tcp://127.0.0.1:7600";  // sync endpoint for `serve`
+  // Hub: the endpoint schools are told to reach it at (written into the
+  // certificate bundles it issues); empty = `listen`.
+  std::string advertise;
   int sync_interval_s = 60;         // periodic sync with each peer
   unsigned verify_threads = 2;      // threads used to verify incoming batches
   // Evidence file policy (docs/files.md §4): largest file, and the most file
@@ -31,6 +34,9 @@ struct NodeConfig {
   std::string root_key;             // district root public key, hex
   std::string hub_address;          // hub sync endpoint from the certificate bundle
   std::string hub_key;              // hub node public key, hex
+
+  // The hub address written into certificate bundles: `advertise`, else `listen`.
+  const std::string& AdvertisedAddress() const { return advertise.empty() ? listen : advertise; }
 
   static Result<NodeConfig> Parse(const std::string& json_text);
   std::string ToJson() const;

@@ -14,6 +14,7 @@ struct InitArgs {
   bool hub = false, school = false;  // trust: docs/trust.md
   std::string district;
   std::string listen;     // empty: the default endpoint
+  std::string advertise;  // hub: address in certificates; empty: listen
   int sync_interval_s = 0;  // 0: the default
 };
 
@@ -25,6 +26,7 @@ int RunInit(const Context& ctx, const InitArgs& args) {
   o.name = args.name;
   o.district_name = args.district;
   o.listen = args.listen;
+  o.advertise = args.advertise;
   o.sync_interval_s = args.sync_interval_s;
   auto r = InitNodeDirectory(ctx.dir, o, SystemClock::Instance());
   if (!r.ok()) {
@@ -45,6 +47,7 @@ int RunInit(const Context& ctx, const InitArgs& args) {
                 << "  root key: " << r->root_key.hex() << "\n"
                 << "  root key file: " << r->root_key_file
                 << " (keep it offline: credmesh root export, see docs/trust.md)\n";
+      if (!r->warning.empty()) std::cerr << r->warning << "\n";
       break;
     case InitOptions::Kind::kSchool:
       std::cout << "Initialized school node \"" << args.name << "\" in " << ctx.dir << "\n"
@@ -119,8 +122,14 @@ void RegisterNodeCommands(CLI::App& app, Context& ctx) {
   CLI::Option* hub = init->add_flag("--hub", args->hub, "Create a district hub with a new root key");
   CLI::Option* school = init->add_flag("--school", args->school, "Create a school node and an enrolment request");
   hub->excludes(school);
-  init->add_option("--listen", args->listen,
-                   "Sync endpoint `serve` binds, e.g. tcp://0.0.0.0:7600 (default tcp://127.0.0.1:7600)");
+  init->add_option(
+      "--listen", args->listen,
+      "Sync endpoint `serve` binds, e.g. tcp://0.0.0.0:7600 (default tcp://127.0.0.1:7600; "
+      "a school: tcp://127.0.0.1:7601)");
+  init->add_option("--advertise", args->advertise,
+                   "Hub: address schools reach it at, written into certificates, e.g. "
+                   "tcp://10.0.0.5:7600 (default: --listen)")
+      ->needs(hub);
   init->add_option("--sync-interval", args->sync_interval_s,
                    "Seconds between periodic syncs with each peer (default 60)")
       ->check(CLI::Range(1, 86400));
