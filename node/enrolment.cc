@@ -32,8 +32,8 @@ Result<PublicKey> KeyFrom(const nlohmann::json& j, const char* field) {
   return *k;
 }
 
-Result<VerifiedRecord> WriteCert(Node& node, const SigningKey& root, const PublicKey& key, Role role,
-                                 const std::string& school, const std::string& name,
+Result<VerifiedRecord> WriteCert(Node& node, const SigningKey& root, const PublicKey& key,
+                                 Role role, const std::string& school, const std::string& name,
                                  int64_t validity_ms) {
   NodeCertBody c;
   c.node_key = key;
@@ -57,8 +57,11 @@ EnrolmentRequest EnrolmentRequest::Create(const SigningKey& key, std::string nam
 }
 
 std::string EnrolmentRequest::ToJson() const {
-  nlohmann::json j = {{"format", kFormat}, {"node_key", node_key.hex()}, {"name", name},
-                      {"role", "school"}, {"signature", signature.hex()}};
+  nlohmann::json j = {{"format", kFormat},
+                      {"node_key", node_key.hex()},
+                      {"name", name},
+                      {"role", "school"},
+                      {"signature", signature.hex()}};
   return j.dump(2) + "\n";
 }
 
@@ -79,9 +82,9 @@ Result<EnrolmentRequest> EnrolmentRequest::Parse(const std::string& text) {
 std::string CertificateBundle::ToJson() const {
   auto recs = nlohmann::json::array();
   for (const Bytes& b : records) recs.push_back(ToHex(b));
-  nlohmann::json j = {{"format", kFormat},          {"district", district},
-                      {"school", school},           {"root_key", root_key.hex()},
-                      {"hub_key", hub_key.hex()},   {"hub_address", hub_address},
+  nlohmann::json j = {{"format", kFormat},        {"district", district},
+                      {"school", school},         {"root_key", root_key.hex()},
+                      {"hub_key", hub_key.hex()}, {"hub_address", hub_address},
                       {"records", recs}};
   return j.dump(2) + "\n";
 }
@@ -109,8 +112,8 @@ Result<CertificateBundle> CertificateBundle::Parse(const std::string& text) {
 Status FoundDistrict(Node& hub, const SigningKey& root, const std::string& district_name) {
   const NodeConfig& c = hub.config();
   GenesisBody g{district_name, c.district, root.public_key()};
-  auto genesis = hub.ledger().Write(kGenesisKind, "district/" + c.district, "district/" + c.district,
-                                    g.ToValue(), root);
+  auto genesis = hub.ledger().Write(kGenesisKind, "district/" + c.district,
+                                    "district/" + c.district, g.ToValue(), root);
   if (!genesis.ok()) return genesis.status().WithContext("genesis");
   auto cert = WriteCert(hub, root, hub.identity().public_key(), Role::kHubNode, "", c.name,
                         kDefaultCertValidityMs);
@@ -122,7 +125,8 @@ Result<CertificateBundle> IssueNodeCertificate(Node& hub, const SigningKey& root
                                                const std::string& school, int64_t validity_ms) {
   const NodeConfig& c = hub.config();
   if (school.empty() || Slugify(school) != school) {
-    return Status::InvalidArgument("school id must be lower-case letters, digits and '-' (e.g. pine)");
+    return Status::InvalidArgument(
+        "school id must be lower-case letters, digits and '-' (e.g. pine)");
   }
   if (root.public_key().hex() != c.root_key) {
     return Status::Unauthorized("this key is not the root key of district " + c.district);
@@ -135,9 +139,9 @@ Result<CertificateBundle> IssueNodeCertificate(Node& hub, const SigningKey& root
                                         "; revoke it first");
     }
   }
-  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord cert,
-                            WriteCert(hub, root, request.node_key, Role::kSchoolNode, school,
-                                      request.name, validity_ms));
+  CREDMESH_ASSIGN_OR_RETURN(
+      VerifiedRecord cert,
+      WriteCert(hub, root, request.node_key, Role::kSchoolNode, school, request.name, validity_ms));
   CertificateBundle b;
   b.district = c.district;
   b.school = school;
@@ -209,7 +213,8 @@ Status InstallBundle(const std::string& dir, Clock& clock, const CertificateBund
   (void)summary;
   CREDMESH_RETURN_IF_ERROR(node->ledger().Rebuild());
   CREDMESH_ASSIGN_OR_RETURN(NodeCertInfo info, OwnCertificate(*node));
-  if (info.role.empty()) return Status::FailedPrecondition("installed, but the certificate is not valid now");
+  if (info.role.empty())
+    return Status::FailedPrecondition("installed, but the certificate is not valid now");
   return Status::Ok();
 }
 

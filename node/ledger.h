@@ -18,7 +18,6 @@
 
 namespace credmesh {
 
-
 struct IngestSummary {
   size_t received = 0;
   size_t inserted = 0;    // new records stored (in any state)

@@ -9,7 +9,9 @@ namespace fs = std::filesystem;
 namespace credmesh {
 
 Node::Node(std::string dir, NodeConfig config, SigningKey identity, Clock& clock)
-    : dir_(std::move(dir)), config_(std::move(config)), identity_(std::move(identity)),
+    : dir_(std::move(dir)),
+      config_(std::move(config)),
+      identity_(std::move(identity)),
       clock_(clock) {}
 
 Node::~Node() = default;
@@ -37,7 +39,8 @@ Status Node::Init(const std::string& dir, const NodeConfig& config) {
 
 Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, Clock& clock) {
   if (!fs::exists(fs::path(dir) / kConfigFile)) {
-    return Status::NotFound("no credmesh node in " + dir + " (run: credmesh init --dir " + dir + ")");
+    return Status::NotFound("no credmesh node in " + dir + " (run: credmesh init --dir " + dir +
+                            ")");
   }
   CREDMESH_ASSIGN_OR_RETURN(std::string text, ReadFile(dir + "/" + kConfigFile));
   auto config = NodeConfig::Parse(text);
@@ -51,8 +54,9 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& dir, Clock& clock) {
   node->projections_ = MakeProjections(*node);
   std::vector<Projection*> projections;
   for (auto& p : node->projections_) projections.push_back(p.get());
-  CREDMESH_ASSIGN_OR_RETURN(node->ledger_, Ledger::Open(*node->store_, clock, node->authorizer_.get(),
-                                                        std::move(projections)));
+  CREDMESH_ASSIGN_OR_RETURN(
+      node->ledger_,
+      Ledger::Open(*node->store_, clock, node->authorizer_.get(), std::move(projections)));
   return node;
 }
 

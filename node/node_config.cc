@@ -6,7 +6,8 @@ namespace credmesh {
 
 Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("config is not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return Status::InvalidArgument("config is not a JSON object");
   if (j.value("format", "") != kFormat) {
     return Status::InvalidArgument(std::string("config format must be \"") + kFormat + "\"");
   }
@@ -37,7 +38,8 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   if (c.verify_threads < 1 || c.verify_threads > 64) {
     return Status::InvalidArgument("config verify_threads must be 1..64");
   }
-  if (c.max_file_mb < 1 || c.max_file_mb > 1024) return Status::InvalidArgument("config max_file_mb must be 1..1024");
+  if (c.max_file_mb < 1 || c.max_file_mb > 1024)
+    return Status::InvalidArgument("config max_file_mb must be 1..1024");
   if (c.max_submission_mb < c.max_file_mb) {
     return Status::InvalidArgument("config max_submission_mb must be >= max_file_mb");
   }

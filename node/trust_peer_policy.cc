@@ -15,15 +15,18 @@ uint64_t NowHlc(Node& node) { return HybridClock::Make(node.clock().NowMillis(),
 
 Result<std::vector<Bytes>> TrustPeerPolicy::OwnChain() {
   const NodeConfig& c = node_.config();
-  if (c.district.empty()) return Status::FailedPrecondition("this node is not enrolled in a district");
+  if (c.district.empty())
+    return Status::FailedPrecondition("this node is not enrolled in a district");
   RecordStore& rs = node_.store().records();
   RecordQuery gq;
   gq.kind = kGenesisKind;
   gq.scope = "district/" + c.district;
   gq.state = RecordState::kValid;
   CREDMESH_ASSIGN_OR_RETURN(auto genesis, rs.List(gq));
-  if (genesis.empty()) return Status::FailedPrecondition("no valid genesis record for district " + c.district);
-  CREDMESH_ASSIGN_OR_RETURN(auto facts, TrustIndex(node_.store().db()).FactsOf(node_.identity().public_key()));
+  if (genesis.empty())
+    return Status::FailedPrecondition("no valid genesis record for district " + c.district);
+  CREDMESH_ASSIGN_OR_RETURN(auto facts,
+                            TrustIndex(node_.store().db()).FactsOf(node_.identity().public_key()));
   const uint64_t now = NowHlc(node_);
   for (const TrustFact& f : facts) {
     if ((f.role != Role::kSchoolNode && f.role != Role::kHubNode) || !f.InEffectAt(now)) continue;

@@ -33,7 +33,10 @@ class ManualClock final : public Clock {
   int64_t MonotonicMillis() override { return mono_.load(); }
   void Set(int64_t now_ms) { now_ = now_ms; }
   // Advances both wall and monotonic time.
-  void Advance(int64_t ms) { now_ += ms; mono_ += ms; }
+  void Advance(int64_t ms) {
+    now_ += ms;
+    mono_ += ms;
+  }
 
  private:
   std::atomic<int64_t> now_;

@@ -107,7 +107,8 @@ TEST_CASE("protocol/crypto: BLAKE2b-256 published values") {
 
 TEST_CASE("protocol/crypto: SHA-256 published values (FIPS 180-4 examples)") {
   CHECK(Sha256({}).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(Sha256(AsBytes("abc")).hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(Sha256(AsBytes("abc")).hex() ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_CASE("protocol/crypto: streaming hasher equals one-shot") {

@@ -150,7 +150,7 @@ Result<RangeSummary> MemoryItemSource::Summarize(const Bound& lower, const Bound
 }
 
 Result<std::optional<SyncItem>> MemoryItemSource::ItemAt(const Bound& lower,
-                                                          uint64_t offset) const {
+                                                         uint64_t offset) const {
   Rebuild();
   size_t i = LowerIndex(lower);
   if (offset >= items_.size() - i) return std::optional<SyncItem>();

@@ -51,7 +51,9 @@ TEST_CASE("protocol/reconcile_source: 256-bit sums wrap modulo 2^256 and subtrac
   CHECK(c.limbs[1] == 1);
 }
 
-TEST_CASE("protocol/reconcile_source: fingerprint is the first 16 bytes of BLAKE2b-256 of sum and count") {
+TEST_CASE(
+    "protocol/reconcile_source: fingerprint is the first 16 bytes of BLAKE2b-256 of sum and "
+    "count") {
   RangeSummary empty;
   uint8_t zeros[40] = {};
   Hash256 h = Blake2b256({zeros, 40});

@@ -79,10 +79,12 @@ Status CheckName(const std::string& s, size_t max, const char* field) {
 
 Result<ScopeName> ParseScope(const std::string& scope) {
   auto slash = scope.find('/');
-  if (slash == std::string::npos) return Status::InvalidArgument("scope \"" + scope + "\" has no '/'");
+  if (slash == std::string::npos)
+    return Status::InvalidArgument("scope \"" + scope + "\" has no '/'");
   ScopeName out{scope.substr(0, slash), scope.substr(slash + 1)};
   if (out.kind != "district" && out.kind != "school" && out.kind != "public") {
-    return Status::InvalidArgument("scope \"" + scope + "\": class must be district, school or public");
+    return Status::InvalidArgument("scope \"" + scope +
+                                   "\": class must be district, school or public");
   }
   CREDMESH_RETURN_IF_ERROR(CheckName(out.name, RecordLimits::kMaxScope - 9, "scope name"));
   return out;
@@ -90,7 +92,8 @@ Result<ScopeName> ParseScope(const std::string& scope) {
 
 Status ValidateRecordFields(const Record& r) {
   if (r.version != Record::kFormatVersion) {
-    return Status::InvalidArgument("unsupported record format version " + std::to_string(r.version));
+    return Status::InvalidArgument("unsupported record format version " +
+                                   std::to_string(r.version));
   }
   CREDMESH_RETURN_IF_ERROR(CheckName(r.kind, RecordLimits::kMaxKind, "kind"));
   if (r.scope.size() > RecordLimits::kMaxScope) return Status::InvalidArgument("scope too long");
@@ -103,7 +106,8 @@ Status ValidateRecordFields(const Record& r) {
   for (char c : r.entity) {
     if (c < 0x21 || c > 0x7e) return Status::InvalidArgument("entity must be printable ASCII");
   }
-  if (r.hlc > static_cast<uint64_t>(INT64_MAX)) return Status::InvalidArgument("timestamp out of range");
+  if (r.hlc > static_cast<uint64_t>(INT64_MAX))
+    return Status::InvalidArgument("timestamp out of range");
   if (!r.body.is_map()) return Status::InvalidArgument("type confusion: body must be a map");
   return Status::Ok();
 }
@@ -154,10 +158,12 @@ Result<Record> DecodeRecord(ByteView data) {
   r.scope.assign(f[2].via.str.ptr, f[2].via.str.size);
   r.entity.assign(f[3].via.str.ptr, f[3].via.str.size);
   r.hlc = f[4].via.u64;
-  auto author = PublicKey::FromView({reinterpret_cast<const uint8_t*>(f[5].via.bin.ptr), f[5].via.bin.size});
+  auto author =
+      PublicKey::FromView({reinterpret_cast<const uint8_t*>(f[5].via.bin.ptr), f[5].via.bin.size});
   if (!author) return Status::InvalidArgument("record: author key must be 32 bytes");
   r.author = *author;
-  auto sig = Signature::FromView({reinterpret_cast<const uint8_t*>(f[7].via.bin.ptr), f[7].via.bin.size});
+  auto sig =
+      Signature::FromView({reinterpret_cast<const uint8_t*>(f[7].via.bin.ptr), f[7].via.bin.size});
   if (!sig) return Status::InvalidArgument("record: signature must be 64 bytes");
   r.signature = *sig;
   auto body = ValueFromObject(f[6], limits, "record.body", 1);
@@ -196,8 +202,8 @@ Result<VerifiedRecord> VerifiedRecord::VerifyWithId(Bytes encoded, const RecordI
   auto v = Verify(std::move(encoded));
   if (!v.ok()) return v;
   if (v->id() != expected) {
-    return Status::Corruption("record: id mismatch (expected " + expected.hex() + ", bytes hash to " +
-                              v->id().hex() + ")");
+    return Status::Corruption("record: id mismatch (expected " + expected.hex() +
+                              ", bytes hash to " + v->id().hex() + ")");
   }
   return v;
 }

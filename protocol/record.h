@@ -17,18 +17,18 @@ struct RecordLimits {
   static constexpr size_t kMaxKind = 64;
   static constexpr size_t kMaxScope = 128;
   static constexpr size_t kMaxEntity = 128;
-  static constexpr size_t kMaxDepth = 16;       // body nesting
-  static constexpr size_t kMaxContainer = 4096; // elements per array/map
+  static constexpr size_t kMaxDepth = 16;        // body nesting
+  static constexpr size_t kMaxContainer = 4096;  // elements per array/map
 };
 
 struct Record {
   static constexpr uint64_t kFormatVersion = 1;
   uint64_t version = kFormatVersion;
-  std::string kind;    // [a-z0-9._-]{1,64}, e.g. "note", "trust.grant"
-  std::string scope;   // "district/<d>", "school/<s>" or "public/<d>"
-  std::string entity;  // the entity the record is about; printable ASCII
-  uint64_t hlc = 0;    // hybrid logical clock timestamp, see hlc.h
-  PublicKey author;    // Ed25519 public key of the signer
+  std::string kind;           // [a-z0-9._-]{1,64}, e.g. "note", "trust.grant"
+  std::string scope;          // "district/<d>", "school/<s>" or "public/<d>"
+  std::string entity;         // the entity the record is about; printable ASCII
+  uint64_t hlc = 0;           // hybrid logical clock timestamp, see hlc.h
+  PublicKey author;           // Ed25519 public key of the signer
   Value body = Value::Map{};  // always a map
   Signature signature;
 

@@ -14,16 +14,16 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,    // caller or peer supplied malformed input
-    kNotFound,           // the thing asked for does not exist
-    kAlreadyExists,      // refusing to overwrite
-    kCorruption,         // stored or received bytes fail an integrity check
-    kUnauthorized,       // signature valid, but the author may not do this
-    kFailedPrecondition, // valid request in the wrong state
-    kResourceExhausted,  // a documented limit was exceeded
-    kIoError,            // the OS or SQLite failed
-    kUnavailable,        // peer unreachable, timed out; retry later
-    kInternal,           // a bug: an invariant we own was broken
+    kInvalidArgument,     // caller or peer supplied malformed input
+    kNotFound,            // the thing asked for does not exist
+    kAlreadyExists,       // refusing to overwrite
+    kCorruption,          // stored or received bytes fail an integrity check
+    kUnauthorized,        // signature valid, but the author may not do this
+    kFailedPrecondition,  // valid request in the wrong state
+    kResourceExhausted,   // a documented limit was exceeded
+    kIoError,             // the OS or SQLite failed
+    kUnavailable,         // peer unreachable, timed out; retry later
+    kInternal,            // a bug: an invariant we own was broken
   };
 
   Status() = default;
@@ -33,8 +33,12 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {Code::kCorruption, std::move(m)}; }
   static Status Unauthorized(std::string m) { return {Code::kUnauthorized, std::move(m)}; }
-  static Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
-  static Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {Code::kFailedPrecondition, std::move(m)};
+  }
+  static Status ResourceExhausted(std::string m) {
+    return {Code::kResourceExhausted, std::move(m)};
+  }
   static Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
@@ -60,7 +64,7 @@ std::string_view CodeName(Status::Code code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = Status::Internal("Result constructed from OK status");
   }
@@ -83,10 +87,10 @@ class [[nodiscard]] Result {
 }  // namespace credmesh
 
 // Early-return helpers, used only inside functions returning Status/Result.
-#define CREDMESH_RETURN_IF_ERROR(expr)          \
-  do {                                          \
-    ::credmesh::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                  \
+#define CREDMESH_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::credmesh::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 #define CREDMESH_CONCAT_INNER(a, b) a##b

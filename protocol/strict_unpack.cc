@@ -16,9 +16,8 @@ Result<msgpack::object_handle> StrictUnpack(ByteView data, size_t max_size,
   msgpack::unpack_limit lim(n, n, max_size, max_size, max_size, limits.max_depth + 1);
   size_t offset = 0;
   try {
-    msgpack::object_handle oh =
-        msgpack::unpack(reinterpret_cast<const char*>(data.data()), data.size(), offset,
-                        nullptr, nullptr, lim);
+    msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(data.data()),
+                                                data.size(), offset, nullptr, nullptr, lim);
     if (offset != data.size()) {
       return Status::InvalidArgument("trailing garbage: " + std::to_string(data.size() - offset) +
                                      " bytes after the object");

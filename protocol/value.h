@@ -6,16 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <msgpack/object_fwd_decl.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include <msgpack/object_fwd_decl.hpp>
-#include <nlohmann/json_fwd.hpp>
-
 #include "protocol/bytes.h"
 #include "protocol/status.h"
-
 
 namespace credmesh {
 
@@ -25,15 +23,15 @@ class Value {
   using Map = std::map<std::string, Value>;  // std::string orders bytewise
 
   Value() = default;
-  Value(std::nullptr_t) {}                                    // NOLINT
-  Value(bool b) : v_(b) {}                                    // NOLINT
-  Value(int v) : v_(int64_t{v}) {}                            // NOLINT
-  Value(int64_t v) : v_(v) {}                                 // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}                // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}                  // NOLINT
-  Value(Bytes b) : v_(std::move(b)) {}                        // NOLINT
-  Value(Array a) : v_(std::move(a)) {}                        // NOLINT
-  Value(Map m) : v_(std::move(m)) {}                          // NOLINT
+  Value(std::nullptr_t) {}                      // NOLINT
+  Value(bool b) : v_(b) {}                      // NOLINT
+  Value(int v) : v_(int64_t{v}) {}              // NOLINT
+  Value(int64_t v) : v_(v) {}                   // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}  // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}    // NOLINT
+  Value(Bytes b) : v_(std::move(b)) {}          // NOLINT
+  Value(Array a) : v_(std::move(a)) {}          // NOLINT
+  Value(Map m) : v_(std::move(m)) {}            // NOLINT
 
   bool is_nil() const { return std::holds_alternative<std::monostate>(v_); }
   bool is_bool() const { return std::holds_alternative<bool>(v_); }
@@ -67,8 +65,8 @@ class Value {
 
 // Limits enforced by the decoder; see docs/records.md.
 struct ValueLimits {
-  size_t max_depth = 16;         // nesting of arrays/maps
-  size_t max_container = 4096;   // elements of one array or entries of one map
+  size_t max_depth = 16;        // nesting of arrays/maps
+  size_t max_container = 4096;  // elements of one array or entries of one map
 };
 
 // Appends the canonical MessagePack encoding of `value` to `out`.

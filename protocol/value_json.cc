@@ -23,9 +23,12 @@ nlohmann::json ValueToJson(const Value& v) {
 
 Result<Value> ValueFromJson(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return Value();
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return Value(j.get<int64_t>());
+    case nlohmann::json::value_t::null:
+      return Value();
+    case nlohmann::json::value_t::boolean:
+      return Value(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return Value(j.get<int64_t>());
     case nlohmann::json::value_t::number_unsigned: {
       auto u = j.get<uint64_t>();
       if (u > static_cast<uint64_t>(INT64_MAX)) return Status::InvalidArgument("integer too large");
@@ -33,7 +36,8 @@ Result<Value> ValueFromJson(const nlohmann::json& j) {
     }
     case nlohmann::json::value_t::number_float:
       return Status::InvalidArgument("fractional numbers are not supported; use a string");
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       Value::Array out;
       for (const auto& e : j) {
@@ -57,7 +61,8 @@ Result<Value> ValueFromJson(const nlohmann::json& j) {
       }
       return Value(std::move(out));
     }
-    default: return Status::InvalidArgument("unsupported JSON value");
+    default:
+      return Status::InvalidArgument("unsupported JSON value");
   }
 }
 

@@ -8,7 +8,8 @@ std::vector<Result<VerifiedRecord>> VerifyRecords(std::vector<Bytes> encoded, un
   const size_t n = encoded.size();
   std::vector<std::optional<Result<VerifiedRecord>>> slots(n);
   auto work = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) slots[i].emplace(VerifiedRecord::Verify(std::move(encoded[i])));
+    for (size_t i = begin; i < end; ++i)
+      slots[i].emplace(VerifiedRecord::Verify(std::move(encoded[i])));
   };
   if (threads <= 1 || n < 64) {
     work(0, n);

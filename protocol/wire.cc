@@ -39,10 +39,8 @@ Value IdArray(const std::vector<RecordId>& ids) {
 }
 
 Value LimitsMap(const SessionLimits& l) {
-  return Value(Value::Map{{"mb", l.max_message_bytes},
-                          {"mg", l.max_ranges},
-                          {"mi", l.max_ids},
-                          {"mr", l.max_records}});
+  return Value(Value::Map{
+      {"mb", l.max_message_bytes}, {"mg", l.max_ranges}, {"mi", l.max_ids}, {"mr", l.max_records}});
 }
 
 }  // namespace
@@ -51,8 +49,9 @@ Value LimitsMap(const SessionLimits& l) {
 
 Status SessionLimits::Validate() const {
   auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
-  if (!in(max_message_bytes, kMinMessageBytes, kMaxMessageBytes) || !in(max_records, 1, kMaxCount) ||
-      !in(max_ranges, 32, kMaxCount) || !in(max_ids, 32, kMaxCount)) {
+  if (!in(max_message_bytes, kMinMessageBytes, kMaxMessageBytes) ||
+      !in(max_records, 1, kMaxCount) || !in(max_ranges, 32, kMaxCount) ||
+      !in(max_ids, 32, kMaxCount)) {
     return Status::InvalidArgument("session limits out of range");
   }
   return Status::Ok();
@@ -83,17 +82,28 @@ bool IsFatal(int64_t code) { return code != static_cast<int64_t>(ErrorCode::kRec
 
 std::string_view ErrorCodeName(int64_t code) {
   switch (static_cast<ErrorCode>(code)) {
-    case ErrorCode::kMalformed: return "malformed";
-    case ErrorCode::kUnauthorized: return "unauthorized";
-    case ErrorCode::kForbidden: return "forbidden";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kOutOfOrder: return "out of order";
-    case ErrorCode::kTooLarge: return "too large";
-    case ErrorCode::kRecordRejected: return "record rejected";
-    case ErrorCode::kVersionUnsupported: return "version unsupported";
-    case ErrorCode::kBusy: return "busy";
-    case ErrorCode::kInternal: return "internal";
-    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kMalformed:
+      return "malformed";
+    case ErrorCode::kUnauthorized:
+      return "unauthorized";
+    case ErrorCode::kForbidden:
+      return "forbidden";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kOutOfOrder:
+      return "out of order";
+    case ErrorCode::kTooLarge:
+      return "too large";
+    case ErrorCode::kRecordRejected:
+      return "record rejected";
+    case ErrorCode::kVersionUnsupported:
+      return "version unsupported";
+    case ErrorCode::kBusy:
+      return "busy";
+    case ErrorCode::kInternal:
+      return "internal";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
 }
@@ -101,12 +111,18 @@ std::string_view ErrorCodeName(int64_t code) {
 ErrorCode ErrorCodeFor(const Status& status) {
   switch (status.code()) {
     case Status::Code::kInvalidArgument:
-    case Status::Code::kCorruption: return ErrorCode::kMalformed;
-    case Status::Code::kUnauthorized: return ErrorCode::kUnauthorized;
-    case Status::Code::kResourceExhausted: return ErrorCode::kTooLarge;
-    case Status::Code::kFailedPrecondition: return ErrorCode::kOutOfOrder;
-    case Status::Code::kUnavailable: return ErrorCode::kUnavailable;
-    default: return ErrorCode::kInternal;
+    case Status::Code::kCorruption:
+      return ErrorCode::kMalformed;
+    case Status::Code::kUnauthorized:
+      return ErrorCode::kUnauthorized;
+    case Status::Code::kResourceExhausted:
+      return ErrorCode::kTooLarge;
+    case Status::Code::kFailedPrecondition:
+      return ErrorCode::kOutOfOrder;
+    case Status::Code::kUnavailable:
+      return ErrorCode::kUnavailable;
+    default:
+      return ErrorCode::kInternal;
   }
 }
 
@@ -192,8 +208,8 @@ Result<std::vector<Records>> BatchRecords(const std::string& scope, std::vector<
       return Status::ResourceExhausted("a " + std::to_string(r.size()) +
                                        "-byte record does not fit in one frame");
     }
-    if (!cur.records.empty() &&
-        (size + cost > max_bytes || cur.records.size() >= static_cast<size_t>(limits.max_records))) {
+    if (!cur.records.empty() && (size + cost > max_bytes ||
+                                 cur.records.size() >= static_cast<size_t>(limits.max_records))) {
       out.push_back(std::move(cur));
       cur = Records{scope, {}, {}};
       size = overhead;

@@ -19,11 +19,11 @@ namespace credmesh::wire {
 
 inline constexpr int64_t kProtocolVersion = 1;
 inline constexpr int64_t kMaxVersion = 65535;
-inline constexpr size_t kMaxVersions = 16;     // entries of HELLO "v"
-inline constexpr size_t kMaxChain = 8;         // certificate records per chain
-inline constexpr size_t kMaxScopes = 64;       // scopes per HELLO/WELCOME
-inline constexpr size_t kMaxText = 1024;       // ERROR/BYE text bytes
-inline constexpr size_t kMaxAgent = 64;        // HELLO agent bytes
+inline constexpr size_t kMaxVersions = 16;               // entries of HELLO "v"
+inline constexpr size_t kMaxChain = 8;                   // certificate records per chain
+inline constexpr size_t kMaxScopes = 64;                 // scopes per HELLO/WELCOME
+inline constexpr size_t kMaxText = 1024;                 // ERROR/BYE text bytes
+inline constexpr size_t kMaxAgent = 64;                  // HELLO agent bytes
 inline constexpr size_t kHandshakeMaxBytes = 64 * 1024;  // frames before WELCOME
 // Bytes of a RECONCILE frame outside its payload (map, keys, type, scope).
 inline constexpr size_t kReconcileEnvelopeBytes = 256;
@@ -146,7 +146,8 @@ struct Bye {
   bool operator==(const Bye&) const = default;
 };
 
-using Message = std::variant<Hello, Welcome, Reconcile, Records, Want, Done, Ping, Pong, Error, Bye>;
+using Message =
+    std::variant<Hello, Welcome, Reconcile, Records, Want, Done, Ping, Pong, Error, Bye>;
 
 Bytes Encode(const Message& message);
 // "hello", "welcome", "reconcile", "records", "want", "done", "ping",

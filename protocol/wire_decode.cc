@@ -124,7 +124,8 @@ class Fields {
   }
 
   Result<std::vector<int64_t>> Versions(const std::string& key, bool required) const {
-    CREDMESH_ASSIGN_OR_RETURN(auto arr, Array(key, required, required ? 1 : 0, kMaxVersions, false));
+    CREDMESH_ASSIGN_OR_RETURN(auto arr,
+                              Array(key, required, required ? 1 : 0, kMaxVersions, false));
     std::vector<int64_t> out;
     if (!arr) return out;
     for (const auto& e : *arr) {
@@ -142,9 +143,8 @@ class Fields {
     if (!v->is_map()) return Confused(key, "a map");
     Fields l(v->as_map(), type_ + ".l");
     SessionLimits out;
-    CREDMESH_ASSIGN_OR_RETURN(out.max_message_bytes,
-                              l.Int("mb", SessionLimits::kMinMessageBytes,
-                                    SessionLimits::kMaxMessageBytes));
+    CREDMESH_ASSIGN_OR_RETURN(out.max_message_bytes, l.Int("mb", SessionLimits::kMinMessageBytes,
+                                                           SessionLimits::kMaxMessageBytes));
     CREDMESH_ASSIGN_OR_RETURN(out.max_records, l.Int("mr", 1, SessionLimits::kMaxCount));
     CREDMESH_ASSIGN_OR_RETURN(out.max_ranges, l.Int("mg", 32, SessionLimits::kMaxCount));
     CREDMESH_ASSIGN_OR_RETURN(out.max_ids, l.Int("mi", 32, SessionLimits::kMaxCount));
@@ -234,7 +234,8 @@ Result<Message> DecodeRecords(const Fields& f, const SessionLimits& limits) {
   for (const auto& e : *arr) {
     if (!e.is_bytes()) return f.Confused("r", "an array of encoded records (bytes)");
     if (e.as_bytes().empty() || e.as_bytes().size() > RecordLimits::kMaxRecordSize) {
-      return f.Bad("a record must be 1.." + std::to_string(RecordLimits::kMaxRecordSize) + " bytes");
+      return f.Bad("a record must be 1.." + std::to_string(RecordLimits::kMaxRecordSize) +
+                   " bytes");
     }
     r.records.push_back(e.as_bytes());
   }
@@ -267,12 +268,13 @@ Result<Message> DecodeMessage(ByteView frame, const SessionLimits& limits) {
   size_t max_bytes = static_cast<size_t>(limits.max_message_bytes);
   size_t container = static_cast<size_t>(
       std::max<int64_t>({limits.max_records, limits.max_ids, int64_t{kMaxScopes}}));
-  CREDMESH_ASSIGN_OR_RETURN(Value v, DecodeCanonicalValue(frame, max_bytes, ValueLimits{4, container},
-                                                          "message"));
+  CREDMESH_ASSIGN_OR_RETURN(
+      Value v, DecodeCanonicalValue(frame, max_bytes, ValueLimits{4, container}, "message"));
   if (!v.is_map()) return Status::InvalidArgument("message: type confusion: expected a map");
   const Value* t = v.Find("t");
   if (!t) return Status::InvalidArgument("message: missing required field \"t\"");
-  if (!t->is_string()) return Status::InvalidArgument("message: type confusion: \"t\" must be a string");
+  if (!t->is_string())
+    return Status::InvalidArgument("message: type confusion: \"t\" must be a string");
   const std::string& type = t->as_string();
   Fields f(v.as_map(), type);
   if (type == "hello") return DecodeHello(f);

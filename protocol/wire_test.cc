@@ -16,7 +16,8 @@ RecordId Id(uint8_t fill) {
 
 Bytes CertRecord(const std::string& kind) {
   auto key = SigningKey::Generate();
-  auto r = VerifiedRecord::Create(kind, "district/d1", "node", 1, Value::Map{{"role", "school"}}, key);
+  auto r =
+      VerifiedRecord::Create(kind, "district/d1", "node", 1, Value::Map{{"role", "school"}}, key);
   REQUIRE(r.ok());
   return r->bytes();
 }
@@ -101,7 +102,8 @@ TEST_CASE("protocol/wire: encodings are canonical maps with the documented bytes
 }
 
 TEST_CASE("protocol/wire: unknown keys are ignored for forward compatibility") {
-  auto d = DecodeMessage(Enc({{"t", "done"}, {"s", "school/pine"}, {"zz", Value::Array{1, 2}}}), {});
+  auto d =
+      DecodeMessage(Enc({{"t", "done"}, {"s", "school/pine"}, {"zz", Value::Array{1, 2}}}), {});
   REQUIRE(d.ok());
   CHECK(std::get<Done>(*d).scope == "school/pine");
 }
@@ -173,7 +175,8 @@ TEST_CASE("protocol/wire: HELLO and WELCOME rejections") {
   ExpectRejected(Enc(hello({{"s", Value::Array{7}}})), kBad, "array of strings");
   ExpectRejected(Enc(hello({{"l", 5}})), kBad, "\"l\" must be a map");
   ExpectRejected(Enc(hello({{"l", LimitsValue(1000)}})), kBad, "\"mb\" = 1000 is outside");
-  ExpectRejected(Enc(hello({{"l", Value::Map{{"mb", 1 << 20}}}})), kBad, "missing required field \"mr\"");
+  ExpectRejected(Enc(hello({{"l", Value::Map{{"mb", 1 << 20}}}})), kBad,
+                 "missing required field \"mr\"");
   ExpectRejected(Enc(hello({{"a", std::string(65, 'a')}})), kBad, "longer than 64");
 
   Value::Map welcome{{"t", "welcome"},
@@ -198,8 +201,10 @@ TEST_CASE("protocol/wire: HELLO and WELCOME rejections") {
 }
 
 TEST_CASE("protocol/wire: per-scope message rejections") {
-  ExpectRejected(Enc({{"t", "reconcile"}, {"s", "school/pine"}}), kBad, "missing required field \"p\"");
-  ExpectRejected(Enc({{"t", "reconcile"}, {"s", "school/pine"}, {"p", "[]"}}), kBad, "must be bytes");
+  ExpectRejected(Enc({{"t", "reconcile"}, {"s", "school/pine"}}), kBad,
+                 "missing required field \"p\"");
+  ExpectRejected(Enc({{"t", "reconcile"}, {"s", "school/pine"}, {"p", "[]"}}), kBad,
+                 "must be bytes");
   ExpectRejected(Enc({{"t", "reconcile"}, {"s", "school/pine"}, {"p", Bytes{}}}), kBad, "1..");
   ExpectRejected(Enc({{"t", "reconcile"}, {"s", "pine"}, {"p", Bytes{0x90}}}), kBad, "no '/'");
   ExpectRejected(Enc({{"t", "done"}}), kBad, "missing required field \"s\"");
@@ -212,7 +217,9 @@ TEST_CASE("protocol/wire: per-scope message rejections") {
                  "encoded records");
   ExpectRejected(Enc({{"t", "records"}, {"s", "school/pine"}, {"r", Value::Array{Bytes{}}}}), kBad,
                  "a record must be");
-  ExpectRejected(Enc({{"t", "records"}, {"s", "school/pine"}, {"r", Value::Array{}},
+  ExpectRejected(Enc({{"t", "records"},
+                      {"s", "school/pine"},
+                      {"r", Value::Array{}},
                       {"m", Value::Array{Bytes(31, 1)}}}),
                  kBad, "32 bytes");
   SessionLimits tight;
@@ -221,9 +228,10 @@ TEST_CASE("protocol/wire: per-scope message rejections") {
   Records three{"school/pine", {Bytes{1}, Bytes{2}, Bytes{3}}, {}};
   ExpectRejected(three.Encode(), kBig, "over the limit of 2", tight);
 
-  ExpectRejected(Enc({{"t", "want"}, {"s", "school/pine"}, {"i", Value::Array{}}}), kBad, "at least 1");
-  ExpectRejected(Enc({{"t", "want"}, {"s", "school/pine"}, {"i", Value::Array{Bytes(33, 0)}}}), kBad,
-                 "32 bytes");
+  ExpectRejected(Enc({{"t", "want"}, {"s", "school/pine"}, {"i", Value::Array{}}}), kBad,
+                 "at least 1");
+  ExpectRejected(Enc({{"t", "want"}, {"s", "school/pine"}, {"i", Value::Array{Bytes(33, 0)}}}),
+                 kBad, "32 bytes");
   ExpectRejected(Enc({{"t", "want"}, {"s", "school/pine"}, {"i", Bytes(32, 0)}}), kBad,
                  "must be an array");
   std::vector<RecordId> ids(33, Id(1));
@@ -283,7 +291,8 @@ TEST_CASE("protocol/wire: batching respects the frame and count limits") {
   l.max_message_bytes = SessionLimits::kMinMessageBytes;
   l.max_records = 3;
   std::vector<Bytes> recs;
-  for (int i = 0; i < 10; ++i) recs.push_back(Bytes(100'000 + static_cast<size_t>(i), static_cast<uint8_t>(i)));
+  for (int i = 0; i < 10; ++i)
+    recs.push_back(Bytes(100'000 + static_cast<size_t>(i), static_cast<uint8_t>(i)));
   auto batches = BatchRecords("school/pine", recs, l);
   REQUIRE(batches.ok());
   size_t total = 0;
@@ -304,7 +313,8 @@ TEST_CASE("protocol/wire: a full-size RECONCILE payload fits its frame") {
   l.max_message_bytes = SessionLimits::kMinMessageBytes;
   ReconcileLimits rl = ReconcileLimitsFor(l);
   CHECK(rl.Validate().ok());
-  Reconcile r{"school/" + std::string(RecordLimits::kMaxScope - 7, 'a'), Bytes(rl.max_message_bytes, 0)};
+  Reconcile r{"school/" + std::string(RecordLimits::kMaxScope - 7, 'a'),
+              Bytes(rl.max_message_bytes, 0)};
   CHECK(r.Encode().size() <= static_cast<size_t>(l.max_message_bytes));
 }
 
@@ -330,8 +340,12 @@ TEST_CASE("protocol/wire: mutated frames are refused or decoded, never crash") {
     for (int i = 0; i < 2000; ++i, ++total) {
       Bytes m = seed;
       switch (next() % 3) {
-        case 0: m[next() % m.size()] ^= static_cast<uint8_t>(1 + next() % 255); break;
-        case 1: m.resize(next() % m.size()); break;
+        case 0:
+          m[next() % m.size()] ^= static_cast<uint8_t>(1 + next() % 255);
+          break;
+        case 1:
+          m.resize(next() % m.size());
+          break;
         default:
           m.insert(m.begin() + static_cast<std::ptrdiff_t>(next() % m.size()),
                    static_cast<uint8_t>(next()));

@@ -41,7 +41,8 @@ Result<SigningKey> ReadKeyFile(const std::string& path) {
   }
   CREDMESH_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (text.rfind(kPrefix, 0) != 0) return Status::Corruption("key file " + path + " has an unknown format");
+  if (text.rfind(kPrefix, 0) != 0)
+    return Status::Corruption("key file " + path + " has an unknown format");
   auto seed = FromHex(text.substr(sizeof kPrefix - 1));
   sodium_memzero(text.data(), text.size());
   if (!seed) return Status::Corruption("key file " + path + " does not hold valid hex");

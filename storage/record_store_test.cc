@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 
 #include "protocol/crypto.h"
 #include "storage/store.h"
@@ -310,8 +310,8 @@ TEST_CASE("storage/record_store: FindByIdPrefix") {
   REQUIRE(none.ok());
   CHECK(none->empty());
 
-  for (const std::string& bad : {std::string(""), std::string("xyz"), std::string("12 4"),
-                                std::string(65, 'a')}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("xyz"), std::string("12 4"), std::string(65, 'a')}) {
     auto r = rs.FindByIdPrefix(bad, 10);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::Code::kInvalidArgument);
@@ -407,8 +407,9 @@ TEST_CASE("storage/store: Open refuses what it cannot use, with a clear error") 
   SUBCASE("random bytes") {
     Bytes junk(64 * 1024);
     RandomBytes(junk.data(), junk.size());
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(junk.data()),
-                                                static_cast<std::streamsize>(junk.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(junk.data()),
+               static_cast<std::streamsize>(junk.size()));
     auto s = Store::Open(path);
     REQUIRE_FALSE(s.ok());
     CHECK(s.status().code() == Status::Code::kCorruption);
@@ -423,7 +424,9 @@ TEST_CASE("storage/store: Open refuses what it cannot use, with a clear error") 
   SUBCASE("a database written by a newer credmesh") {
     {
       auto store = OpenStore(dir);
-      REQUIRE(store->db().Exec("UPDATE schema_versions SET version = 99 WHERE module = 'records'").ok());
+      REQUIRE(store->db()
+                  .Exec("UPDATE schema_versions SET version = 99 WHERE module = 'records'")
+                  .ok());
     }
     auto s = Store::Open(path);
     REQUIRE_FALSE(s.ok());

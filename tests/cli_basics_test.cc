@@ -115,7 +115,9 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-TEST_CASE("cli basics: a hub on a loopback or wildcard address warns, --advertise fixes it, schools use 7601") {
+TEST_CASE(
+    "cli basics: a hub on a loopback or wildcard address warns, --advertise fixes it, schools use "
+    "7601") {
   CliRunner cli("credmesh-cli-basics");
   CliResult hub = cli.Run("init --dir hub --hub --district Valley --listen tcp://0.0.0.0:7600");
   CHECK(hub.exit_code == 0);
@@ -123,14 +125,18 @@ TEST_CASE("cli basics: a hub on a loopback or wildcard address warns, --advertis
   CHECK(hub.err.find("--advertise tcp://HOST:PORT") != std::string::npos);
 
   CliResult advertised = cli.Run(
-      "init --dir hub2 --hub --district Valley --listen tcp://0.0.0.0:7600 --advertise tcp://10.0.0.5:7600");
+      "init --dir hub2 --hub --district Valley --listen tcp://0.0.0.0:7600 --advertise "
+      "tcp://10.0.0.5:7600");
   CHECK(advertised.exit_code == 0);
   CHECK(advertised.err.empty());
-  CHECK(Slurp(cli.File("hub2/config.json")).find("\"advertise\": \"tcp://10.0.0.5:7600\"") != std::string::npos);
+  CHECK(Slurp(cli.File("hub2/config.json")).find("\"advertise\": \"tcp://10.0.0.5:7600\"") !=
+        std::string::npos);
 
-  CHECK(cli.Run("init --dir s --school --name Pine --advertise tcp://10.0.0.6:7601").exit_code == 2);
+  CHECK(cli.Run("init --dir s --school --name Pine --advertise tcp://10.0.0.6:7601").exit_code ==
+        2);
   cli.Ok("init --dir s --school --name Pine");
-  CHECK(Slurp(cli.File("s/config.json")).find("\"listen\": \"tcp://127.0.0.1:7601\"") != std::string::npos);
+  CHECK(Slurp(cli.File("s/config.json")).find("\"listen\": \"tcp://127.0.0.1:7601\"") !=
+        std::string::npos);
 }
 
 }  // namespace

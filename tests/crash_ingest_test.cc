@@ -2,7 +2,6 @@
 // that opens, that `credmesh verify` passes, and that holds either the whole
 // batch or none of it (docs/design.md §3, "The ledger": batch ingest is one transaction).
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,7 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // `count` signed notes of a typical size, stamped from `hlc0` upwards.
-std::vector<Bytes> MakeBatch(const SigningKey& key, size_t count, uint64_t hlc0, const std::string& tag) {
+std::vector<Bytes> MakeBatch(const SigningKey& key, size_t count, uint64_t hlc0,
+                             const std::string& tag) {
   std::vector<Bytes> out;
   out.reserve(count);
   for (size_t i = 0; i < count; ++i) {
@@ -35,7 +35,8 @@ std::vector<Bytes> MakeBatch(const SigningKey& key, size_t count, uint64_t hlc0,
     r.scope = "school/pine";
     r.entity = tag + "-" + std::to_string(i);
     r.hlc = hlc0 + i;
-    r.body = Value::Map{{"text", "a note of about the usual length for a record body, #" + std::to_string(i)}};
+    r.body = Value::Map{
+        {"text", "a note of about the usual length for a record body, #" + std::to_string(i)}};
     SignRecord(r, key);
     out.push_back(EncodeRecord(r));
   }
@@ -138,7 +139,8 @@ int MeasureMs(const std::string& dir, const std::vector<std::vector<Bytes>>& bat
   REQUIRE(waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start);
   return std::max<int>(1, static_cast<int>(ms.count()));
 }
 
@@ -167,7 +169,8 @@ TEST_CASE("crash: SIGKILL during one large batch ingest leaves all of it or none
     if (!o.killed) CHECK(o.count == static_cast<int64_t>(kRecords));
     (o.count == 0 ? none : all)++;
   }
-  MESSAGE("full ingest " << full_ms << " ms; after kills: " << none << " empty, " << all << " complete");
+  MESSAGE("full ingest " << full_ms << " ms; after kills: " << none << " empty, " << all
+                         << " complete");
 }
 
 TEST_CASE("crash: SIGKILL during a sequence of batches leaves whole batches only") {

@@ -1,7 +1,7 @@
 // Multi-process sync on loopback: real `credmesh serve` daemons configured
 // only through the CLI (init, enrol, peer add), bounded in time.
-#include <doctest/doctest.h>
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -47,8 +47,8 @@ std::string Cli(const std::string& args) {
 struct Net {
   std::string dir;
   Net() {
-    dir = std::filesystem::temp_directory_path() / ("credmesh-net-" + std::to_string(getpid()) + "-" +
-                                                    std::to_string(rand()));
+    dir = std::filesystem::temp_directory_path() /
+          ("credmesh-net-" + std::to_string(getpid()) + "-" + std::to_string(rand()));
     std::filesystem::create_directories(dir);
   }
   ~Net() {
@@ -61,7 +61,9 @@ struct Net {
     auto j = nlohmann::json::parse(Cli("status --json --dir " + D(n)));
     return j["node_key"].get<std::string>();
   }
-  nlohmann::json Status(const std::string& n) { return nlohmann::json::parse(Cli("status --json --dir " + D(n))); }
+  nlohmann::json Status(const std::string& n) {
+    return nlohmann::json::parse(Cli("status --json --dir " + D(n)));
+  }
   int64_t Valid(const std::string& n, const std::string& scope) {
     auto j = Status(n);
     if (!j["scopes"].contains(scope)) return 0;
@@ -70,8 +72,8 @@ struct Net {
   void Hub() { Cli("init --hub --district valley --dir " + D("hub")); }
   void School(const std::string& s, const std::string& hub = "hub") {
     Cli("init --school --name " + s + " --dir " + D(s));
-    Cli("enrol issue --dir " + D(hub) + " " + D(s) + "/enrolment-request.json --school-id " + s + " -o " +
-        D(s) + ".cert");
+    Cli("enrol issue --dir " + D(hub) + " " + D(s) + "/enrolment-request.json --school-id " + s +
+        " -o " + D(s) + ".cert");
     Cli("enrol install --dir " + D(s) + " " + D(s) + ".cert");
     // Installing adds the hub at its configured address; these tests bind
     // hubs to port 0, so each test adds the real endpoint itself.
@@ -92,7 +94,8 @@ struct Net {
       std::string log = D(n) + ".log";
       FILE* f = freopen(log.c_str(), "a", stderr);
       (void)f;
-      execl(kCli.c_str(), kCli.c_str(), "serve", "--dir", D(n).c_str(), "--listen", listen.c_str(), nullptr);
+      execl(kCli.c_str(), kCli.c_str(), "serve", "--dir", D(n).c_str(), "--listen", listen.c_str(),
+            nullptr);
       _exit(127);
     }
     close(fd[1]);
@@ -166,7 +169,9 @@ TEST_CASE("network: hub and two schools converge by themselves, school evidence 
 
   // A write on the hub reaches both schools without anyone asking.
   net.Notes("hub", "district/valley", 1);
-  CHECK(net.WaitFor([&] { return net.Valid("oak", "district/valley") == net.Valid("hub", "district/valley"); }, 20));
+  CHECK(net.WaitFor(
+      [&] { return net.Valid("oak", "district/valley") == net.Valid("hub", "district/valley"); },
+      20));
   for (const char* n : {"hub", "pine", "oak"}) net.Stop(n);
   auto [rc, log] = Sh("cat " + net.D("hub") + ".log");
   CHECK(log.find("event=serve_stopped") != std::string::npos);
@@ -203,7 +208,8 @@ TEST_CASE(
   // Kill the hub shortly after the sync starts.
   pid_t sync_pid = fork();
   if (sync_pid == 0) {
-    execl(kCli.c_str(), kCli.c_str(), "sync", "--timeout", "3", "--dir", net.D("pine").c_str(), nullptr);
+    execl(kCli.c_str(), kCli.c_str(), "sync", "--timeout", "3", "--dir", net.D("pine").c_str(),
+          nullptr);
     _exit(127);
   }
   // Kill the hub as soon as the first received batch is committed, i.e. in
@@ -243,7 +249,8 @@ TEST_CASE(
   Cli("sync --dir " + net.D("pine"));
   CHECK(net.Valid("hub", "school/pine") == 1500);
   CHECK(net.Valid("pine", "school/pine") == 1500);
-  auto [rc, dups] = Sh("sqlite3 " + net.D("hub") + "/credmesh.db 'SELECT count(*) - count(DISTINCT id) FROM records'");
+  auto [rc, dups] = Sh("sqlite3 " + net.D("hub") +
+                       "/credmesh.db 'SELECT count(*) - count(DISTINCT id) FROM records'");
   if (rc == 0) CHECK(dups.find('0') == 0);
   Cli("verify --dir " + net.D("hub"));
   net.Stop("hub");
@@ -349,7 +356,9 @@ class Link {
   std::thread thread_;
 };
 
-int PortOf(const std::string& endpoint) { return std::stoi(endpoint.substr(endpoint.rfind(':') + 1)); }
+int PortOf(const std::string& endpoint) {
+  return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+}
 
 TEST_CASE("network: after the links are cut and heal, every node converges within 10 s") {
   Net net;

@@ -14,7 +14,8 @@ namespace credmesh::cli {
 void AddDirOption(CLI::App* cmd, Context& ctx) {
   // No envname: main() already defaults ctx.dir to $CREDMESH_DIR, and an
   // envname here would override a --dir given before the command.
-  cmd->add_option("--dir", ctx.dir, "Node directory (default: $CREDMESH_DIR, else ./credmesh-data)");
+  cmd->add_option("--dir", ctx.dir,
+                  "Node directory (default: $CREDMESH_DIR, else ./credmesh-data)");
 }
 
 void AddJsonOption(CLI::App* cmd, Context& ctx) {
@@ -92,7 +93,8 @@ void AddForceOption(CLI::App* cmd, bool& force) {
 
 Status CheckOverwrite(const std::string& path, bool force) {
   std::error_code ec;
-  if (force || !std::filesystem::exists(std::filesystem::symlink_status(path, ec))) return Status::Ok();
+  if (force || !std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+    return Status::Ok();
   return Status::AlreadyExists(path + " exists; pass --force to overwrite it");
 }
 

@@ -52,7 +52,8 @@ int RunRecognize(const Context& ctx, const AwardArgs& a) {
     ceu = std::stod(a.ceu, &used);
     if (used != a.ceu.size() || !(ceu >= 0) || ceu > 1000) throw std::invalid_argument("range");
   } catch (const std::exception&) {
-    return Fail(Status::InvalidArgument("--ceu wants a number of units between 0 and 1000, e.g. 1.5"));
+    return Fail(
+        Status::InvalidArgument("--ceu wants a number of units between 0 and 1000, e.g. 1.5"));
   }
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
@@ -129,7 +130,8 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
 
 void RegisterAwardCommands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<AwardArgs>();
-  CLI::App* award = app.add_subcommand("award", "Awards (public badges), revocations and recognitions");
+  CLI::App* award =
+      app.add_subcommand("award", "Awards (public badges), revocations and recognitions");
   award->require_subcommand(1);
   auto sub = [&](const char* name, const char* help, bool writes) {
     CLI::App* c = award->add_subcommand(name, help);
@@ -138,7 +140,8 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
     if (writes) AddAsOption(c, a->as);
     return c;
   };
-  CLI::App* issue = sub("issue", "Award a submission whose attempt has a passing review; prints the award id", true);
+  CLI::App* issue = sub(
+      "issue", "Award a submission whose attempt has a passing review; prints the award id", true);
   issue->add_option("SUBMISSION", a->id, "Submission id")->required();
   OnRun(issue, ctx, [&ctx, a] { return RunIssue(ctx, *a); });
 
@@ -147,7 +150,8 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
   revoke->add_option("--reason", a->reason, "Why (recorded publicly)")->required();
   OnRun(revoke, ctx, [&ctx, a] { return RunRevoke(ctx, *a); });
 
-  CLI::App* rec = sub("recognize", "Attach a recognition (continuing-education units) to an award", true);
+  CLI::App* rec =
+      sub("recognize", "Attach a recognition (continuing-education units) to an award", true);
   rec->add_option("ID", a->id, "Award or submission id")->required();
   rec->add_option("--ceu", a->ceu, "Continuing-education units, e.g. 1.5")->required();
   rec->add_option("--note", a->note, "Free-text note");

@@ -191,7 +191,8 @@ int RunVerify(const Context& ctx, const BadgeArgs& a) {
                 << j["id"].get<std::string>() << ")\n";
     if (!v.format.empty())
       std::cout << "  format:     "
-                << (v.format == "vc-jwt" ? "VC-JWT" : "JSON with embedded Data Integrity proof") << "\n";
+                << (v.format == "vc-jwt" ? "VC-JWT" : "JSON with embedded Data Integrity proof")
+                << "\n";
     if (!j["issuer"].get<std::string>().empty())
       std::cout << "  issuer:     " << j["issuer"].get<std::string>() << "\n";
     std::cout << "  trusting:   " << (district ? "district " + district_id + " (this node)" : "")

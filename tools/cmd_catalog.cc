@@ -35,8 +35,8 @@ int RunImport(const Context& ctx, const CatalogArgs& a) {
   Node& n = **node;
   const std::string& cfg = n.config().district;
   if (!cfg.empty() && cfg != catalog->district) {
-    return Fail(Status::FailedPrecondition(a.file + " is the catalog of district " + catalog->district +
-                                           ", this node belongs to " + cfg));
+    return Fail(Status::FailedPrecondition(a.file + " is the catalog of district " +
+                                           catalog->district + ", this node belongs to " + cfg));
   }
   const std::string scope = "district/" + catalog->district;
   Database& db = n.store().db();
@@ -52,7 +52,8 @@ int RunImport(const Context& ctx, const CatalogArgs& a) {
       return Status::Ok();
     }
     if (*stored) {
-      return Status::FailedPrecondition(label + " is already published with different content; "
+      return Status::FailedPrecondition(label +
+                                        " is already published with different content; "
                                         "publish the edit as a new version");
     }
     plan.push_back({kind, entity, label, std::move(body)});
@@ -60,18 +61,24 @@ int RunImport(const Context& ctx, const CatalogArgs& a) {
   };
   for (const auto& d : catalog->definitions) {
     auto stored = LoadDefinition(db, d.id, d.version);
-    Result<std::optional<Value>> body = stored.ok() ? Result<std::optional<Value>>(
-        *stored ? std::optional<Value>(DefinitionToBody(**stored)) : std::nullopt) : stored.status();
+    Result<std::optional<Value>> body =
+        stored.ok() ? Result<std::optional<Value>>(
+                          *stored ? std::optional<Value>(DefinitionToBody(**stored)) : std::nullopt)
+                    : stored.status();
     Status s = consider(kCatalogDefinitionKind, DefinitionEntity(d.id),
-                        "definition " + d.id + " v" + std::to_string(d.version), DefinitionToBody(d), body);
+                        "definition " + d.id + " v" + std::to_string(d.version),
+                        DefinitionToBody(d), body);
     if (!s.ok()) return Fail(s);
   }
   for (const auto& st : catalog->stacks) {
     auto stored = LoadStack(db, st.id, st.version);
-    Result<std::optional<Value>> body = stored.ok() ? Result<std::optional<Value>>(
-        *stored ? std::optional<Value>(StackToBody(**stored)) : std::nullopt) : stored.status();
-    Status s = consider(kCatalogStackKind, StackEntity(st.id),
-                        "stack " + st.id + " v" + std::to_string(st.version), StackToBody(st), body);
+    Result<std::optional<Value>> body =
+        stored.ok() ? Result<std::optional<Value>>(
+                          *stored ? std::optional<Value>(StackToBody(**stored)) : std::nullopt)
+                    : stored.status();
+    Status s =
+        consider(kCatalogStackKind, StackEntity(st.id),
+                 "stack " + st.id + " v" + std::to_string(st.version), StackToBody(st), body);
     if (!s.ok()) return Fail(s);
   }
   auto key = SignerFor(n, a.as);
@@ -81,7 +88,8 @@ int RunImport(const Context& ctx, const CatalogArgs& a) {
     auto rec = n.ledger().Write(w.kind, scope, w.entity, std::move(w.body), **key);
     if (!rec.ok()) return Fail(rec.status().WithContext(w.label));
     written.push_back({{"item", w.label}, {"id", rec->id().hex()}});
-    if (!ctx.json) std::cout << "published " << w.label << "  " << rec->id().hex().substr(0, 16) << "\n";
+    if (!ctx.json)
+      std::cout << "published " << w.label << "  " << rec->id().hex().substr(0, 16) << "\n";
   }
   if (ctx.json) {
     PrintJson({{"district", catalog->district}, {"written", written}, {"unchanged", unchanged}});
@@ -97,7 +105,8 @@ int RunExport(const Context& ctx, const CatalogArgs& a) {
   Database& db = (*node)->store().db();
   auto items = ListCatalog(db, {});
   if (!items.ok()) return Fail(items.status());
-  if (items->empty()) return Fail(Status::NotFound("the catalog is empty (run: credmesh catalog import FILE)"));
+  if (items->empty())
+    return Fail(Status::NotFound("the catalog is empty (run: credmesh catalog import FILE)"));
   Catalog c;
   c.district = (*items)[0].scope.substr((*items)[0].scope.find('/') + 1);
   for (const auto& it : *items) {
@@ -122,14 +131,15 @@ int RunExport(const Context& ctx, const CatalogArgs& a) {
   std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
   out << text;
   if (!out.good()) return Fail(Status::IoError("cannot write " + a.out));
-  std::cerr << "wrote " << c.definitions.size() << " definition(s) and " << c.stacks.size() << " stack(s) to "
-            << a.out << "\n";
+  std::cerr << "wrote " << c.definitions.size() << " definition(s) and " << c.stacks.size()
+            << " stack(s) to " << a.out << "\n";
   return kExitOk;
 }
 
 nlohmann::json ItemJson(const CatalogItem& it) {
-  return {{"kind", it.kind},       {"id", it.id},     {"version", it.version}, {"retired", it.retired},
-          {"title", it.title},     {"tags", it.tags}, {"scope", it.scope},     {"record", it.record.hex()}};
+  return {
+      {"kind", it.kind},   {"id", it.id},     {"version", it.version}, {"retired", it.retired},
+      {"title", it.title}, {"tags", it.tags}, {"scope", it.scope},     {"record", it.record.hex()}};
 }
 
 int RunList(const Context& ctx, const CatalogArgs& a) {
@@ -160,7 +170,9 @@ int RunShow(const Context& ctx, const CatalogArgs& a) {
   Database& db = (*node)->store().db();
   auto item = FindCatalogItem(db, a.id);
   if (!item.ok()) return Fail(item.status());
-  if (!*item) return Fail(Status::NotFound("no definition or stack " + a.id + " (see: credmesh catalog list)"));
+  if (!*item)
+    return Fail(
+        Status::NotFound("no definition or stack " + a.id + " (see: credmesh catalog list)"));
   const CatalogItem& it = **item;
   std::string text;
   if (it.kind == "definition") {
@@ -174,7 +186,8 @@ int RunShow(const Context& ctx, const CatalogArgs& a) {
     if (!*s) return Fail(Status::NotFound(a.id + " has no version " + std::to_string(a.version)));
     text = StackToJson(**s);
   }
-  auto versions = CatalogVersions(db, it.kind == "definition" ? DefinitionEntity(a.id) : StackEntity(a.id));
+  auto versions =
+      CatalogVersions(db, it.kind == "definition" ? DefinitionEntity(a.id) : StackEntity(a.id));
   if (!versions.ok()) return Fail(versions.status());
   if (ctx.json) {
     nlohmann::json j = ItemJson(it);
@@ -183,8 +196,8 @@ int RunShow(const Context& ctx, const CatalogArgs& a) {
     PrintJson(j);
     return kExitOk;
   }
-  std::cout << it.kind << " " << it.id << "  current v" << it.version << (it.retired ? "  [retired]" : "")
-            << "  versions held:";
+  std::cout << it.kind << " " << it.id << "  current v" << it.version
+            << (it.retired ? "  [retired]" : "") << "  versions held:";
   for (int64_t v : *versions) std::cout << " " << v;
   std::cout << "\n" << text;
   return kExitOk;
@@ -198,27 +211,33 @@ int RunRetire(const Context& ctx, const CatalogArgs& a) {
   if (!item.ok()) return Fail(item.status());
   if (!*item) return Fail(Status::NotFound("no definition or stack " + a.id));
   if ((*item)->retired == !a.undo) {
-    return Fail(Status::FailedPrecondition(a.id + (a.undo ? " is not retired" : " is already retired")));
+    return Fail(
+        Status::FailedPrecondition(a.id + (a.undo ? " is not retired" : " is already retired")));
   }
   auto key = SignerFor(n, a.as);
   if (!key.ok()) return Fail(key.status());
   std::string entity = (*item)->kind == "definition" ? DefinitionEntity(a.id) : StackEntity(a.id);
-  auto rec = n.ledger().Write(kCatalogRetireKind, (*item)->scope, entity, RetireBody{!a.undo}.ToValue(), **key);
+  auto rec = n.ledger().Write(kCatalogRetireKind, (*item)->scope, entity,
+                              RetireBody{!a.undo}.ToValue(), **key);
   if (!rec.ok()) return Fail(rec.status());
-  if (ctx.json) PrintJson({{"id", rec->id().hex()}});
-  else std::cout << rec->id().hex() << "\n";
+  if (ctx.json)
+    PrintJson({{"id", rec->id().hex()}});
+  else
+    std::cout << rec->id().hex() << "\n";
   return kExitOk;
 }
 
 }  // namespace
 
 void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
-  CLI::App* cat = app.add_subcommand("catalog", "The district catalog of micro-credentials and stacks");
+  CLI::App* cat =
+      app.add_subcommand("catalog", "The district catalog of micro-credentials and stacks");
   cat->require_subcommand(1);
   auto a = std::make_shared<CatalogArgs>();
 
-  CLI::App* imp = cat->add_subcommand("import", "Publish the definitions and stacks of a catalog file "
-                                                 "(docs/catalog-format.md); unchanged ones write nothing");
+  CLI::App* imp = cat->add_subcommand("import",
+                                      "Publish the definitions and stacks of a catalog file "
+                                      "(docs/catalog-format.md); unchanged ones write nothing");
   AddDirOption(imp, ctx);
   AddJsonOption(imp, ctx);
   AddAsOption(imp, a->as);
@@ -227,7 +246,8 @@ void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
 
   CLI::App* exp = cat->add_subcommand("export", "Write the current catalog as JSON");
   AddDirOption(exp, ctx);
-  exp->add_option("-o,--output", a->out, "File to write (default: stdout; refused if it exists, unless --force)");
+  exp->add_option("-o,--output", a->out,
+                  "File to write (default: stdout; refused if it exists, unless --force)");
   AddForceOption(exp, a->force);
   OnRun(exp, ctx, [&ctx, a] { return RunExport(ctx, *a); });
 
@@ -235,7 +255,8 @@ void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
   AddDirOption(list, ctx);
   AddJsonOption(list, ctx);
   list->add_option("--tag", a->tag, "Only entries with this subject, grade-band or topic tag");
-  list->add_option("--text", a->text, "Only entries whose id, title, competency or method contain this");
+  list->add_option("--text", a->text,
+                   "Only entries whose id, title, competency or method contain this");
   OnRun(list, ctx, [&ctx, a] { return RunList(ctx, *a); });
 
   CLI::App* show = cat->add_subcommand("show", "Show a definition or stack");
@@ -245,7 +266,8 @@ void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
   show->add_option("--version", a->version, "A specific version (default: current)");
   OnRun(show, ctx, [&ctx, a] { return RunShow(ctx, *a); });
 
-  CLI::App* retire = cat->add_subcommand("retire", "Hide a definition or stack from new submissions");
+  CLI::App* retire =
+      cat->add_subcommand("retire", "Hide a definition or stack from new submissions");
   AddDirOption(retire, ctx);
   AddJsonOption(retire, ctx);
   AddAsOption(retire, a->as);

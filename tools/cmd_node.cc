@@ -13,8 +13,8 @@ struct InitArgs {
   std::string name;
   bool hub = false, school = false;  // trust: docs/trust.md
   std::string district;
-  std::string listen;     // empty: the default endpoint
-  std::string advertise;  // hub: address in certificates; empty: listen
+  std::string listen;       // empty: the default endpoint
+  std::string advertise;    // hub: address in certificates; empty: listen
   int sync_interval_s = 0;  // 0: the default
 };
 
@@ -99,9 +99,11 @@ int RunStatus(const Context& ctx) {
             << "  pending:  " << pending->size() << "\n"
             << "  files:    " << files->files << " evidence files";
   if (files->files_incomplete > 0) {
-    std::cout << ", " << files->files_incomplete << " incomplete (" << files->bytes_missing << " bytes missing)";
+    std::cout << ", " << files->files_incomplete << " incomplete (" << files->bytes_missing
+              << " bytes missing)";
   }
-  if (files->files_not_recorded > 0) std::cout << ", " << files->files_not_recorded << " described only";
+  if (files->files_not_recorded > 0)
+    std::cout << ", " << files->files_not_recorded << " described only";
   std::cout << "\n";
   nlohmann::json trust;
   if (Status s = AddTrustStatus(**node, trust); !s.ok()) return Fail(s);
@@ -119,8 +121,10 @@ void RegisterNodeCommands(CLI::App& app, Context& ctx) {
   CLI::App* init = app.add_subcommand("init", "Create a new node: identity key, database, config");
   AddDirOption(init, ctx);
   init->add_option("--name", args->name, "Human name of this node (school or hub)");
-  CLI::Option* hub = init->add_flag("--hub", args->hub, "Create a district hub with a new root key");
-  CLI::Option* school = init->add_flag("--school", args->school, "Create a school node and an enrolment request");
+  CLI::Option* hub =
+      init->add_flag("--hub", args->hub, "Create a district hub with a new root key");
+  CLI::Option* school =
+      init->add_flag("--school", args->school, "Create a school node and an enrolment request");
   hub->excludes(school);
   init->add_option(
       "--listen", args->listen,
@@ -133,10 +137,12 @@ void RegisterNodeCommands(CLI::App& app, Context& ctx) {
   init->add_option("--sync-interval", args->sync_interval_s,
                    "Seconds between periodic syncs with each peer (default 60)")
       ->check(CLI::Range(1, 86400));
-  init->add_option("--district", args->district, "District name (with --hub), e.g. \"Valley USD\"")->needs(hub);
+  init->add_option("--district", args->district, "District name (with --hub), e.g. \"Valley USD\"")
+      ->needs(hub);
   OnRun(init, ctx, [&ctx, args] { return RunInit(ctx, *args); });
 
-  CLI::App* status = app.add_subcommand("status", "Show this node's identity, records and quarantine");
+  CLI::App* status =
+      app.add_subcommand("status", "Show this node's identity, records and quarantine");
   AddDirOption(status, ctx);
   AddJsonOption(status, ctx);
   OnRun(status, ctx, [&ctx] { return RunStatus(ctx); });

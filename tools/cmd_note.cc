@@ -49,7 +49,8 @@ void RegisterNoteCommands(CLI::App& app, Context& ctx) {
   AddDirOption(add, ctx);
   AddJsonOption(add, ctx);
   add->add_option("TEXT", args->text, "The note's text")->required();
-  add->add_option("--scope", args->scope, "Scope (default: school/local, or district/<d> on a hub)");
+  add->add_option("--scope", args->scope,
+                  "Scope (default: school/local, or district/<d> on a hub)");
   AddAsOption(add, args->as);
   OnRun(add, ctx, [&ctx, args] { return RunNoteAdd(ctx, *args); });
 }

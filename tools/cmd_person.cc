@@ -91,14 +91,18 @@ int RunAdd(const Context& ctx, const PersonArgs& a) {
   sodium_memzero(pass->data(), pass->size());
   if (!s.ok()) return Fail(s);
   std::string scope = a.scope.empty() ? DefaultPersonScope(n.config()) : a.scope;
-  std::string profile_scope = scope.rfind("school/", 0) == 0 ? scope : "district/" + n.config().district;
+  std::string profile_scope =
+      scope.rfind("school/", 0) == 0 ? scope : "district/" + n.config().district;
   Value::Map profile{{"key", key.public_key().hex()}, {"name", a.name}, {"email", a.email}};
   auto prof = n.ledger().Write(kProfileKind, profile_scope, "person/" + key.public_key().hex(),
                                profile, key);
   if (!prof.ok()) return Fail(prof.status().WithContext("profile"));
   if (ctx.json) {
-    PrintJson({{"key", key.public_key().hex()}, {"grant", grant->id().hex()},
-               {"profile", prof->id().hex()}, {"scope", scope}, {"role", a.role}});
+    PrintJson({{"key", key.public_key().hex()},
+               {"grant", grant->id().hex()},
+               {"profile", prof->id().hex()},
+               {"scope", scope},
+               {"role", a.role}});
   } else {
     std::cout << "added " << a.name << " (" << key.public_key().hex().substr(0, 16) << ") as "
               << a.role << " for " << scope << "\n  grant: " << grant->id().hex() << "\n";
@@ -153,17 +157,25 @@ int RunList(const Context& ctx) {
   const uint64_t now = HybridClock::Make(n.clock().NowMillis(), 0);
   std::map<PublicKey, nlohmann::json> people;
   for (const auto& e : *local) {
-    people[e.key] = {{"key", e.key.hex()}, {"name", e.name}, {"email", e.email},
-                     {"local_key", true}, {"grants", nlohmann::json::array()}};
+    people[e.key] = {{"key", e.key.hex()},
+                     {"name", e.name},
+                     {"email", e.email},
+                     {"local_key", true},
+                     {"grants", nlohmann::json::array()}};
   }
   for (const auto& f : *facts) {
     if (f.role == Role::kSchoolNode || f.role == Role::kHubNode) continue;
     auto& p = people[f.subject];
     if (p.is_null()) {
-      p = {{"key", f.subject.hex()}, {"name", f.name}, {"email", ""}, {"local_key", false},
+      p = {{"key", f.subject.hex()},
+           {"name", f.name},
+           {"email", ""},
+           {"local_key", false},
            {"grants", nlohmann::json::array()}};
     }
-    p["grants"].push_back({{"id", f.id.hex()}, {"role", RoleName(f.role)}, {"scope", f.scope},
+    p["grants"].push_back({{"id", f.id.hex()},
+                           {"role", RoleName(f.role)},
+                           {"scope", f.scope},
                            {"state", FactState(f, now)}});
   }
   if (ctx.json) {
@@ -177,8 +189,8 @@ int RunList(const Context& ctx) {
               << (p["local_key"].get<bool>() ? "  [key on this node]" : "") << "\n";
     for (const auto& g : p["grants"]) {
       std::cout << "    " << g["role"].get<std::string>() << " " << g["scope"].get<std::string>()
-                << " (" << g["state"].get<std::string>() << ") " << g["id"].get<std::string>().substr(0, 16)
-                << "\n";
+                << " (" << g["state"].get<std::string>() << ") "
+                << g["id"].get<std::string>().substr(0, 16) << "\n";
     }
   }
   if (people.empty()) std::cerr << "no people\n";
@@ -194,7 +206,8 @@ void RegisterPersonCommands(CLI::App& app, Context& ctx) {
   auto common = [&](CLI::App* cmd) {
     AddDirOption(cmd, ctx);
     cmd->add_option("--role", a->role, "educator, reviewer, issuer or admin")->required();
-    cmd->add_option("--scope", a->scope, "Scope of the grant (default: this school, or the district on a hub)");
+    cmd->add_option("--scope", a->scope,
+                    "Scope of the grant (default: this school, or the district on a hub)");
     cmd->add_option("--valid-days", a->valid_days, "Grant validity (default 365)");
     cmd->add_option("--root-key", a->root_key, "Sign with the root key in this file");
     AddAsOption(cmd, a->as);
@@ -211,7 +224,8 @@ void RegisterPersonCommands(CLI::App& app, Context& ctx) {
 
   CLI::App* grant = person->add_subcommand("grant", "Give an existing person another role grant");
   common(grant);
-  grant->add_option("PERSON", a->who, "Name, key prefix (local key store) or full public key")->required();
+  grant->add_option("PERSON", a->who, "Name, key prefix (local key store) or full public key")
+      ->required();
   OnRun(grant, ctx, [&ctx, a] { return RunGrant(ctx, *a); });
 
   CLI::App* list = person->add_subcommand("list", "List people with their grants");

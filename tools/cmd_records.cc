@@ -13,10 +13,14 @@ struct LogArgs {
 };
 
 nlohmann::json RowJson(const RecordRow& r) {
-  nlohmann::json j = {{"id", r.id.hex()},     {"kind", r.kind},
-                      {"scope", r.scope},     {"entity", r.entity},
-                      {"timestamp", r.hlc},   {"time", FormatHlc(r.hlc)},
-                      {"author", r.author.hex()}, {"state", RecordStateName(r.state)},
+  nlohmann::json j = {{"id", r.id.hex()},
+                      {"kind", r.kind},
+                      {"scope", r.scope},
+                      {"entity", r.entity},
+                      {"timestamp", r.hlc},
+                      {"time", FormatHlc(r.hlc)},
+                      {"author", r.author.hex()},
+                      {"state", RecordStateName(r.state)},
                       {"size", r.size}};
   if (!r.reason.empty()) j["reason"] = r.reason;
   return j;
@@ -27,7 +31,8 @@ Result<std::string> NoteText(RecordStore& rs, const RecordRow& r) {
   if (r.kind != "note") return std::string();
   CREDMESH_ASSIGN_OR_RETURN(auto rec, rs.Load(r.id));
   nlohmann::json body = ValueToJson(rec.record().body);
-  if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) return std::string();
+  if (!body.is_object() || !body.contains("text") || !body["text"].is_string())
+    return std::string();
   return body["text"].get<std::string>();
 }
 
@@ -39,10 +44,14 @@ int RunLog(const Context& ctx, const LogArgs& args) {
   if (!args.scope.empty()) q.scope = args.scope;
   if (!args.entity.empty()) q.entity = args.entity;
   if (!args.state.empty()) {
-    if (args.state == "valid") q.state = RecordState::kValid;
-    else if (args.state == "pending") q.state = RecordState::kPending;
-    else if (args.state == "denied") q.state = RecordState::kDenied;
-    else return Fail(Status::InvalidArgument("--state must be valid, pending or denied"));
+    if (args.state == "valid")
+      q.state = RecordState::kValid;
+    else if (args.state == "pending")
+      q.state = RecordState::kPending;
+    else if (args.state == "denied")
+      q.state = RecordState::kDenied;
+    else
+      return Fail(Status::InvalidArgument("--state must be valid, pending or denied"));
   }
   q.limit = args.limit;
   q.newest_first = true;
@@ -68,7 +77,9 @@ int RunLog(const Context& ctx, const LogArgs& args) {
     if (!text.ok()) return Fail(text.status());
     // Quoted and escaped, so a note cannot forge log lines.
     if (!text->empty()) {
-      std::cout << "  " << nlohmann::json(*text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::cout << "  "
+                << nlohmann::json(*text).dump(-1, ' ', false,
+                                              nlohmann::json::error_handler_t::replace);
     }
     std::cout << "\n";
   }
@@ -83,7 +94,8 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
   auto ids = rs.FindByIdPrefix(id_prefix, 2);
   if (!ids.ok()) return Fail(ids.status());
   if (ids->empty()) return Fail(Status::NotFound("no record with id " + id_prefix));
-  if (ids->size() > 1) return Fail(Status::InvalidArgument("id prefix " + id_prefix + " is ambiguous"));
+  if (ids->size() > 1)
+    return Fail(Status::InvalidArgument("id prefix " + id_prefix + " is ambiguous"));
   auto rec = rs.Load(ids->front());
   if (!rec.ok()) return Fail(rec.status());
   auto row = rs.GetRow(ids->front());
@@ -104,7 +116,8 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
             << "state:     " << RecordStateName((*row)->state)
             << ((*row)->reason.empty() ? "" : " (" + (*row)->reason + ")") << "\n"
             << "signature: " << rec->record().signature.hex() << "\n"
-            << "body:\n" << j["body"].dump(2) << "\n";
+            << "body:\n"
+            << j["body"].dump(2) << "\n";
   return kExitOk;
 }
 

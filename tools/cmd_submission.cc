@@ -17,7 +17,8 @@ namespace credmesh::cli {
 namespace {
 
 struct SubArgs {
-  std::string id, as, school, text, slot, file, type, status, educator, definition, feedback, decision;
+  std::string id, as, school, text, slot, file, type, status, educator, definition, feedback,
+      decision;
   int64_t version = 0;
   bool pre = false, post = false;
   std::vector<std::string> levels;
@@ -43,7 +44,8 @@ int RunOpen(const Context& ctx, const SubArgs& a) {
   auto item = FindCatalogItem(db, a.id);
   if (!item.ok()) return Fail(item.status());
   if (!*item || (*item)->kind != "definition") {
-    return Fail(Status::NotFound("no credential definition " + a.id + " (see: credmesh catalog list)"));
+    return Fail(
+        Status::NotFound("no credential definition " + a.id + " (see: credmesh catalog list)"));
   }
   auto key = SignerFor(n, a.as);
   if (!key.ok()) return Fail(key.status());
@@ -104,7 +106,8 @@ Result<EvidenceFile> AttachFile(Node& node, const std::string& submission, int64
               << done / mib << " / " << total / mib << " MiB   " << std::flush;
   });
   if (tty) std::cerr << "\r" << std::string(70, ' ') << "\r";
-  if (!m.ok() && m.status().code() == Status::Code::kResourceExhausted && m.status().message().find("limit") != std::string::npos) {
+  if (!m.ok() && m.status().code() == Status::Code::kResourceExhausted &&
+      m.status().message().find("limit") != std::string::npos) {
     return Status::ResourceExhausted(m.status().message() + " (config max_file_mb)");
   }
   if (!m.ok()) return m.status();
@@ -112,7 +115,8 @@ Result<EvidenceFile> AttachFile(Node& node, const std::string& submission, int64
 }
 
 int RunEvidence(const Context& ctx, const SubArgs& a) {
-  if (a.text.empty() == a.file.empty()) return Fail(Status::InvalidArgument("give exactly one of --text and --file"));
+  if (a.text.empty() == a.file.empty())
+    return Fail(Status::InvalidArgument("give exactly one of --text and --file"));
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
   auto attempt = CurrentAttemptNumber(l->sub());
@@ -166,13 +170,18 @@ int RunReview(const Context& ctx, const SubArgs& a) {
   ReviewBody b;
   b.attempt = *attempt;
   b.feedback = a.feedback;
-  if (b.feedback.empty()) return Fail(Status::InvalidArgument("--feedback is required, whatever the decision"));
-  if (a.decision == "awarded") b.decision = kDecisionAwarded;
-  else if (a.decision == "not-yet" || a.decision == "not_yet") b.decision = kDecisionNotYet;
-  else return Fail(Status::InvalidArgument("--decision must be awarded or not-yet"));
+  if (b.feedback.empty())
+    return Fail(Status::InvalidArgument("--feedback is required, whatever the decision"));
+  if (a.decision == "awarded")
+    b.decision = kDecisionAwarded;
+  else if (a.decision == "not-yet" || a.decision == "not_yet")
+    b.decision = kDecisionNotYet;
+  else
+    return Fail(Status::InvalidArgument("--decision must be awarded or not-yet"));
   for (const auto& lv : a.levels) {
     auto eq = lv.find('=');
-    if (eq == std::string::npos) return Fail(Status::InvalidArgument("--level wants CRITERION=LEVEL, got " + lv));
+    if (eq == std::string::npos)
+      return Fail(Status::InvalidArgument("--level wants CRITERION=LEVEL, got " + lv));
     b.levels[lv.substr(0, eq)] = lv.substr(eq + 1);
   }
   return WriteStep(ctx, *l->node, kReviewAddKind, l->sub().scope, l->sub().id, b.ToValue(), a.as);
@@ -292,7 +301,8 @@ int RunShow(const Context& ctx, const SubArgs& a) {
   return kExitOk;
 }
 
-CLI::App* Sub(CLI::App* parent, Context& ctx, const char* name, const char* help, SubArgs& a, bool writes) {
+CLI::App* Sub(CLI::App* parent, Context& ctx, const char* name, const char* help, SubArgs& a,
+              bool writes) {
   CLI::App* c = parent->add_subcommand(name, help);
   AddDirOption(c, ctx);
   AddJsonOption(c, ctx);
@@ -304,10 +314,12 @@ CLI::App* Sub(CLI::App* parent, Context& ctx, const char* name, const char* help
 
 void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<SubArgs>();
-  CLI::App* sub = app.add_subcommand("submission", "An educator's submission for a micro-credential");
+  CLI::App* sub =
+      app.add_subcommand("submission", "An educator's submission for a micro-credential");
   sub->require_subcommand(1);
 
-  CLI::App* open = Sub(sub, ctx, "open", "Start a submission for a definition; prints its id", *a, true);
+  CLI::App* open =
+      Sub(sub, ctx, "open", "Start a submission for a definition; prints its id", *a, true);
   open->add_option("DEFINITION", a->id, "Definition id")->required();
   open->add_option("--version", a->version, "Definition version (default: current)");
   open->add_option("--school", a->school, "School id of the scope (default: this node's school)");
@@ -327,7 +339,8 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   ev->add_option("--file", a->file,
                  "Evidence file: stored in the node's chunk store; at most config max_file_mb "
                  "(default 1024 MiB) per file and max_submission_mb per attempt");
-  ev->add_option("--type", a->type, "Media type of --file (default: guessed from its content and name)");
+  ev->add_option("--type", a->type,
+                 "Media type of --file (default: guessed from its content and name)");
   OnRun(ev, ctx, [&ctx, a] { return RunEvidence(ctx, *a); });
 
   CLI::App* submit = Sub(sub, ctx, "submit", "Submit the current attempt (freezes it)", *a, true);
@@ -338,23 +351,28 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   wd->add_option("ID", a->id, "Submission id")->required();
   OnRun(wd, ctx, [&ctx, a] { return RunWithdraw(ctx, *a); });
 
-  CLI::App* rs = Sub(sub, ctx, "resubmit", "Start a new attempt after a not-yet decision", *a, true);
+  CLI::App* rs =
+      Sub(sub, ctx, "resubmit", "Start a new attempt after a not-yet decision", *a, true);
   rs->add_option("ID", a->id, "Submission id")->required();
   OnRun(rs, ctx, [&ctx, a] { return RunResubmit(ctx, *a); });
 
   CLI::App* list = Sub(sub, ctx, "list", "List submissions", *a, false);
-  list->add_option("--status", a->status, "draft|submitted|not_yet|awarded|withdrawn|waiting_definition");
+  list->add_option("--status", a->status,
+                   "draft|submitted|not_yet|awarded|withdrawn|waiting_definition");
   list->add_option("--educator", a->educator, "Person name or key prefix");
   list->add_option("--definition", a->definition, "Definition id");
   OnRun(list, ctx, [&ctx, a] { return RunList(ctx, *a); });
 
-  CLI::App* show = Sub(sub, ctx, "show", "Show a submission: attempts, evidence, reviews, decision, award", *a, false);
+  CLI::App* show =
+      Sub(sub, ctx, "show", "Show a submission: attempts, evidence, reviews, decision, award", *a,
+          false);
   show->add_option("ID", a->id, "Submission id (or unique prefix)")->required();
   OnRun(show, ctx, [&ctx, a] { return RunShow(ctx, *a); });
 
   CLI::App* review = app.add_subcommand("review", "Reviews of submitted attempts");
   review->require_subcommand(1);
-  CLI::App* add = Sub(review, ctx, "add", "Score the current attempt against the rubric and decide", *a, true);
+  CLI::App* add =
+      Sub(review, ctx, "add", "Score the current attempt against the rubric and decide", *a, true);
   add->add_option("ID", a->id, "Submission id")->required();
   add->add_option("--level", a->levels, "CRITERION=LEVEL, once per rubric criterion")->required();
   add->add_option("--feedback", a->feedback, "Feedback for the educator (required)")->required();

@@ -97,13 +97,17 @@ SyncDaemon::Options DaemonOptions(Node& node, int timeout_s) {
 }
 
 nlohmann::json StatsJson(const SyncStats& s) {
-  return {{"records_sent", s.records_sent},     {"records_received", s.records_received},
-          {"records_inserted", s.records_inserted}, {"records_refused", s.records_refused},
-          {"bytes_sent", s.bytes_sent},         {"bytes_received", s.bytes_received},
+  return {{"records_sent", s.records_sent},
+          {"records_received", s.records_received},
+          {"records_inserted", s.records_inserted},
+          {"records_refused", s.records_refused},
+          {"bytes_sent", s.bytes_sent},
+          {"bytes_received", s.bytes_received},
           {"round_trips", s.round_trips}};
 }
 
-// `sync --json`: {"peers": [{peer, ok, outcome, seconds, <stats>}], "ok", "seconds", <total stats>}.
+// `sync --json`: {"peers": [{peer, ok, outcome, seconds, <stats>}], "ok", "seconds", <total
+// stats>}.
 void PrintSyncJson(const std::vector<PeerSyncResult>& results, double secs) {
   SyncStats total;
   bool all_ok = true;

@@ -67,9 +67,13 @@ int RunImport(const Context& ctx, const TransferArgs& a) {
     total += *s;
   }
   if (ctx.json) {
-    PrintJson({{"received", total.received}, {"inserted", total.inserted},
-               {"duplicates", total.duplicates}, {"rejected", total.rejected},
-               {"valid", total.valid}, {"pending", total.pending}, {"denied", total.denied},
+    PrintJson({{"received", total.received},
+               {"inserted", total.inserted},
+               {"duplicates", total.duplicates},
+               {"rejected", total.rejected},
+               {"valid", total.valid},
+               {"pending", total.pending},
+               {"denied", total.denied},
                {"errors", total.errors}});
   } else {
     std::cout << "imported " << total.received << " record(s): " << total.inserted << " new ("
@@ -85,10 +89,12 @@ int RunImport(const Context& ctx, const TransferArgs& a) {
 
 void RegisterTransferCommands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<TransferArgs>();
-  CLI::App* exp = app.add_subcommand("export", "Write records to a file (to carry to another node)");
+  CLI::App* exp =
+      app.add_subcommand("export", "Write records to a file (to carry to another node)");
   AddDirOption(exp, ctx);
   exp->add_option("--scope", a->scopes, "Only records of this scope (repeatable; default: all)");
-  exp->add_option("-o,--output", a->file, "File to write (refused if it exists, unless --force)")->required();
+  exp->add_option("-o,--output", a->file, "File to write (refused if it exists, unless --force)")
+      ->required();
   AddForceOption(exp, a->force);
   OnRun(exp, ctx, [&ctx, a] { return RunExport(ctx, *a); });
 

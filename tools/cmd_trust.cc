@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "node/enrolment.h"
-#include "storage/key_file.h"
 #include "node/sync/peers.h"
+#include "storage/key_file.h"
 #include "tools/cli.h"
 #include "tools/trust_cli.h"
 
@@ -26,8 +26,8 @@ int RunEnrolIssue(const Context& ctx, const EnrolArgs& a) {
   if (!request.ok()) return Fail(request.status().WithContext(a.file));
   auto root = LoadRootKey(**node, a.root_key);
   if (!root.ok()) return Fail(root.status());
-  auto bundle = IssueNodeCertificate(**node, *root, *request, a.school,
-                                     int64_t{a.valid_days} * 86'400'000);
+  auto bundle =
+      IssueNodeCertificate(**node, *root, *request, a.school, int64_t{a.valid_days} * 86'400'000);
   if (!bundle.ok()) return Fail(bundle.status());
   Status s = WriteFileAtomic(a.out, bundle->ToJson());
   if (!s.ok()) return Fail(s);
@@ -99,8 +99,9 @@ int RunRevoke(const Context& ctx, const RevokeArgs& a) {
   auto row = n.store().records().GetRow(ids->front());
   if (!row.ok()) return Fail(row.status());
   if ((*row)->kind != kGrantKind && (*row)->kind != kNodeCertKind) {
-    return Fail("only grants (trust.grant) and node certificates (trust.node_cert) can be revoked; " +
-                a.id + " is a " + (*row)->kind);
+    return Fail(
+        "only grants (trust.grant) and node certificates (trust.node_cert) can be revoked; " +
+        a.id + " is a " + (*row)->kind);
   }
   std::optional<SigningKey> root;
   const SigningKey* signer = nullptr;
@@ -127,18 +128,22 @@ int RunRevoke(const Context& ctx, const RevokeArgs& a) {
 }  // namespace
 
 void RegisterTrustCommands(CLI::App& app, Context& ctx) {
-  CLI::App* enrol = app.add_subcommand("enrol", "Enrol school nodes with files (request -> certificate)");
+  CLI::App* enrol =
+      app.add_subcommand("enrol", "Enrol school nodes with files (request -> certificate)");
   enrol->require_subcommand(1);
   auto ea = std::make_shared<EnrolArgs>();
-  CLI::App* issue = enrol->add_subcommand("issue", "On the hub: certify a school's enrolment request");
+  CLI::App* issue =
+      enrol->add_subcommand("issue", "On the hub: certify a school's enrolment request");
   AddDirOption(issue, ctx);
   issue->add_option("REQUEST", ea->file, "The school's enrolment-request.json")->required();
-  issue->add_option("--school-id", ea->school, "School id, e.g. pine (scope school/<id>)")->required();
+  issue->add_option("--school-id", ea->school, "School id, e.g. pine (scope school/<id>)")
+      ->required();
   issue->add_option("-o,--output", ea->out, "Certificate bundle file to write")->required();
   issue->add_option("--root-key", ea->root_key, "Root key file when it is kept off the hub");
   issue->add_option("--valid-days", ea->valid_days, "Certificate validity (default 730)");
   OnRun(issue, ctx, [&ctx, ea] { return RunEnrolIssue(ctx, *ea); });
-  CLI::App* install = enrol->add_subcommand("install", "On the school: install a certificate bundle");
+  CLI::App* install =
+      enrol->add_subcommand("install", "On the school: install a certificate bundle");
   AddDirOption(install, ctx);
   install->add_option("CERT", ea->file, "Certificate bundle from enrol issue")->required();
   OnRun(install, ctx, [&ctx, ea] { return RunEnrolInstall(ctx, *ea); });
@@ -153,8 +158,9 @@ void RegisterTrustCommands(CLI::App& app, Context& ctx) {
   OnRun(exp, ctx, [&ctx, ra] { return RunRootExport(ctx, *ra); });
 
   auto rv = std::make_shared<RevokeArgs>();
-  CLI::App* revoke = app.add_subcommand(
-      "revoke", "Revoke a grant or node certificate from now on (signed by --as ADMIN, the root, or this school)");
+  CLI::App* revoke = app.add_subcommand("revoke",
+                                        "Revoke a grant or node certificate from now on (signed by "
+                                        "--as ADMIN, the root, or this school)");
   AddDirOption(revoke, ctx);
   revoke->add_option("ID", rv->id, "Record id (or prefix) of the grant or certificate")->required();
   revoke->add_option("--reason", rv->reason, "Why (kept in the record)")->required();

@@ -12,10 +12,12 @@ std::string SchoolScope(const NodeConfig& config, const std::string& school_flag
   return "school/" + (config.school.empty() ? std::string("local") : config.school);
 }
 
-Result<VerifiedRecord> WriteCheckedStep(Node& node, const std::string& kind, const std::string& scope,
-                                        const std::string& entity, Value body, const SigningKey& key) {
-  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord candidate,
-                            VerifiedRecord::Create(kind, scope, entity, node.ledger().hlc().Now(), body, key));
+Result<VerifiedRecord> WriteCheckedStep(Node& node, const std::string& kind,
+                                        const std::string& scope, const std::string& entity,
+                                        Value body, const SigningKey& key) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      VerifiedRecord candidate,
+      VerifiedRecord::Create(kind, scope, entity, node.ledger().hlc().Now(), body, key));
   CREDMESH_ASSIGN_OR_RETURN(std::string why, WhyStepIgnored(node.store(), candidate));
   if (!why.empty()) return Status::FailedPrecondition(kind + " refused: " + why);
   return node.ledger().Write(kind, scope, entity, std::move(body), key);

@@ -13,8 +13,9 @@ namespace credmesh::cli {
 std::string SchoolScope(const NodeConfig& config, const std::string& school_flag);
 // Signs a lifecycle record with `key`, refuses it (FailedPrecondition, nothing
 // written) with the projection's reason if it would be ignored, else writes it.
-Result<VerifiedRecord> WriteCheckedStep(Node& node, const std::string& kind, const std::string& scope,
-                                        const std::string& entity, Value body, const SigningKey& key);
+Result<VerifiedRecord> WriteCheckedStep(Node& node, const std::string& kind,
+                                        const std::string& scope, const std::string& entity,
+                                        Value body, const SigningKey& key);
 // SignerFor(as), WriteCheckedStep, then prints the record id (or JSON); returns the exit code.
 int WriteStep(const Context& ctx, Node& node, const std::string& kind, const std::string& scope,
               const std::string& entity, Value body, const std::string& as);

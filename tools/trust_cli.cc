@@ -67,7 +67,8 @@ Result<SigningKey> LoadRootKey(const Node& node, const std::string& file) {
   }
   CREDMESH_ASSIGN_OR_RETURN(SigningKey key, ReadKeyFile(path));
   if (key.public_key().hex() != node.config().root_key) {
-    return Status::Unauthorized(path + " is not the root key of district " + node.config().district);
+    return Status::Unauthorized(path + " is not the root key of district " +
+                                node.config().district);
   }
   return key;
 }
@@ -116,16 +117,19 @@ void PrintTrustStatus(const nlohmann::json& j) {
     const auto& c = t["certificate"];
     std::cout << "  enrolled: " << c["role"].get<std::string>() << " of district "
               << c["district"].get<std::string>();
-    if (!c["school"].get<std::string>().empty()) std::cout << ", school " << c["school"].get<std::string>();
+    if (!c["school"].get<std::string>().empty())
+      std::cout << ", school " << c["school"].get<std::string>();
     std::cout << "\n";
   } else {
-    std::cout << "  enrolled: no — local work only (install a certificate: credmesh enrol install)\n";
+    std::cout
+        << "  enrolled: no — local work only (install a certificate: credmesh enrol install)\n";
   }
-  if (t.contains("hub")) std::cout << "  hub:      " << t["hub"]["address"].get<std::string>() << "\n";
+  if (t.contains("hub"))
+    std::cout << "  hub:      " << t["hub"]["address"].get<std::string>() << "\n";
   std::cout << "  denied:   " << t["denied"].get<int64_t>() << "\n";
   for (const auto& p : t["pending_by_reason"]) {
-    std::cout << "  waiting:  " << p["count"].get<int64_t>() << " — " << p["reason"].get<std::string>()
-              << "\n";
+    std::cout << "  waiting:  " << p["count"].get<int64_t>() << " — "
+              << p["reason"].get<std::string>() << "\n";
   }
 }
 

@@ -21,12 +21,14 @@ std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& 
   }
   const Attempt& a = sub.attempts[b.attempt - 1];
   if (a.status != AttemptStatus::kAwarded) {
-    return "attempt " + std::to_string(b.attempt) + " is " + std::string(AttemptStatusName(a.status)) +
-           ", not awarded";
+    return "attempt " + std::to_string(b.attempt) + " is " +
+           std::string(AttemptStatusName(a.status)) + ", not awarded";
   }
   for (const ReviewItem& rv : a.reviews) {
     if (rv.id == b.review) {
-      return rv.body.decision == kDecisionAwarded && rv.passes ? "" : "the referenced review is not a passing review";
+      return rv.body.decision == kDecisionAwarded && rv.passes
+                 ? ""
+                 : "the referenced review is not a passing review";
     }
   }
   return "the referenced review is not a valid review of attempt " + std::to_string(b.attempt);
@@ -60,14 +62,23 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
       continue;
     }
     auto b = AwardIssueBody::Parse(r.body);
-    if (!b.ok()) { ignore(r, b.status().message()); continue; }
+    if (!b.ok()) {
+      ignore(r, b.status().message());
+      continue;
+    }
     if (r.entity != award_entity || b->submission != a.submission) {
       ignore(r, "award entity must be award:<its submission>");
       continue;
     }
-    if (r.scope.rfind("public/", 0) != 0) { ignore(r, "awards live in a public/<d> scope"); continue; }
+    if (r.scope.rfind("public/", 0) != 0) {
+      ignore(r, "awards live in a public/<d> scope");
+      continue;
+    }
     if (sub) {
-      if (auto why = CheckAgainstSubmission(*b, r, *sub); !why.empty()) { ignore(r, why); continue; }
+      if (auto why = CheckAgainstSubmission(*b, r, *sub); !why.empty()) {
+        ignore(r, why);
+        continue;
+      }
     }
     a.issued = true;
     a.verified_locally = sub != nullptr;
@@ -83,21 +94,42 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
       ignore(r, "kind " + r.kind + " does not belong to an award");
       continue;
     }
-    if (!a.issued) { ignore(r, "no valid award.issue for " + award_entity); continue; }
-    if (r.scope != a.scope) { ignore(r, "scope differs from the award's " + a.scope); continue; }
+    if (!a.issued) {
+      ignore(r, "no valid award.issue for " + award_entity);
+      continue;
+    }
+    if (r.scope != a.scope) {
+      ignore(r, "scope differs from the award's " + a.scope);
+      continue;
+    }
     if (r.kind == kAwardRevokeKind) {
       auto b = AwardRevokeBody::Parse(r.body);
-      if (!b.ok()) { ignore(r, b.status().message()); continue; }
-      if (b->issue != a.issue_record) { ignore(r, "revokes another issue record"); continue; }
-      if (a.revoked) { ignore(r, "already revoked by record " + a.revoke_record.hex()); continue; }
+      if (!b.ok()) {
+        ignore(r, b.status().message());
+        continue;
+      }
+      if (b->issue != a.issue_record) {
+        ignore(r, "revokes another issue record");
+        continue;
+      }
+      if (a.revoked) {
+        ignore(r, "already revoked by record " + a.revoke_record.hex());
+        continue;
+      }
       a.revoked = true;
       a.revoke_record = r.id;
       a.revoked_hlc = r.hlc;
       a.revoke_reason = b->reason;
     } else {
       auto b = RecognitionBody::Parse(r.body);
-      if (!b.ok()) { ignore(r, b.status().message()); continue; }
-      if (b->issue != a.issue_record) { ignore(r, "recognizes another issue record"); continue; }
+      if (!b.ok()) {
+        ignore(r, b.status().message());
+        continue;
+      }
+      if (b->issue != a.issue_record) {
+        ignore(r, "recognizes another issue record");
+        continue;
+      }
       a.recognitions.push_back({r.id, r.hlc, r.author, *b});
     }
   }

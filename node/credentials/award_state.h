@@ -20,13 +20,13 @@ struct RecognitionItem {
 };
 
 struct AwardState {
-  std::string id;                 // award:<submission id>
+  std::string id;  // award:<submission id>
   std::string submission;
-  bool issued = false;            // a valid award.issue exists
+  bool issued = false;  // a valid award.issue exists
   // True when this node holds the submission and checked the award against
   // it; false when the submission lives in another school's scope.
   bool verified_locally = false;
-  std::string scope;              // public/<d>
+  std::string scope;  // public/<d>
   AwardIssueBody issue;
   RecordId issue_record;
   uint64_t issued_hlc = 0;

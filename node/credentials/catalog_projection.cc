@@ -60,8 +60,10 @@ struct RetireEvent {
 // Recomputes every row of one catalog entity from its valid records.
 Status Recompute(Store& store, const std::string& entity) {
   Database& db = store.db();
-  for (const char* table : {"catalog_versions", "catalog_items", "catalog_retire_events", "catalog_ignored"}) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement del, db.Prepare(std::string("DELETE FROM ") + table + " WHERE entity = ?"));
+  for (const char* table :
+       {"catalog_versions", "catalog_items", "catalog_retire_events", "catalog_ignored"}) {
+    CREDMESH_ASSIGN_OR_RETURN(
+        Statement del, db.Prepare(std::string("DELETE FROM ") + table + " WHERE entity = ?"));
     CREDMESH_RETURN_IF_ERROR(del.Bind(1, entity).Run());
   }
   CREDMESH_ASSIGN_OR_RETURN(auto records, LoadValidRecords(store, entity));
@@ -71,12 +73,20 @@ Status Recompute(Store& store, const std::string& entity) {
   std::vector<IgnoredRecord> ignored;
   std::string kind;
   for (const auto& r : records) {
-    auto ignore = [&](std::string why) { ignored.push_back({r.id, r.kind, r.hlc, std::move(why)}); };
+    auto ignore = [&](std::string why) {
+      ignored.push_back({r.id, r.kind, r.hlc, std::move(why)});
+    };
     if (r.kind.rfind("catalog.", 0) != 0) continue;  // not ours
-    if (r.scope.rfind("district/", 0) != 0) { ignore("catalog records live in a district/<d> scope"); continue; }
+    if (r.scope.rfind("district/", 0) != 0) {
+      ignore("catalog records live in a district/<d> scope");
+      continue;
+    }
     if (r.kind == kCatalogRetireKind) {
       auto b = RetireBody::Parse(r.body);
-      if (!b.ok()) { ignore(b.status().message()); continue; }
+      if (!b.ok()) {
+        ignore(b.status().message());
+        continue;
+      }
       events.push_back({r.hlc, r.id, b->retired});
       continue;
     }
@@ -85,18 +95,31 @@ Status Recompute(Store& store, const std::string& entity) {
     bool retired = false;
     if (r.kind == kCatalogDefinitionKind) {
       auto d = DefinitionFromBody(r.body);
-      if (!d.ok()) { ignore(d.status().message()); continue; }
-      if (DefinitionEntity(d->id) != entity) { ignore("entity must be definition:" + d->id); continue; }
+      if (!d.ok()) {
+        ignore(d.status().message());
+        continue;
+      }
+      if (DefinitionEntity(d->id) != entity) {
+        ignore("entity must be definition:" + d->id);
+        continue;
+      }
       number = d->version;
       retired = d->retired;
       v.title = d->title;
       v.tags = JoinTags(d->tags);
-      v.search = Lower(d->id + "\n" + d->title + "\n" + d->competency + "\n" + d->key_method + "\n" + v.tags);
+      v.search = Lower(d->id + "\n" + d->title + "\n" + d->competency + "\n" + d->key_method +
+                       "\n" + v.tags);
       kind = "definition";
     } else if (r.kind == kCatalogStackKind) {
       auto s = StackFromBody(r.body);
-      if (!s.ok()) { ignore(s.status().message()); continue; }
-      if (StackEntity(s->id) != entity) { ignore("entity must be stack:" + s->id); continue; }
+      if (!s.ok()) {
+        ignore(s.status().message());
+        continue;
+      }
+      if (StackEntity(s->id) != entity) {
+        ignore("entity must be stack:" + s->id);
+        continue;
+      }
       number = s->version;
       retired = s->retired;
       v.title = s->title;
@@ -110,37 +133,64 @@ Status Recompute(Store& store, const std::string& entity) {
     versions[number] = std::move(v);  // later in replay order wins
   }
   for (const auto& i : ignored) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-        "INSERT OR REPLACE INTO catalog_ignored(record_id, entity, kind, hlc, reason) VALUES (?,?,?,?,?)"));
-    CREDMESH_RETURN_IF_ERROR(st.Bind(1, i.id.view()).Bind(2, entity).Bind(3, i.kind)
-                                 .Bind(4, static_cast<int64_t>(i.hlc)).Bind(5, i.reason).Run());
+    CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                              db.Prepare("INSERT OR REPLACE INTO catalog_ignored(record_id, "
+                                         "entity, kind, hlc, reason) VALUES (?,?,?,?,?)"));
+    CREDMESH_RETURN_IF_ERROR(st.Bind(1, i.id.view())
+                                 .Bind(2, entity)
+                                 .Bind(3, i.kind)
+                                 .Bind(4, static_cast<int64_t>(i.hlc))
+                                 .Bind(5, i.reason)
+                                 .Run());
   }
   for (const auto& e : events) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-        "INSERT INTO catalog_retire_events(entity, hlc, record_id, retired) VALUES (?,?,?,?)"));
-    CREDMESH_RETURN_IF_ERROR(st.Bind(1, entity).Bind(2, static_cast<int64_t>(e.hlc)).Bind(3, e.id.view())
-                                 .Bind(4, int64_t{e.retired}).Run());
+    CREDMESH_ASSIGN_OR_RETURN(
+        Statement st,
+        db.Prepare(
+            "INSERT INTO catalog_retire_events(entity, hlc, record_id, retired) VALUES (?,?,?,?)"));
+    CREDMESH_RETURN_IF_ERROR(st.Bind(1, entity)
+                                 .Bind(2, static_cast<int64_t>(e.hlc))
+                                 .Bind(3, e.id.view())
+                                 .Bind(4, int64_t{e.retired})
+                                 .Run());
   }
   if (versions.empty()) return Status::Ok();
   const std::string id = entity.substr(entity.find(':') + 1);
   for (const auto& [number, v] : versions) {
     Bytes body;
     EncodeValue(v.rec.body, body);
-    CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-        "INSERT INTO catalog_versions(entity, version, kind, id, scope, record_id, hlc, body)"
-        " VALUES (?,?,?,?,?,?,?,?)"));
-    CREDMESH_RETURN_IF_ERROR(st.Bind(1, entity).Bind(2, number).Bind(3, kind).Bind(4, id)
-                                 .Bind(5, v.rec.scope).Bind(6, v.rec.id.view())
-                                 .Bind(7, static_cast<int64_t>(v.rec.hlc)).Bind(8, ByteView(body)).Run());
+    CREDMESH_ASSIGN_OR_RETURN(
+        Statement st,
+        db.Prepare(
+            "INSERT INTO catalog_versions(entity, version, kind, id, scope, record_id, hlc, body)"
+            " VALUES (?,?,?,?,?,?,?,?)"));
+    CREDMESH_RETURN_IF_ERROR(st.Bind(1, entity)
+                                 .Bind(2, number)
+                                 .Bind(3, kind)
+                                 .Bind(4, id)
+                                 .Bind(5, v.rec.scope)
+                                 .Bind(6, v.rec.id.view())
+                                 .Bind(7, static_cast<int64_t>(v.rec.hlc))
+                                 .Bind(8, ByteView(body))
+                                 .Run());
   }
   const auto& [current, v] = *versions.rbegin();
   bool retired = !events.empty() && std::max_element(events.begin(), events.end())->retired;
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-      "INSERT INTO catalog_items(entity, kind, id, scope, version, retired, title, tags, search, record_id)"
-      " VALUES (?,?,?,?,?,?,?,?,?,?)"));
-  return st.Bind(1, entity).Bind(2, kind).Bind(3, id).Bind(4, v.rec.scope).Bind(5, current)
-      .Bind(6, int64_t{retired}).Bind(7, v.title).Bind(8, v.tags).Bind(9, v.search)
-      .Bind(10, v.rec.id.view()).Run();
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare("INSERT INTO catalog_items(entity, kind, id, scope, "
+                                       "version, retired, title, tags, search, record_id)"
+                                       " VALUES (?,?,?,?,?,?,?,?,?,?)"));
+  return st.Bind(1, entity)
+      .Bind(2, kind)
+      .Bind(3, id)
+      .Bind(4, v.rec.scope)
+      .Bind(5, current)
+      .Bind(6, int64_t{retired})
+      .Bind(7, v.title)
+      .Bind(8, v.tags)
+      .Bind(9, v.search)
+      .Bind(10, v.rec.id.view())
+      .Run();
 }
 
 CatalogItem ItemFromRow(const Statement& st) {
@@ -156,7 +206,8 @@ CatalogItem ItemFromRow(const Statement& st) {
   return it;
 }
 
-constexpr char kItemColumns[] = "SELECT kind, id, scope, version, retired, title, tags, record_id, search FROM catalog_items";
+constexpr char kItemColumns[] =
+    "SELECT kind, id, scope, version, retired, title, tags, record_id, search FROM catalog_items";
 
 Result<std::optional<Value>> LoadBody(Database& db, const std::string& entity, int64_t version) {
   std::string sql = "SELECT body FROM catalog_versions WHERE entity = ?";
@@ -172,11 +223,14 @@ Result<std::optional<Value>> LoadBody(Database& db, const std::string& entity, i
 
 }  // namespace
 
-Status CatalogProjection::Migrate(Database& db) { return ApplyMigrations(db, "catalog", kMigrations); }
+Status CatalogProjection::Migrate(Database& db) {
+  return ApplyMigrations(db, "catalog", kMigrations);
+}
 
 Status CatalogProjection::Clear(Database& db) {
-  return db.Exec("DELETE FROM catalog_versions; DELETE FROM catalog_items;"
-                 "DELETE FROM catalog_retire_events; DELETE FROM catalog_ignored;");
+  return db.Exec(
+      "DELETE FROM catalog_versions; DELETE FROM catalog_items;"
+      "DELETE FROM catalog_retire_events; DELETE FROM catalog_ignored;");
 }
 
 Status CatalogProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
@@ -184,12 +238,14 @@ Status CatalogProjection::Apply(Store& store, const std::vector<ChangedRecord>& 
   for (const auto& c : changed) {
     if (c.kind.rfind("catalog.", 0) == 0) entities.insert(c.entity);
   }
-  for (const auto& e : entities) CREDMESH_RETURN_IF_ERROR(Recompute(store, e).WithContext("catalog " + e));
+  for (const auto& e : entities)
+    CREDMESH_RETURN_IF_ERROR(Recompute(store, e).WithContext("catalog " + e));
   return Status::Ok();
 }
 
 Result<std::vector<CatalogItem>> ListCatalog(Database& db, const CatalogFilter& f) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kItemColumns) + " ORDER BY kind, id"));
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare(std::string(kItemColumns) + " ORDER BY kind, id"));
   std::vector<CatalogItem> out;
   const std::string tag = Lower(f.tag), text = Lower(f.text);
   while (true) {
@@ -198,7 +254,8 @@ Result<std::vector<CatalogItem>> ListCatalog(Database& db, const CatalogFilter& 
     CatalogItem it = ItemFromRow(st);
     if (!f.kind.empty() && it.kind != f.kind) continue;
     if (!f.include_retired && it.retired) continue;
-    if (!tag.empty() && (" " + Lower(it.tags) + " ").find(" " + tag + " ") == std::string::npos) continue;
+    if (!tag.empty() && (" " + Lower(it.tags) + " ").find(" " + tag + " ") == std::string::npos)
+      continue;
     if (!text.empty() && st.ColumnText(8).find(text) == std::string::npos) continue;
     out.push_back(std::move(it));
   }
@@ -207,7 +264,8 @@ Result<std::vector<CatalogItem>> ListCatalog(Database& db, const CatalogFilter& 
 
 Result<std::optional<CatalogItem>> FindCatalogItem(Database& db, const std::string& id) {
   for (const std::string& entity : {DefinitionEntity(id), StackEntity(id)}) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kItemColumns) + " WHERE entity = ?"));
+    CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                              db.Prepare(std::string(kItemColumns) + " WHERE entity = ?"));
     st.Bind(1, entity);
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
     if (row) return std::optional<CatalogItem>(ItemFromRow(st));
@@ -231,8 +289,9 @@ Result<std::optional<Stack>> LoadStack(Database& db, const std::string& id, int6
 }
 
 Result<std::vector<int64_t>> CatalogVersions(Database& db, const std::string& entity) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-      "SELECT version FROM catalog_versions WHERE entity = ? ORDER BY version"));
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st,
+      db.Prepare("SELECT version FROM catalog_versions WHERE entity = ? ORDER BY version"));
   st.Bind(1, entity);
   std::vector<int64_t> out;
   while (true) {
@@ -248,9 +307,10 @@ Result<bool> CatalogRetiredBefore(Database& db, const std::string& entity, uint6
   int64_t bound = hlc > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
                       ? std::numeric_limits<int64_t>::max()
                       : static_cast<int64_t>(hlc);
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-      "SELECT retired FROM catalog_retire_events WHERE entity = ? AND hlc < ?"
-      " ORDER BY hlc DESC, record_id DESC LIMIT 1"));
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st,
+      db.Prepare("SELECT retired FROM catalog_retire_events WHERE entity = ? AND hlc < ?"
+                 " ORDER BY hlc DESC, record_id DESC LIMIT 1"));
   st.Bind(1, entity).Bind(2, bound);
   CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
   return row && st.ColumnInt(0) != 0;

@@ -29,14 +29,14 @@ class CatalogProjection final : public Projection {
 };
 
 struct CatalogItem {
-  std::string kind;   // definition | stack
+  std::string kind;  // definition | stack
   std::string id;
-  std::string scope;  // district/<d>
+  std::string scope;    // district/<d>
   int64_t version = 0;  // current (highest) version
   bool retired = false;
   std::string title;
-  std::string tags;   // space-separated subject, grade band and topic tags
-  RecordId record;    // the record holding the current version's content
+  std::string tags;  // space-separated subject, grade band and topic tags
+  RecordId record;   // the record holding the current version's content
 };
 
 struct CatalogFilter {

@@ -46,12 +46,14 @@ Result<std::string> WhyStepIgnored(Store& store, const VerifiedRecord& candidate
   if (!is_award) {
     if (c.kind == kSubmissionOpenKind && !sub.opened) return Reason(sub.ignored, candidate.id());
     if (c.kind != kSubmissionOpenKind && !sub.definition_known && sub.opened) {
-      return "definition " + sub.open.definition + " v" + std::to_string(sub.open.version) + " not held here";
+      return "definition " + sub.open.definition + " v" + std::to_string(sub.open.version) +
+             " not held here";
     }
     return Reason(sub.ignored, candidate.id());
   }
   CREDMESH_ASSIGN_OR_RETURN(auto award_records, LoadValidRecords(store, c.entity));
-  std::erase_if(award_records, [](const DomainRecord& r) { return r.kind.rfind("award.", 0) != 0; });
+  std::erase_if(award_records,
+                [](const DomainRecord& r) { return r.kind.rfind("award.", 0) != 0; });
   award_records.push_back(ToDomain(candidate));
   AwardState award = ComputeAward(c.entity, std::move(award_records), sub.opened ? &sub : nullptr);
   return Reason(award.ignored, candidate.id());

@@ -25,13 +25,15 @@ struct Scenario {
     // A: not yet -> resubmit -> awarded -> recognition -> revoked.
     f.Draft("sub-a", def, 10);
     f.Review("sub-a", 1, def, false, T(20), f.reviewer);
-    f.Add(kSubmissionResubmitKind, f.school, "sub-a", T(21), ResubmitBody{2, 1}.ToValue(), f.educator);
+    f.Add(kSubmissionResubmitKind, f.school, "sub-a", T(21), ResubmitBody{2, 1}.ToValue(),
+          f.educator);
     RecordId post2 = f.Reflect("sub-a", 2, "post", T(22));
     RecordId extra = f.Evidence("sub-a", 2, def.submission_requirements[0].id, T(23));
     // Attempt 2 freezes the carried-over evidence plus the new item.
     std::vector<RecordId> ev;
     for (const auto& r : f.all) {
-      if (r.record().entity == "sub-a" && r.record().kind == kSubmissionEvidenceKind) ev.push_back(r.id());
+      if (r.record().entity == "sub-a" && r.record().kind == kSubmissionEvidenceKind)
+        ev.push_back(r.id());
     }
     RecordId pre1 = f.all[3].id();  // the pre reflection of sub-a
     REQUIRE(f.all[3].record().kind == kSubmissionReflectionKind);
@@ -41,8 +43,9 @@ struct Scenario {
     a_issue = f.Issue("sub-a", 2, def, a_award_review, T(31));
     f.Add(kAwardRecognitionKind, "public/" + f.district, AwardEntity("sub-a"), T(32),
           RecognitionBody{a_issue, 150, "Maple Valley SD", "1.5 CEU"}.ToValue(), f.issuer);
-    a_revoke = f.Add(kAwardRevokeKind, "public/" + f.district, AwardEntity("sub-a"), T(33),
-                     AwardRevokeBody{a_issue, "evidence was not the educator's own"}.ToValue(), f.issuer);
+    a_revoke =
+        f.Add(kAwardRevokeKind, "public/" + f.district, AwardEntity("sub-a"), T(33),
+              AwardRevokeBody{a_issue, "evidence was not the educator's own"}.ToValue(), f.issuer);
     // Recognition concurrent with the revocation (same millisecond, other node).
     f.Add(kAwardRecognitionKind, "public/" + f.district, AwardEntity("sub-a"), T(33, 1),
           RecognitionBody{a_issue, 50, "State board", ""}.ToValue(), f.reviewer2);
@@ -175,7 +178,8 @@ TEST_CASE("merge rules: any permutation and any split of the records gives ident
     auto feed = [&](World& w, const std::vector<VerifiedRecord>& part) {
       for (size_t i = 0; i < part.size();) {
         size_t n = 1 + rng() % 4;
-        w.Ingest(std::vector<VerifiedRecord>(part.begin() + i, part.begin() + std::min(part.size(), i + n)));
+        w.Ingest(std::vector<VerifiedRecord>(part.begin() + i,
+                                             part.begin() + std::min(part.size(), i + n)));
         i += n;
       }
     };

@@ -137,7 +137,9 @@ std::string NewSubmissionId() {
 }
 
 Value OpenBody::ToValue() const {
-  return Map{{"definition", definition}, {"version", version}, {"educator", educator.hex()},
+  return Map{{"definition", definition},
+             {"version", version},
+             {"educator", educator.hex()},
              {"district", district}};
 }
 Result<OpenBody> OpenBody::Parse(const Value& body) {
@@ -158,7 +160,8 @@ Result<ReflectionBody> ReflectionBody::Parse(const Value& body) {
   ReflectionBody b;
   b.attempt = ReadAttempt(r);
   b.phase = r.Text("phase", 8);
-  if (r.status().ok() && b.phase != "pre" && b.phase != "post") r.Fail("phase", "must be pre or post");
+  if (r.status().ok() && b.phase != "pre" && b.phase != "post")
+    r.Fail("phase", "must be pre or post");
   b.text = r.Text("text");
   return Done(r, std::move(b));
 }
@@ -167,11 +170,15 @@ Value EvidenceBody::ToValue() const {
   Map m{{"attempt", attempt}, {"slot", slot}};
   if (text) m["text"] = *text;
   if (file) {
-    Map f{{"name", file->name}, {"type", file->type}, {"size", file->size}, {"hash", file->hash.hex()}};
+    Map f{{"name", file->name},
+          {"type", file->type},
+          {"size", file->size},
+          {"hash", file->hash.hex()}};
     if (file->has_manifest()) {
       Bytes chunks;
       chunks.reserve(file->chunks.size() * 32);
-      for (const Hash256& c : file->chunks) chunks.insert(chunks.end(), c.data.begin(), c.data.end());
+      for (const Hash256& c : file->chunks)
+        chunks.insert(chunks.end(), c.data.begin(), c.data.end());
       f["chunk_size"] = file->chunk_size;
       f["chunks"] = std::move(chunks);
     }
@@ -196,14 +203,16 @@ Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
       // Limits mirror node/files/file_chunker.h: 256 KiB chunks, 4096 per file.
       ef.chunk_size = fr.Int("chunk_size", 1, 256 * 1024);
       const Value* c = fr.Raw("chunks");
-      if (!c || !c->is_bytes() || c->as_bytes().size() % 32 != 0 || c->as_bytes().size() > 4096 * 32) {
+      if (!c || !c->is_bytes() || c->as_bytes().size() % 32 != 0 ||
+          c->as_bytes().size() > 4096 * 32) {
         fr.Fail("chunks", "required binary of 32-byte chunk hashes, at most 4096");
       } else if (fr.status().ok()) {
         const Bytes& raw = c->as_bytes();
         for (size_t i = 0; i < raw.size(); i += 32) {
           ef.chunks.push_back(*Hash256::FromView(ByteView(raw).subspan(i, 32)));
         }
-        if (static_cast<int64_t>(ef.chunks.size()) != (ef.size + ef.chunk_size - 1) / ef.chunk_size) {
+        if (static_cast<int64_t>(ef.chunks.size()) !=
+            (ef.size + ef.chunk_size - 1) / ef.chunk_size) {
           fr.Fail("chunks", "count does not match size and chunk_size");
         }
       }
@@ -292,8 +301,8 @@ Result<ReviewBody> ReviewBody::Parse(const Value& body) {
 }
 
 Value AwardIssueBody::ToValue() const {
-  return Map{{"submission", submission}, {"attempt", attempt},       {"review", review.hex()},
-             {"definition", definition}, {"version", version},       {"educator", educator.hex()},
+  return Map{{"submission", submission}, {"attempt", attempt}, {"review", review.hex()},
+             {"definition", definition}, {"version", version}, {"educator", educator.hex()},
              {"school", school}};
 }
 Result<AwardIssueBody> AwardIssueBody::Parse(const Value& body) {
@@ -319,7 +328,9 @@ Result<AwardRevokeBody> AwardRevokeBody::Parse(const Value& body) {
 }
 
 Value RecognitionBody::ToValue() const {
-  return Map{{"issue", issue.hex()}, {"ceu_hundredths", ceu_hundredths}, {"issuer", issuer},
+  return Map{{"issue", issue.hex()},
+             {"ceu_hundredths", ceu_hundredths},
+             {"issuer", issuer},
              {"note", note}};
 }
 Result<RecognitionBody> RecognitionBody::Parse(const Value& body) {

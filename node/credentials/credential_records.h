@@ -10,7 +10,8 @@
 //     submission.open        {definition, version, educator, district}
 //     submission.reflection  {attempt, phase: pre|post, text}
 //     submission.evidence    {attempt, slot, text}
-//                            | {attempt, slot, file: {name, type, size, hash[, chunk_size, chunks]}}
+//                            | {attempt, slot, file: {name, type, size, hash[, chunk_size,
+//                            chunks]}}
 //     submission.submit      {attempt, evidence: [record id...], pre, post}
 //     submission.withdraw    {attempt}
 //     submission.resubmit    {attempt, previous}   (attempt = previous + 1)
@@ -55,8 +56,8 @@ inline constexpr char kAwardRecognitionKind[] = "award.recognition";
 inline constexpr size_t kMaxCredentialText = 64 * 1024;
 
 // Entities.
-std::string DefinitionEntity(const std::string& id);  // "definition:<id>"
-std::string StackEntity(const std::string& id);       // "stack:<id>"
+std::string DefinitionEntity(const std::string& id);        // "definition:<id>"
+std::string StackEntity(const std::string& id);             // "stack:<id>"
 std::string AwardEntity(const std::string& submission_id);  // "award:<id>"
 // The submission id of an award entity; nullopt if `entity` is not one.
 std::optional<std::string> SubmissionOfAward(const std::string& entity);
@@ -91,7 +92,7 @@ struct EvidenceFile {
   std::string name;
   std::string type;  // media type, e.g. application/pdf
   int64_t size = 0;
-  Hash256 hash;      // BLAKE2b-256 of the content
+  Hash256 hash;                 // BLAKE2b-256 of the content
   int64_t chunk_size = 0;       // 0: no manifest
   std::vector<Hash256> chunks;  // in file order
   bool has_manifest() const { return chunk_size > 0; }
@@ -101,7 +102,7 @@ struct EvidenceFile {
 struct EvidenceBody {
   int64_t attempt = 1;
   std::string slot;
-  std::optional<std::string> text;   // exactly one of text / file
+  std::optional<std::string> text;  // exactly one of text / file
   std::optional<EvidenceFile> file;
   Value ToValue() const;
   static Result<EvidenceBody> Parse(const Value& body);

@@ -19,10 +19,12 @@ TEST_CASE("credential records: bodies round-trip and bad shapes are rejected") {
 
   Value both = e.ToValue();
   both.as_map()["text"] = "also text";
-  CHECK(EvidenceBody::Parse(both).status().message().find("exactly one of text and file") != std::string::npos);
+  CHECK(EvidenceBody::Parse(both).status().message().find("exactly one of text and file") !=
+        std::string::npos);
 
   ReviewBody r{1, {{"c", "l"}}, "", kDecisionAwarded};
-  CHECK(ReviewBody::Parse(r.ToValue()).status().message() == "review.add body.feedback: must not be empty");
+  CHECK(ReviewBody::Parse(r.ToValue()).status().message() ==
+        "review.add body.feedback: must not be empty");
   r.feedback = "ok";
   r.decision = "maybe";
   CHECK(!ReviewBody::Parse(r.ToValue()).ok());
@@ -41,8 +43,8 @@ TEST_CASE("credential records: bodies round-trip and bad shapes are rejected") {
 TEST_CASE("credential records: an evidence file's manifest round-trips and must match its size") {
   EvidenceBody e;
   e.slot = "video";
-  EvidenceFile f{"class.mp4", "video/mp4", 256 * 1024 + 5, Hash256{}, 256 * 1024,
-                 {Blake2b256(AsBytes("a")), Blake2b256(AsBytes("b"))}};
+  EvidenceFile f{"class.mp4", "video/mp4", 256 * 1024 + 5,
+                 Hash256{},   256 * 1024,  {Blake2b256(AsBytes("a")), Blake2b256(AsBytes("b"))}};
   e.file = f;
   auto back = EvidenceBody::Parse(e.ToValue());
   REQUIRE(back.ok());
@@ -50,15 +52,18 @@ TEST_CASE("credential records: an evidence file's manifest round-trips and must 
   CHECK(back->file == e.file);
 
   e.file->chunks.pop_back();  // a 2-chunk size with one chunk listed
-  CHECK(EvidenceBody::Parse(e.ToValue()).status().message().find("count does not match") != std::string::npos);
+  CHECK(EvidenceBody::Parse(e.ToValue()).status().message().find("count does not match") !=
+        std::string::npos);
   Value odd = EvidenceBody{1, "video", std::nullopt, f}.ToValue();
   odd.as_map()["file"].as_map()["chunks"] = Bytes(33, 1);
-  CHECK(EvidenceBody::Parse(odd).status().message().find("32-byte chunk hashes") != std::string::npos);
+  CHECK(EvidenceBody::Parse(odd).status().message().find("32-byte chunk hashes") !=
+        std::string::npos);
   Value big = EvidenceBody{1, "video", std::nullopt, f}.ToValue();
   big.as_map()["file"].as_map()["chunk_size"] = int64_t{1} << 20;
   CHECK_FALSE(EvidenceBody::Parse(big).ok());
 
-  EvidenceFile described{"old.pdf", "application/pdf", 10, Hash256{}, 0, {}};  // before the chunk store
+  EvidenceFile described{"old.pdf", "application/pdf", 10, Hash256{}, 0,
+                         {}};  // before the chunk store
   EvidenceBody old{1, "plan", std::nullopt, described};
   auto o = EvidenceBody::Parse(old.ToValue());
   REQUIRE(o.ok());

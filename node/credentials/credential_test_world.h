@@ -25,7 +25,9 @@ namespace credmesh::testing {
 inline constexpr int64_t kBaseMs = 1'700'000'000'000;
 
 // Timestamp `n` ticks (10 ms each) after the base; `logical` breaks ties.
-inline uint64_t T(int n, uint64_t logical = 0) { return HybridClock::Make(kBaseMs + n * 10, logical); }
+inline uint64_t T(int n, uint64_t logical = 0) {
+  return HybridClock::Make(kBaseMs + n * 10, logical);
+}
 
 inline CredentialDefinition SampleDefinition(const std::string& id = "fa-whole-class-decisions") {
   std::ifstream in(CREDMESH_SOURCE_DIR "/examples/catalog.json");
@@ -58,8 +60,8 @@ class Factory {
   std::string school = "school/pine";
   std::vector<VerifiedRecord> all;  // every record made, in creation order
 
-  RecordId Add(const std::string& kind, const std::string& scope, const std::string& entity, uint64_t hlc,
-               Value body, const SigningKey& key) {
+  RecordId Add(const std::string& kind, const std::string& scope, const std::string& entity,
+               uint64_t hlc, Value body, const SigningKey& key) {
     auto r = VerifiedRecord::Create(kind, scope, entity, hlc, std::move(body), key);
     REQUIRE(r.ok());
     all.push_back(*r);
@@ -74,12 +76,14 @@ class Factory {
                RetireBody{retired}.ToValue(), issuer);
   }
   RecordId Open(const std::string& sub, const CredentialDefinition& d, uint64_t hlc) {
-    return Add(kSubmissionOpenKind, school, sub, hlc, OpenBody{d.id, d.version, educator.public_key(), district}.ToValue(),
-               educator);
+    return Add(kSubmissionOpenKind, school, sub, hlc,
+               OpenBody{d.id, d.version, educator.public_key(), district}.ToValue(), educator);
   }
   RecordId Reflect(const std::string& sub, int attempt, const std::string& phase, uint64_t hlc) {
-    return Add(kSubmissionReflectionKind, school, sub, hlc,
-               ReflectionBody{attempt, phase, phase + " reflection " + std::to_string(hlc)}.ToValue(), educator);
+    return Add(
+        kSubmissionReflectionKind, school, sub, hlc,
+        ReflectionBody{attempt, phase, phase + " reflection " + std::to_string(hlc)}.ToValue(),
+        educator);
   }
   RecordId Evidence(const std::string& sub, int attempt, const std::string& slot, uint64_t hlc) {
     EvidenceBody b;
@@ -90,8 +94,8 @@ class Factory {
   }
   RecordId Submit(const std::string& sub, int attempt, std::vector<RecordId> evidence, RecordId pre,
                   RecordId post, uint64_t hlc) {
-    return Add(kSubmissionSubmitKind, school, sub, hlc, SubmitBody{attempt, std::move(evidence), pre, post}.ToValue(),
-               educator);
+    return Add(kSubmissionSubmitKind, school, sub, hlc,
+               SubmitBody{attempt, std::move(evidence), pre, post}.ToValue(), educator);
   }
   // Open, pre, one evidence per slot, post, submit at ticks n..n+slots+3.
   // Returns the submit record id.
@@ -103,13 +107,15 @@ class Factory {
     RecordId post = Reflect(sub, 1, "post", T(n++));
     return submit ? Submit(sub, 1, ev, pre, post, T(n)) : RecordId{};
   }
-  RecordId Review(const std::string& sub, int attempt, const CredentialDefinition& d, bool award, uint64_t hlc,
-                  const SigningKey& who, std::string feedback = "Specific, kind feedback.") {
-    ReviewBody b{attempt, Levels(d, award), std::move(feedback), award ? kDecisionAwarded : kDecisionNotYet};
+  RecordId Review(const std::string& sub, int attempt, const CredentialDefinition& d, bool award,
+                  uint64_t hlc, const SigningKey& who,
+                  std::string feedback = "Specific, kind feedback.") {
+    ReviewBody b{attempt, Levels(d, award), std::move(feedback),
+                 award ? kDecisionAwarded : kDecisionNotYet};
     return Add(kReviewAddKind, school, sub, hlc, b.ToValue(), who);
   }
-  RecordId Issue(const std::string& sub, int attempt, const CredentialDefinition& d, RecordId review,
-                 uint64_t hlc) {
+  RecordId Issue(const std::string& sub, int attempt, const CredentialDefinition& d,
+                 RecordId review, uint64_t hlc) {
     AwardIssueBody b{sub, attempt, review, d.id, d.version, educator.public_key(), school};
     return Add(kAwardIssueKind, "public/" + district, AwardEntity(sub), hlc, b.ToValue(), issuer);
   }

@@ -46,12 +46,18 @@ Status Run(Database& db, const char* sql, const std::vector<std::string>& args) 
   return st->Run();
 }
 
-Status InsertIgnored(Database& db, const std::string& entity, const std::vector<IgnoredRecord>& ignored) {
+Status InsertIgnored(Database& db, const std::string& entity,
+                     const std::vector<IgnoredRecord>& ignored) {
   for (const auto& i : ignored) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(
-        "INSERT OR REPLACE INTO lifecycle_ignored(record_id, entity, kind, hlc, reason) VALUES (?,?,?,?,?)"));
-    CREDMESH_RETURN_IF_ERROR(st.Bind(1, i.id.view()).Bind(2, entity).Bind(3, i.kind)
-                                 .Bind(4, static_cast<int64_t>(i.hlc)).Bind(5, i.reason).Run());
+    CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                              db.Prepare("INSERT OR REPLACE INTO lifecycle_ignored(record_id, "
+                                         "entity, kind, hlc, reason) VALUES (?,?,?,?,?)"));
+    CREDMESH_RETURN_IF_ERROR(st.Bind(1, i.id.view())
+                                 .Bind(2, entity)
+                                 .Bind(3, i.kind)
+                                 .Bind(4, static_cast<int64_t>(i.hlc))
+                                 .Bind(5, i.reason)
+                                 .Run());
   }
   return Status::Ok();
 }
@@ -94,7 +100,8 @@ Status RecomputeSubmission(Store& store, const std::string& id) {
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM submissions WHERE id = ?", {id}));
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM submission_refs WHERE submission = ?", {id}));
   CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM awards WHERE id = ?", {award_id}));
-  CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM lifecycle_ignored WHERE entity IN (?, ?)", {id, award_id}));
+  CREDMESH_RETURN_IF_ERROR(
+      Run(db, "DELETE FROM lifecycle_ignored WHERE entity IN (?, ?)", {id, award_id}));
 
   std::set<std::string> refs;
   CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, Compute(store, id, &refs));
@@ -141,7 +148,8 @@ Status RecomputeSubmission(Store& store, const std::string& id) {
       .Run();
 }
 
-Result<std::vector<std::string>> Column(Database& db, const std::string& sql, const std::string& arg) {
+Result<std::vector<std::string>> Column(Database& db, const std::string& sql,
+                                        const std::string& arg) {
   CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
   if (!arg.empty()) st.Bind(1, arg);
   std::vector<std::string> out;
@@ -159,8 +167,9 @@ Status LifecycleProjection::Migrate(Database& db) {
 }
 
 Status LifecycleProjection::Clear(Database& db) {
-  return db.Exec("DELETE FROM submissions; DELETE FROM submission_refs; DELETE FROM awards;"
-                 "DELETE FROM lifecycle_ignored;");
+  return db.Exec(
+      "DELETE FROM submissions; DELETE FROM submission_refs; DELETE FROM awards;"
+      "DELETE FROM lifecycle_ignored;");
 }
 
 Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
@@ -175,8 +184,9 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
     }
   }
   for (const auto& d : definitions) {
-    CREDMESH_ASSIGN_OR_RETURN(auto ids, Column(store.db(),
-        "SELECT submission FROM submission_refs WHERE definition = ?", d));
+    CREDMESH_ASSIGN_OR_RETURN(
+        auto ids,
+        Column(store.db(), "SELECT submission FROM submission_refs WHERE definition = ?", d));
     subs.insert(ids.begin(), ids.end());
   }
   for (const auto& s : subs)
@@ -190,8 +200,9 @@ Result<LifecycleState> ComputeLifecycle(Store& store, const std::string& submiss
 
 Result<std::string> DumpDomainTables(Database& db) {
   std::string out;
-  for (const char* table : {"catalog_versions", "catalog_items", "catalog_retire_events", "catalog_ignored",
-                            "submissions", "submission_refs", "awards", "lifecycle_ignored"}) {
+  for (const char* table :
+       {"catalog_versions", "catalog_items", "catalog_retire_events", "catalog_ignored",
+        "submissions", "submission_refs", "awards", "lifecycle_ignored"}) {
     CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string("SELECT * FROM ") + table));
     std::vector<std::string> rows;
     while (true) {
@@ -200,7 +211,8 @@ Result<std::string> DumpDomainTables(Database& db) {
       std::string line;
       for (int c = 0; c < sqlite3_column_count(st.handle()); ++c) {
         line += c ? "|" : "";
-        line += sqlite3_column_type(st.handle(), c) == SQLITE_BLOB ? ToHex(st.ColumnBlob(c)) : st.ColumnText(c);
+        line += sqlite3_column_type(st.handle(), c) == SQLITE_BLOB ? ToHex(st.ColumnBlob(c))
+                                                                   : st.ColumnText(c);
       }
       rows.push_back(std::move(line));
     }

@@ -12,11 +12,16 @@ bool ReplayOrder(const DomainRecord& a, const DomainRecord& b) {
 
 std::string_view AttemptStatusName(AttemptStatus s) {
   switch (s) {
-    case AttemptStatus::kDraft: return "draft";
-    case AttemptStatus::kSubmitted: return "submitted";
-    case AttemptStatus::kNotYet: return "not_yet";
-    case AttemptStatus::kAwarded: return "awarded";
-    case AttemptStatus::kWithdrawn: return "withdrawn";
+    case AttemptStatus::kDraft:
+      return "draft";
+    case AttemptStatus::kSubmitted:
+      return "submitted";
+    case AttemptStatus::kNotYet:
+      return "not_yet";
+    case AttemptStatus::kAwarded:
+      return "awarded";
+    case AttemptStatus::kWithdrawn:
+      return "withdrawn";
   }
   return "?";
 }
@@ -66,9 +71,11 @@ class Replay {
     }
     if (r.kind == kSubmissionOpenKind) return Open(r);
     if (!s_.opened) return "submission not opened (no valid submission.open before it)";
-    if (r.scope != s_.scope) return "scope " + r.scope + " differs from the submission's " + s_.scope;
-    if (!def_) return "definition " + s_.open.definition + " v" + std::to_string(s_.open.version) +
-                      " not held here";
+    if (r.scope != s_.scope)
+      return "scope " + r.scope + " differs from the submission's " + s_.scope;
+    if (!def_)
+      return "definition " + s_.open.definition + " v" + std::to_string(s_.open.version) +
+             " not held here";
     if (r.kind == kReviewAddKind) return Review(r);
     if (r.author != s_.open.educator) return "only the submission's educator may write " + r.kind;
     if (r.kind == kSubmissionReflectionKind) return Reflect(r);
@@ -148,7 +155,8 @@ class Replay {
       int files = 0;
       for (const auto& e : Cur().evidence) files += (e.body.slot == b->slot && e.body.file) ? 1 : 0;
       int max = slot->max_files.value_or(CatalogLimits::kMaxFilesPerSlot);
-      if (files >= max) return "slot " + b->slot + " already holds " + std::to_string(max) + " files";
+      if (files >= max)
+        return "slot " + b->slot + " already holds " + std::to_string(max) + " files";
     }
     Cur().evidence.push_back({r.id, r.hlc, b->attempt, *b});
     return "";
@@ -164,8 +172,10 @@ class Replay {
       auto it = reflections_.find(id);
       return it == reflections_.end() ? std::string() : it->second;
     };
-    if (phase_of(b->pre) != "pre") return "submit names a pre-reflection this submission does not hold";
-    if (phase_of(b->post) != "post") return "submit names a post-reflection this submission does not hold";
+    if (phase_of(b->pre) != "pre")
+      return "submit names a pre-reflection this submission does not hold";
+    if (phase_of(b->post) != "post")
+      return "submit names a post-reflection this submission does not hold";
     std::set<RecordId> named(b->evidence.begin(), b->evidence.end());
     std::vector<EvidenceItem> frozen, left_out;
     for (const auto& e : a.evidence) (named.count(e.id) ? frozen : left_out).push_back(e);
@@ -195,7 +205,8 @@ class Replay {
     if (!b.ok()) return b.status().message();
     if (auto why = CheckAttempt(b->attempt); !why.empty()) return why;
     Attempt& a = Cur();
-    if (a.status == AttemptStatus::kAwarded) return "attempt was already awarded; it cannot be withdrawn";
+    if (a.status == AttemptStatus::kAwarded)
+      return "attempt was already awarded; it cannot be withdrawn";
     if (a.status == AttemptStatus::kWithdrawn) return "already withdrawn";
     a.status = AttemptStatus::kWithdrawn;
     a.closed_hlc = r.hlc;
@@ -209,12 +220,13 @@ class Replay {
     const Attempt& prev = Cur();
     if (prev.status != AttemptStatus::kNotYet) {
       return "only an attempt decided not yet can be resubmitted (attempt " +
-             std::to_string(prev.number) + " is " + std::string(AttemptStatusName(prev.status)) + ")";
+             std::to_string(prev.number) + " is " + std::string(AttemptStatusName(prev.status)) +
+             ")";
     }
     Attempt next;
     next.number = prev.number + 1;
     next.started_hlc = r.hlc;
-    next.pre = prev.pre;        // carried over; the educator may rewrite them
+    next.pre = prev.pre;  // carried over; the educator may rewrite them
     next.post = prev.post;
     next.evidence = prev.evidence;
     s_.attempts.push_back(next);
@@ -226,8 +238,10 @@ class Replay {
     if (!b.ok()) return b.status().message();
     if (auto why = CheckAttempt(b->attempt); !why.empty()) return why;
     Attempt& a = Cur();
-    if (a.status == AttemptStatus::kDraft) return "attempt " + std::to_string(a.number) + " is a draft, not submitted";
-    if (a.status == AttemptStatus::kWithdrawn) return "attempt " + std::to_string(a.number) + " was withdrawn";
+    if (a.status == AttemptStatus::kDraft)
+      return "attempt " + std::to_string(a.number) + " is a draft, not submitted";
+    if (a.status == AttemptStatus::kWithdrawn)
+      return "attempt " + std::to_string(a.number) + " was withdrawn";
     if (r.author == s_.open.educator) return "an educator cannot review their own submission";
     auto judged = def_->rubric.Judge(b->levels);
     if (!judged.ok()) return judged.status().message();

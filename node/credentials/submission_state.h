@@ -69,8 +69,8 @@ struct ReviewItem {
   uint64_t hlc = 0;
   PublicKey reviewer;
   ReviewBody body;
-  int64_t total = 0;     // sum of level scores
-  bool passes = false;   // the rubric's passing rule holds for the levels
+  int64_t total = 0;    // sum of level scores
+  bool passes = false;  // the rubric's passing rule holds for the levels
 };
 
 // A resubmitted attempt keeps its not_yet status; the next attempt is current.
@@ -92,14 +92,14 @@ struct Attempt {
 
 struct SubmissionState {
   std::string id;
-  bool opened = false;              // a valid submission.open exists
-  bool definition_known = false;    // the catalog holds definition/version
-  std::string scope;                // school/<s>
+  bool opened = false;            // a valid submission.open exists
+  bool definition_known = false;  // the catalog holds definition/version
+  std::string scope;              // school/<s>
   OpenBody open;
   RecordId open_record;
   uint64_t opened_hlc = 0;
-  uint64_t updated_hlc = 0;         // hlc of the last step that took effect
-  std::vector<Attempt> attempts;    // attempts[i].number == i + 1
+  uint64_t updated_hlc = 0;       // hlc of the last step that took effect
+  std::vector<Attempt> attempts;  // attempts[i].number == i + 1
   std::vector<IgnoredRecord> ignored;
 
   // "waiting_definition" when the definition is not held, else the status of

@@ -42,7 +42,8 @@ PeerInfo ReadPeer(const Statement& st) {
 }
 
 Status CheckName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return Status::InvalidArgument("peer name must be 1..64 characters");
+  if (name.empty() || name.size() > 64)
+    return Status::InvalidArgument("peer name must be 1..64 characters");
   for (char c : name) {
     if (!(isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) {
       return Status::InvalidArgument("peer name may hold letters, digits, '.', '_' and '-' only");
@@ -78,7 +79,8 @@ Status PeerStore::Upsert(const std::string& name, const std::string& endpoint, c
   CREDMESH_ASSIGN_OR_RETURN(
       Statement st,
       db_.Prepare("INSERT INTO peers(name, endpoint, node_key, added_ms) VALUES(?, ?, ?, ?) "
-                  "ON CONFLICT(name) DO UPDATE SET endpoint = excluded.endpoint, node_key = excluded.node_key"));
+                  "ON CONFLICT(name) DO UPDATE SET endpoint = excluded.endpoint, node_key = "
+                  "excluded.node_key"));
   st.Bind(1, name).Bind(2, endpoint).Bind(3, key.hex()).Bind(4, now_ms);
   return st.Run();
 }
@@ -92,8 +94,8 @@ Status PeerStore::Remove(const std::string& name) {
 }
 
 Result<std::vector<PeerInfo>> PeerStore::List() {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st,
-                            db_.Prepare(std::string("SELECT ") + kColumns + " FROM peers ORDER BY name"));
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st, db_.Prepare(std::string("SELECT ") + kColumns + " FROM peers ORDER BY name"));
   std::vector<PeerInfo> out;
   for (;;) {
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -104,24 +106,26 @@ Result<std::vector<PeerInfo>> PeerStore::List() {
 }
 
 Result<std::optional<PeerInfo>> PeerStore::Get(const std::string& name) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st,
-                            db_.Prepare(std::string("SELECT ") + kColumns + " FROM peers WHERE name = ?"));
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st, db_.Prepare(std::string("SELECT ") + kColumns + " FROM peers WHERE name = ?"));
   st.Bind(1, name);
   CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<PeerInfo>();
   return std::optional<PeerInfo>(ReadPeer(st));
 }
 
-Status PeerStore::RecordSuccess(const std::string& name, int64_t now_ms, int64_t sent, int64_t received) {
+Status PeerStore::RecordSuccess(const std::string& name, int64_t now_ms, int64_t sent,
+                                int64_t received) {
   CREDMESH_ASSIGN_OR_RETURN(
-      Statement st,
-      db_.Prepare("UPDATE peers SET last_success_ms = ?, successes = successes + 1, "
-                  "records_sent = records_sent + ?, records_received = records_received + ? WHERE name = ?"));
+      Statement st, db_.Prepare("UPDATE peers SET last_success_ms = ?, successes = successes + 1, "
+                                "records_sent = records_sent + ?, records_received = "
+                                "records_received + ? WHERE name = ?"));
   st.Bind(1, now_ms).Bind(2, sent).Bind(3, received).Bind(4, name);
   return st.Run();
 }
 
-Status PeerStore::RecordFailure(const std::string& name, int64_t now_ms, const std::string& reason) {
+Status PeerStore::RecordFailure(const std::string& name, int64_t now_ms,
+                                const std::string& reason) {
   CREDMESH_ASSIGN_OR_RETURN(
       Statement st, db_.Prepare("UPDATE peers SET last_failure_ms = ?, failures = failures + 1, "
                                 "last_error = ? WHERE name = ?"));

@@ -32,9 +32,11 @@ class PeerStore {
   explicit PeerStore(Database& db) : db_(db) {}
 
   // Errors: AlreadyExists if `name` is taken; InvalidArgument for a bad name.
-  Status Add(const std::string& name, const std::string& endpoint, const PublicKey& key, int64_t now_ms);
+  Status Add(const std::string& name, const std::string& endpoint, const PublicKey& key,
+             int64_t now_ms);
   // Adds or updates the endpoint and key of `name` (used by enrolment).
-  Status Upsert(const std::string& name, const std::string& endpoint, const PublicKey& key, int64_t now_ms);
+  Status Upsert(const std::string& name, const std::string& endpoint, const PublicKey& key,
+                int64_t now_ms);
   // Errors: NotFound.
   Status Remove(const std::string& name);
   Result<std::vector<PeerInfo>> List();

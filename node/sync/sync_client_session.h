@@ -23,7 +23,8 @@ class SyncClientSession final : public SyncSession {
   void Start();
 
  private:
-  SyncClientSession(SyncBackend& b, PeerPolicy& p, Clock& c, ClientOptions o, std::vector<Bytes> chain)
+  SyncClientSession(SyncBackend& b, PeerPolicy& p, Clock& c, ClientOptions o,
+                    std::vector<Bytes> chain)
       : SyncSession(b, p, c, o), client_(std::move(o)), chain_(std::move(chain)) {}
   void Handle(wire::Message message) override;
   void OnScopeComplete() override;

@@ -13,10 +13,10 @@
 
 #include "node/enrolment.h"
 #include "node/node.h"
-#include "node/trust_peer_policy.h"
 #include "node/sync/sync_backend.h"
 #include "node/sync/sync_client_session.h"
 #include "node/sync/sync_server_session.h"
+#include "node/trust_peer_policy.h"
 #include "protocol/crypto.h"
 
 namespace credmesh::testing {

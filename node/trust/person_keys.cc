@@ -24,7 +24,8 @@ Status DeriveKey(std::string_view passphrase, ByteView salt, uint64_t ops, uint6
                  uint8_t out[crypto_secretbox_KEYBYTES]) {
   if (salt.size() != crypto_pwhash_SALTBYTES) return Status::Corruption("bad salt size");
   if (crypto_pwhash(out, crypto_secretbox_KEYBYTES, passphrase.data(), passphrase.size(),
-                    salt.data(), ops, static_cast<size_t>(mem), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+                    salt.data(), ops, static_cast<size_t>(mem),
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Status::ResourceExhausted("crypto_pwhash ran out of memory");
   }
   return Status::Ok();
@@ -55,8 +56,9 @@ Result<KdfLimits> KdfLimits::Named(const std::string& name) {
   return Status::InvalidArgument("key derivation cost must be moderate or interactive");
 }
 
-Status PersonKeyStore::Save(const std::string& name, const std::string& email, const SigningKey& key,
-                            std::string_view passphrase, const KdfLimits& limits) {
+Status PersonKeyStore::Save(const std::string& name, const std::string& email,
+                            const SigningKey& key, std::string_view passphrase,
+                            const KdfLimits& limits) {
   EnsureSodium();
   if (passphrase.empty()) return Status::InvalidArgument("the passphrase must not be empty");
   std::error_code ec;
@@ -100,8 +102,7 @@ Result<std::vector<PersonKeyEntry>> PersonKeyStore::List() {
     out.push_back(std::move(entry));
   }
   if (ec) return Status::IoError("list " + dir_ + ": " + ec.message());
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 
@@ -114,10 +115,12 @@ Result<PersonKeyEntry> PersonKeyStore::Find(const std::string& who) {
   }
   if (hits.size() == 1) return hits.front();
   if (hits.size() > 1) return Status::InvalidArgument("\"" + who + "\" matches several keys");
-  return Status::NotFound("no person \"" + who + "\" in this node's key store (see: credmesh person list)");
+  return Status::NotFound("no person \"" + who +
+                          "\" in this node's key store (see: credmesh person list)");
 }
 
-Result<SigningKey> PersonKeyStore::Unlock(const PersonKeyEntry& entry, std::string_view passphrase) {
+Result<SigningKey> PersonKeyStore::Unlock(const PersonKeyEntry& entry,
+                                          std::string_view passphrase) {
   EnsureSodium();
   CREDMESH_ASSIGN_OR_RETURN(std::string text, ReadFile(entry.path));
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -144,7 +147,8 @@ Result<SigningKey> PersonKeyStore::Unlock(const PersonKeyEntry& entry, std::stri
   auto key = SigningKey::FromSeed(seed);
   sodium_memzero(seed.data(), seed.size());
   if (!key.ok()) return key.status();
-  if (key->public_key() != entry.key) return Status::Corruption(entry.path + ": key does not match");
+  if (key->public_key() != entry.key)
+    return Status::Corruption(entry.path + ": key does not match");
   return key;
 }
 

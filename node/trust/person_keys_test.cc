@@ -14,7 +14,9 @@ TEST_CASE("node/person_keys: seal, find, unlock, wrong passphrase refused") {
   std::filesystem::remove_all(dir);
   PersonKeyStore store(dir.string());
   SigningKey key = SigningKey::Generate();
-  REQUIRE(store.Save("Ada Lovelace", "ada@example.org", key, "correct horse", KdfLimits::Interactive()).ok());
+  REQUIRE(
+      store.Save("Ada Lovelace", "ada@example.org", key, "correct horse", KdfLimits::Interactive())
+          .ok());
   CHECK(store.Save("Ada Lovelace", "ada@example.org", key, "x", KdfLimits::Interactive()).code() ==
         Status::Code::kAlreadyExists);
   auto entry = store.Find("ada lovelace");

@@ -32,13 +32,20 @@ bool InDistrict(const Scope& s, const std::string& district) {
 
 std::string RoleName(Role role) {
   switch (role) {
-    case Role::kEducator: return "educator";
-    case Role::kReviewer: return "reviewer";
-    case Role::kIssuer: return "issuer";
-    case Role::kAdmin: return "admin";
-    case Role::kSchoolNode: return "school";
-    case Role::kHubNode: return "hub";
-    case Role::kRoot: return "root";
+    case Role::kEducator:
+      return "educator";
+    case Role::kReviewer:
+      return "reviewer";
+    case Role::kIssuer:
+      return "issuer";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kSchoolNode:
+      return "school";
+    case Role::kHubNode:
+      return "hub";
+    case Role::kRoot:
+      return "root";
   }
   return "?";
 }
@@ -53,7 +60,8 @@ bool ParsePersonRole(const std::string& name, Role& out) {
   return false;
 }
 
-bool ScopeCovers(const std::string& granted, const std::string& scope, const std::string& district) {
+bool ScopeCovers(const std::string& granted, const std::string& scope,
+                 const std::string& district) {
   if (granted == scope) return true;
   if (granted != "district/" + district) return false;
   Scope s = Split(scope);
@@ -90,7 +98,8 @@ bool MayWrite(const std::vector<Role>& roles, const std::string& kind, const std
   if (kind == "person.profile") {
     return admin || (s.cls == "school" && Has(roles, Role::kSchoolNode));
   }
-  if (StartsWith(kind, "catalog.")) return s.cls == "district" && (admin || Has(roles, Role::kIssuer));
+  if (StartsWith(kind, "catalog."))
+    return s.cls == "district" && (admin || Has(roles, Role::kIssuer));
   if (StartsWith(kind, "submission.")) return s.cls == "school" && Has(roles, Role::kEducator);
   if (StartsWith(kind, "review.")) return s.cls == "school" && Has(roles, Role::kReviewer);
   if (StartsWith(kind, "award.")) return s.cls == "public" && (admin || Has(roles, Role::kIssuer));

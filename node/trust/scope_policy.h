@@ -1,7 +1,7 @@
 // scope_policy.h: the one place that answers "may node N read scope S" and
-// "may a key holding roles R write kind K in scope S" (docs/trust.md, "The policy"; docs/design.md §2).
-// Pure functions: no storage, no clock. The trust authorizer (who holds which
-// role when) and the sync layer (what a peer gets) both call these.
+// "may a key holding roles R write kind K in scope S" (docs/trust.md, "The policy"; docs/design.md
+// §2). Pure functions: no storage, no clock. The trust authorizer (who holds which role when) and
+// the sync layer (what a peer gets) both call these.
 #pragma once
 
 #include <string>

@@ -19,7 +19,8 @@ TEST_CASE("node/scope_policy: MayRead: hub reads every scope of its district, no
   CHECK_FALSE(MayRead(kHub, "garbage"));
 }
 
-TEST_CASE("node/scope_policy: MayRead: a school reads its own school, the district and public scopes") {
+TEST_CASE(
+    "node/scope_policy: MayRead: a school reads its own school, the district and public scopes") {
   CHECK(MayRead(kPine, "district/valley"));
   CHECK(MayRead(kPine, "public/valley"));
   CHECK(MayRead(kPine, "school/pine"));
@@ -87,7 +88,9 @@ TEST_CASE("node/scope_policy: MayWrite: the policy table") {
   CHECK_FALSE(MayWrite(R{Role::kIssuer}, "something.new", "district/valley", d));
 }
 
-TEST_CASE("node/scope_policy: MayGrant: admins anything, school nodes educator/reviewer in their school") {
+TEST_CASE(
+    "node/scope_policy: MayGrant: admins anything, school nodes educator/reviewer in their "
+    "school") {
   CHECK(MayGrant({Role::kRoot}, Role::kAdmin, "district/valley"));
   CHECK(MayGrant({Role::kAdmin}, Role::kIssuer, "district/valley"));
   CHECK(MayGrant({Role::kSchoolNode}, Role::kEducator, "school/pine"));

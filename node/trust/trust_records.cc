@@ -63,17 +63,21 @@ Result<GenesisBody> GenesisBody::Parse(const Value& body) {
 }
 
 Value NodeCertBody::ToValue() const {
-  return Value::Map{{"node_key", node_key.hex()}, {"role", RoleName(role)}, {"school", school},
-                    {"name", name}, {"not_before", not_before_ms}, {"not_after", not_after_ms}};
+  return Value::Map{
+      {"node_key", node_key.hex()},  {"role", RoleName(role)},   {"school", school}, {"name", name},
+      {"not_before", not_before_ms}, {"not_after", not_after_ms}};
 }
 
 Result<NodeCertBody> NodeCertBody::Parse(const Value& body) {
   NodeCertBody c;
   CREDMESH_ASSIGN_OR_RETURN(c.node_key, KeyField(body, "node_key"));
   std::string role = body.GetString("role");
-  if (role == "school") c.role = Role::kSchoolNode;
-  else if (role == "hub") c.role = Role::kHubNode;
-  else return Status::InvalidArgument("node certificate role must be school or hub");
+  if (role == "school")
+    c.role = Role::kSchoolNode;
+  else if (role == "hub")
+    c.role = Role::kHubNode;
+  else
+    return Status::InvalidArgument("node certificate role must be school or hub");
   CREDMESH_ASSIGN_OR_RETURN(c.school, StringField(body, "school", c.role == Role::kSchoolNode));
   CREDMESH_ASSIGN_OR_RETURN(c.name, StringField(body, "name", false));
   CREDMESH_RETURN_IF_ERROR(Period(body, c.not_before_ms, c.not_after_ms));
@@ -85,7 +89,7 @@ std::string NodeCertBody::Scope(const std::string& district) const {
 }
 
 Value GrantBody::ToValue() const {
-  return Value::Map{{"subject", subject.hex()}, {"role", RoleName(role)}, {"scope", scope},
+  return Value::Map{{"subject", subject.hex()},    {"role", RoleName(role)},    {"scope", scope},
                     {"not_before", not_before_ms}, {"not_after", not_after_ms}, {"name", name}};
 }
 
@@ -101,7 +105,9 @@ Result<GrantBody> GrantBody::Parse(const Value& body) {
   return g;
 }
 
-Value RevokeBody::ToValue() const { return Value::Map{{"target", target.hex()}, {"reason", reason}}; }
+Value RevokeBody::ToValue() const {
+  return Value::Map{{"target", target.hex()}, {"reason", reason}};
+}
 
 Result<RevokeBody> RevokeBody::Parse(const Value& body) {
   RevokeBody r;

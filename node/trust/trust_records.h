@@ -67,8 +67,8 @@ struct RevokeBody {
 // A valid grant or node certificate and when it is in effect.
 struct TrustFact {
   static constexpr uint64_t kNever = std::numeric_limits<int64_t>::max();
-  RecordId id;              // the grant or certificate record
-  PublicKey subject;        // the key it empowers
+  RecordId id;        // the grant or certificate record
+  PublicKey subject;  // the key it empowers
   Role role = Role::kEducator;
   std::string scope;        // the scope it covers
   uint64_t issued_hlc = 0;  // the record's timestamp
