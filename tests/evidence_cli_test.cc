@@ -3,53 +3,22 @@
 // it back byte for byte, a missing chunk is reported (list, show, status,
 // get), and the node's size policy refuses an oversized file.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "protocol/bytes.h"
-#include "tests/temp_dir.h"
+#include "tests/cli_runner.h"
 
 namespace credmesh {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Ran {
-  int code;
-  std::string out;
-};
-
-Ran Run(const TempDir& t, const std::string& args) {
-  std::string cmd =
-      "cd '" + t.path().string() +
-      "' && CREDMESH_DIR=hub CREDMESH_PASSPHRASE=pw CREDMESH_KDF=interactive '" CREDMESH_BINARY_DIR
-      "/tools/credmesh' " +
-      args + " 2>&1";
-  std::string text;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-std::string Ok(const TempDir& t, const std::string& args) {
-  Ran r = Run(t, args);
-  INFO("credmesh " << args << "\n" << r.out);
-  REQUIRE(r.code == 0);
-  return r.out;
-}
-
-nlohmann::json Json(const TempDir& t, const std::string& args) {
-  return nlohmann::json::parse(Ok(t, args + " --json"));
+nlohmann::json Json(const CliRunner& cli, const std::string& args) {
+  return nlohmann::json::parse(cli.Ok(args + " --json"));
 }
 
 std::string Pattern(size_t n) {
@@ -68,17 +37,19 @@ std::string ReadAll(const fs::path& p) {
 }
 
 TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, the size policy") {
-  TempDir t("credmesh-evidence-e2e");
-  Ok(t, "init --hub --district 'Maple Valley' --name hub");
-  Ok(t, "person add --role issuer --name Irene --email i@example.org");
-  Ok(t, "person add --role educator --scope school/pine --name Ed --email e@example.org");
-  Ok(t, "catalog import '" CREDMESH_SOURCE_DIR "/examples/catalog.json' --as Irene");
-  std::string s = Ok(t, "submission open fa-whole-class-decisions --school pine --as Ed");
+  CliRunner t("credmesh-evidence-e2e");
+  t.UseTestPassphrase();
+  t.SetEnv("CREDMESH_DIR", "hub");
+  t.Ok("init --hub --district 'Maple Valley' --name hub");
+  t.Ok("person add --role issuer --name Irene --email i@example.org");
+  t.Ok("person add --role educator --scope school/pine --name Ed --email e@example.org");
+  t.Ok("catalog import '" CREDMESH_SOURCE_DIR "/examples/catalog.json' --as Irene");
+  std::string s = t.Ok("submission open fa-whole-class-decisions --school pine --as Ed");
   s = s.substr(0, s.find('\n'));
 
   const std::string content = "%PDF-1.4\n" + Pattern(600 * 1024);  // three 256 KiB chunks
   std::ofstream(t.File("plan.pdf"), std::ios::binary) << content;
-  Ok(t, "submission evidence " + s + " --slot lesson-plan --file plan.pdf --as Ed");
+  t.Ok("submission evidence " + s + " --slot lesson-plan --file plan.pdf --as Ed");
 
   nlohmann::json list = Json(t, "evidence list " + s);
   REQUIRE(list["files"].size() == 1);
@@ -86,10 +57,11 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
   CHECK(list["files"][0]["type"] == "application/pdf");
   CHECK(list["files"][0]["size"] == content.size());
 
-  Ok(t, "evidence get " + s + " -o out");
-  CHECK(ReadAll(t.path() / "out" / "attempt-1" / "lesson-plan" / "plan.pdf") == content);
-  CHECK(Run(t, "evidence get " + s + " -o out").code == 1);  // never overwrites silently
-  Ok(t, "evidence get " + s + " -o out --force");
+  t.Ok("evidence get " + s + " -o out");
+  CHECK(ReadAll(std::filesystem::path(t.File("out")) / "attempt-1" / "lesson-plan" / "plan.pdf") ==
+        content);
+  CHECK(t.Run("evidence get " + s + " -o out").exit_code == 1);  // never overwrites silently
+  t.Ok("evidence get " + s + " -o out --force");
 
   nlohmann::json status = Json(t, "status");
   CHECK(status["evidence_files"]["files"] == 1);
@@ -99,7 +71,8 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
 
   // Lose the last chunk (as if it had not arrived yet).
   int removed = 0;
-  for (const auto& e : fs::recursive_directory_iterator(t.path() / "hub" / "chunks")) {
+  for (const auto& e :
+       fs::recursive_directory_iterator(std::filesystem::path(t.File("hub")) / "chunks")) {
     if (e.is_regular_file() && fs::file_size(e.path()) == content.size() - 2 * 256 * 1024) {
       fs::remove(e.path());
       ++removed;
@@ -114,32 +87,36 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
   CHECK(status["evidence_files"]["bytes_missing"] == content.size() - 2 * 256 * 1024);
   CHECK(Json(t, "submission show " + s)["attempts"][0]["evidence"][0]["file"]["bytes"] ==
         "incomplete");
-  Ran get = Run(t, "evidence get " + s + " -o out2");
-  CHECK(get.code == 1);
-  CHECK(get.out.find("bytes missing") != std::string::npos);
-  CHECK_FALSE(fs::exists(t.path() / "out2" / "attempt-1" / "lesson-plan" / "plan.pdf"));
+  CliResult get = t.Run("evidence get " + s + " -o out2");
+  CHECK(get.exit_code == 1);
+  CHECK(get.output().find("bytes missing") != std::string::npos);
+  CHECK_FALSE(
+      fs::exists(std::filesystem::path(t.File("out2")) / "attempt-1" / "lesson-plan" / "plan.pdf"));
 
   // Re-attaching the same file restores the chunk (content addressed).
-  Ok(t, "submission evidence " + s + " --slot lesson-plan --file plan.pdf --as Ed");
+  t.Ok("submission evidence " + s + " --slot lesson-plan --file plan.pdf --as Ed");
   CHECK(Json(t, "status")["evidence_files"]["incomplete"] == 0);
 
   // The node's size policy.
-  nlohmann::json cfg = nlohmann::json::parse(ReadAll(t.path() / "hub" / "config.json"));
+  nlohmann::json cfg =
+      nlohmann::json::parse(ReadAll(std::filesystem::path(t.File("hub")) / "config.json"));
   cfg["max_file_mb"] = 1;
   cfg["max_submission_mb"] = 100;
-  std::ofstream(t.path() / "hub" / "config.json") << cfg.dump();
+  std::ofstream(std::filesystem::path(t.File("hub")) / "config.json") << cfg.dump();
   std::ofstream(t.File("video.mp4"), std::ios::binary) << Pattern(1024 * 1024 + 1);
-  Ran big = Run(t, "submission evidence " + s + " --slot class-results --file video.mp4 --as Ed");
-  CHECK(big.code == 1);
-  CHECK(big.out.find("max_file_mb") != std::string::npos);
+  CliResult big =
+      t.Run("submission evidence " + s + " --slot class-results --file video.mp4 --as Ed");
+  CHECK(big.exit_code == 1);
+  CHECK(big.output().find("max_file_mb") != std::string::npos);
   CHECK(Json(t, "evidence list " + s)["files"].size() == 2);  // the refused file left no record
 
   cfg["max_submission_mb"] = 1;  // the attempt already holds 2 x 600 KiB
-  std::ofstream(t.path() / "hub" / "config.json") << cfg.dump();
+  std::ofstream(std::filesystem::path(t.File("hub")) / "config.json") << cfg.dump();
   std::ofstream(t.File("small.txt"), std::ios::binary) << "results";
-  Ran full = Run(t, "submission evidence " + s + " --slot class-results --file small.txt --as Ed");
-  CHECK(full.code == 1);
-  CHECK(full.out.find("max_submission_mb") != std::string::npos);
+  CliResult full =
+      t.Run("submission evidence " + s + " --slot class-results --file small.txt --as Ed");
+  CHECK(full.exit_code == 1);
+  CHECK(full.output().find("max_submission_mb") != std::string::npos);
 }
 
 }  // namespace

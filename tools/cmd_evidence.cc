@@ -35,25 +35,31 @@ nlohmann::json EntryJson(const EvidenceFileEntry& e) {
   return j;
 }
 
-Result<std::vector<EvidenceFileEntry>> Find(Node& node, const EvidenceArgs& a, ChunkStore& chunks) {
+// The node's chunk store and the submission's file evidence the arguments select.
+struct Selected {
+  std::unique_ptr<Node> node;
+  ChunkStore chunks;
+  std::vector<EvidenceFileEntry> files;
+};
+
+Result<Selected> Select(const Context& ctx, const EvidenceArgs& a) {
+  CREDMESH_ASSIGN_OR_RETURN(auto node, OpenNode(ctx));
+  CREDMESH_ASSIGN_OR_RETURN(ChunkStore chunks, ChunkStore::Open(node->Path(Node::kChunkDir)));
   std::optional<int64_t> attempt;
   if (a.attempt > 0) attempt = a.attempt;
   CREDMESH_ASSIGN_OR_RETURN(auto files,
-                            EvidenceFilesOf(node.store(), chunks, a.submission, attempt, a.slot));
+                            EvidenceFilesOf(node->store(), chunks, a.submission, attempt, a.slot));
   if (files.empty()) {
     return Status::NotFound("submission " + a.submission + " has no file evidence" +
                             (a.slot.empty() ? "" : " in slot " + a.slot) + " on this node");
   }
-  return files;
+  return Selected{std::move(node), std::move(chunks), std::move(files)};
 }
 
 int RunList(const Context& ctx, const EvidenceArgs& a) {
-  auto node = OpenNode(ctx);
-  if (!node.ok()) return Fail(node.status());
-  auto chunks = ChunkStore::Open((*node)->Path(Node::kChunkDir));
-  if (!chunks.ok()) return Fail(chunks.status());
-  auto files = Find(**node, a, *chunks);
-  if (!files.ok()) return Fail(files.status());
+  auto selected = Select(ctx, a);
+  if (!selected.ok()) return Fail(selected.status());
+  const std::vector<EvidenceFileEntry>* files = &selected->files;
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& e : *files) arr.push_back(EntryJson(e));
@@ -71,12 +77,9 @@ int RunList(const Context& ctx, const EvidenceArgs& a) {
 }
 
 int RunGet(const Context& ctx, const EvidenceArgs& a) {
-  auto node = OpenNode(ctx);
-  if (!node.ok()) return Fail(node.status());
-  auto chunks = ChunkStore::Open((*node)->Path(Node::kChunkDir));
-  if (!chunks.ok()) return Fail(chunks.status());
-  auto files = Find(**node, a, *chunks);
-  if (!files.ok()) return Fail(files.status());
+  auto selected = Select(ctx, a);
+  if (!selected.ok()) return Fail(selected.status());
+  const std::vector<EvidenceFileEntry>* files = &selected->files;
   const std::filesystem::path dir(a.out.empty() ? a.submission : a.out);
   int failed = 0;
   nlohmann::json written = nlohmann::json::array();
@@ -96,7 +99,7 @@ int RunGet(const Context& ctx, const EvidenceArgs& a) {
       std::filesystem::create_directories(sub, ec);
       if (ec) s = Status::IoError("create " + sub.string() + ": " + ec.message());
       if (s.ok() && a.force) std::filesystem::remove(target, ec);
-      if (s.ok()) s = AssembleFile(*chunks, ManifestOf(e.file), target.string());
+      if (s.ok()) s = AssembleFile(selected->chunks, ManifestOf(e.file), target.string());
     }
     nlohmann::json j = EntryJson(e);
     j["path"] = target.string();
