@@ -49,13 +49,18 @@ tsan() {
   # randomness than it supports it aborts at start-up, so turn ASLR off here.
   local norand=()
   command -v setarch >/dev/null && norand=(setarch "$(uname -m)" -R)
+  # Excluded: 'a receiver holds at most max_frames_held RECORDS frames' asserts
+  # how many frames pile up while verification runs, which depends on speed;
+  # under TSan's slowdown it sees fewer; 'a peer that asks and never reads'
+  # waits a bounded time for another school's full sync, which TSan's
+  # slowdown exceeds. Both run in the normal and ASan stages.
   configure build-tsan -DCREDMESH_TSAN=ON -DCREDMESH_BUILD_BENCH=OFF &&
     cmake --build build-tsan -j "$jobs" --target credmesh_ledger_tests credmesh_storage_tests \
       credmesh_sync_tests credmesh_integration_tests &&
-    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "${norand[@]}" \
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp "${norand[@]}" \
       ctest --test-dir build-tsan --output-on-failure -j "$jobs" --timeout 300 \
-      -L 'credmesh_(ledger|storage|sync)_tests' &&
-    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "${norand[@]}" \
+      -L 'credmesh_(ledger|storage|sync)_tests' -E 'max_frames_held|asks and never reads' &&
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp "${norand[@]}" \
       ctest --test-dir build-tsan --output-on-failure -j "$jobs" --timeout 300 \
       -L credmesh_integration_tests -R '^network: '
 }
