@@ -30,11 +30,6 @@ bool HasType(const nlohmann::json& j, const char* type) {
   return t.is_array() && std::find(t.begin(), t.end(), nlohmann::json(type)) != t.end();
 }
 
-std::string IssuerId(const nlohmann::json& cred) {
-  const auto& i = At(cred, "issuer");
-  return i.is_string() ? i.get<std::string>() : Str(i, "id");
-}
-
 // The fields OB 3.0 requires of an OpenBadgeCredential and its achievement.
 void CheckRequiredFields(const nlohmann::json& c, std::vector<std::string>& problems) {
   const auto& ctx = At(c, "@context");

@@ -38,19 +38,19 @@ std::string StringAt(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string IssuerId(const nlohmann::json& credential) {
-  auto it = credential.find("issuer");
-  if (it == credential.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  return it->is_object() ? StringAt(*it, "id") : "";
-}
-
 std::string SubjectId(const nlohmann::json& credential) {
   auto it = credential.find("credentialSubject");
   return it != credential.end() && it->is_object() ? StringAt(*it, "id") : "";
 }
 
 }  // namespace
+
+std::string IssuerId(const nlohmann::json& credential) {
+  auto it = credential.find("issuer");
+  if (it == credential.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->is_object() ? StringAt(*it, "id") : "";
+}
 
 Result<nlohmann::json> AddEddsaJcsProof(nlohmann::json document, const SigningKey& key,
                                         const std::string& created) {

@@ -59,6 +59,9 @@ std::vector<std::string> CheckJwtClaims(const nlohmann::json& payload);
 // Parses an RFC 3339 / XML Schema dateTime with a zone ("...Z" or "±hh:mm",
 // optional fraction) to Unix milliseconds.
 Result<int64_t> ParseDateTime(std::string_view text);
+// A credential's issuer id: `issuer` when it is a string, else `issuer.id`;
+// empty when neither is present.
+std::string IssuerId(const nlohmann::json& credential);
 // "2026-12-03T05:00:00Z" (whole seconds, UTC).
 std::string FormatDateTime(int64_t unix_ms);
 
