@@ -107,7 +107,7 @@ TEST_CASE("trust e2e: no passphrase source is a clear error") {
   cli.UseTestPassphrase();
   cli.Ok("init --dir hub --hub --district Hill");
   cli.UnsetEnv("CREDMESH_PASSPHRASE");
-  CliResult o = cli.Run("person add --dir hub --name Z --email z@x --role admin < /dev/null");
+  CliResult o = cli.Run("person add --dir hub --name Z --email z@x.org --role admin < /dev/null");
   CHECK(o.exit_code == 1);
   CHECK(Has(o.output(), "CREDMESH_PASSPHRASE"));
 }

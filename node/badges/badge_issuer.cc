@@ -7,6 +7,7 @@
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/trust/person_directory.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
 #include "protocol/hlc.h"
@@ -22,21 +23,6 @@ constexpr Migration kMigrations[] = {
      "  list_index INTEGER NOT NULL UNIQUE"
      ") WITHOUT ROWID;"},
 };
-
-// The body of the newest valid record of `kind` in `entity`, if any.
-Result<std::optional<Value>> NewestBody(Store& store, const std::string& kind,
-                                        const std::string& entity) {
-  RecordQuery q;
-  q.kind = kind;
-  q.entity = entity;
-  q.state = RecordState::kValid;
-  q.newest_first = true;
-  q.limit = 1;
-  CREDMESH_ASSIGN_OR_RETURN(auto rows, store.records().List(q));
-  if (rows.empty()) return std::optional<Value>();
-  CREDMESH_ASSIGN_OR_RETURN(VerifiedRecord rec, store.records().Load(rows[0].id));
-  return std::optional<Value>(rec.record().body);
-}
 
 Result<std::string> DistrictName(Store& store, const std::string& district) {
   RecordQuery q;
@@ -156,13 +142,10 @@ Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
   CREDMESH_ASSIGN_OR_RETURN(ReviewBody rb, ReviewBody::Parse(review->record().body));
   c.levels = rb.levels;
 
-  CREDMESH_ASSIGN_OR_RETURN(auto profile,
-                            NewestBody(store, kProfileKind, "person/" + educator->hex()));
-  if (profile) {
-    if (const Value* e = profile->Find("email"); e && e->is_string() && !e->as_string().empty()) {
-      c.email = e->as_string();
-    }
-  }
+  // The person's newest e-mail under any of their keys: an educator who
+  // moved school (person.rekey) is identified as they are now.
+  CREDMESH_ASSIGN_OR_RETURN(PersonDirectory people, PersonDirectory::Load(db, {}));
+  if (const Person* p = people.WithKey(*educator); p && !p->email.empty()) c.email = p->email;
   if (!c.email)
     return Status::FailedPrecondition("no e-mail known for the educator " + ShortKey(*educator) +
                                       " (person.profile); the badge would not identify them");

@@ -59,7 +59,8 @@ struct BadgeRequest {
 
 // Gathers the content of the award's badge: the award (must be issued and
 // not revoked), the awarded definition version, the deciding review's
-// levels, the educator's e-mail from their newest valid person.profile, the
+// levels, the educator's e-mail from the newest valid person.profile of any of
+// their keys (node/trust/person_directory.h), the
 // district's name from its genesis record, and (with a status list URL) the
 // award's status-list index. NotFound / FailedPrecondition with the reason
 // when something is missing (e.g. the submission's school scope is not held

@@ -1,5 +1,6 @@
 #include "node/credentials/lifecycle_views.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "node/credentials/catalog_projection.h"
@@ -71,6 +72,10 @@ Result<std::vector<SubmissionSummary>> ListSubmissions(Database& db, const Submi
     if (!f.status.empty() && s.status != f.status) continue;
     if (!f.definition.empty() && s.definition != f.definition) continue;
     if (!f.educator.empty() && s.educator.hex().rfind(f.educator, 0) != 0) continue;
+    if (!f.educator_keys.empty() && std::find(f.educator_keys.begin(), f.educator_keys.end(),
+                                              s.educator) == f.educator_keys.end()) {
+      continue;
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -103,14 +108,28 @@ Result<std::optional<AwardState>> ShowAward(Store& store, const std::string& id)
 }
 
 Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {
+  return Portfolio(store, std::vector<PublicKey>{educator});
+}
+
+Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys) {
+  if (keys.empty()) return Status::InvalidArgument("a portfolio needs at least one key");
   Database& db = store.db();
   PortfolioView p;
-  p.educator = educator;
+  p.educator = keys.front();
+  p.keys = keys;
   std::vector<std::pair<std::string, int>> earned;
-  CREDMESH_ASSIGN_OR_RETURN(
-      auto submissions,
-      Column(db, "SELECT submission FROM awards WHERE educator = ? ORDER BY issued_hlc, id",
-             educator.hex()));
+  std::string in;
+  for (size_t i = 0; i < keys.size(); ++i) in += i ? ",?" : "?";
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare("SELECT submission FROM awards WHERE educator IN (" + in +
+                                       ") ORDER BY issued_hlc, id"));
+  for (size_t i = 0; i < keys.size(); ++i) st.Bind(static_cast<int>(i + 1), keys[i].hex());
+  std::vector<std::string> submissions;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    submissions.push_back(st.ColumnText(0));
+  }
   for (const auto& sub : submissions) {
     CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
     if (!state.award || !state.award->issued) {
@@ -136,7 +155,7 @@ Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {
       p.completed_stacks.push_back({it.id, it.version, it.title});
   }
   SubmissionFilter f;
-  f.educator = educator.hex();
+  f.educator_keys = keys;
   CREDMESH_ASSIGN_OR_RETURN(p.submissions, ListSubmissions(db, f));
   return p;
 }

@@ -31,8 +31,10 @@ struct SubmissionSummary {
 };
 
 struct SubmissionFilter {
-  std::string status;      // "" = any
-  std::string educator;    // key hex prefix; "" = any
+  std::string status;    // "" = any
+  std::string educator;  // key hex prefix; "" = any
+  // Any of these keys (one person's current and earlier keys); empty = any.
+  std::vector<PublicKey> educator_keys;
   std::string definition;  // "" = any
 };
 // The submissions matching `filter`, ordered by id.
@@ -64,9 +66,10 @@ struct CompletedStack {
   int64_t version = 0;
   std::string title;
 };
-// Everything one educator has.
+// Everything one educator has, under any of their keys.
 struct PortfolioView {
-  PublicKey educator;
+  PublicKey educator;                  // the current key
+  std::vector<PublicKey> keys;         // every key counted, the current one first
   std::vector<PortfolioAward> awards;  // active and revoked, by (issued hlc, id)
   size_t active_awards = 0;
   int64_t ceu_hundredths = 0;                    // sum over active awards
@@ -74,5 +77,9 @@ struct PortfolioView {
   std::vector<SubmissionSummary> submissions;    // all of the educator's, by id
 };
 Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator);
+// The portfolio of a person who signed with several keys (person.rekey, in
+// the trust layer): awards and submissions of any of `keys`, the current
+// key first. InvalidArgument when `keys` is empty.
+Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys);
 
 }  // namespace credmesh

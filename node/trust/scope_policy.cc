@@ -118,6 +118,7 @@ bool MayGrant(const std::vector<Role>& roles, Role granted, const std::string& t
 std::string RequiredRolesText(const std::string& kind) {
   if (kind == "note") return "any";
   if (kind == "person.profile") return "admin (or the person's own)";
+  if (kind == "person.rekey") return "admin (or the old key's own)";
   if (StartsWith(kind, "catalog.") || StartsWith(kind, "award.")) return "issuer or admin";
   if (StartsWith(kind, "submission.")) return "educator";
   if (StartsWith(kind, "review.")) return "reviewer";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "node/trust/person_records.h"
+
 namespace credmesh {
 namespace {
 
@@ -204,6 +206,17 @@ std::vector<Role> TrustView::RolesAt(const PublicKey& key, uint64_t hlc,
   return roles;
 }
 
+bool TrustView::HoldsPersonRoleAt(const PublicKey& key, uint64_t hlc) const {
+  auto it = by_subject_.find(key);
+  if (it == by_subject_.end()) return false;
+  for (const TrustFact& f : it->second) {
+    const bool person = f.role == Role::kEducator || f.role == Role::kReviewer ||
+                        f.role == Role::kIssuer || f.role == Role::kAdmin;
+    if (person && f.InEffectAt(hlc)) return true;
+  }
+  return false;
+}
+
 bool TrustView::Knows(const PublicKey& key) const {
   return key == root_ || by_subject_.count(key) > 0;
 }
@@ -235,10 +248,22 @@ TrustDecision EvaluateRecord(const Record& r, const TrustView& view) {
   if (!InDistrict(r.scope, view.district())) {
     return Denied("scope " + r.scope + " is outside district " + view.district());
   }
+  // People records are checked whoever signed them: a malformed one can
+  // never become valid.
+  if (std::string problem = PersonRecordProblem(r); !problem.empty()) return Denied(problem);
+  if (r.kind == kRekeyKind && r.scope != "district/" + view.district()) {
+    return Denied("person.rekey belongs in scope district/" + view.district());
+  }
   auto roles = view.RolesAt(r.author, r.hlc, r.scope);
   if (MayWrite(roles, r.kind, r.scope, view.district())) return Valid();
   // A person may publish their own profile while holding any role there.
-  if (r.kind == kProfileKind && r.entity == "person/" + r.author.hex() && !roles.empty()) {
+  if (r.kind == kProfileKind && r.entity == PersonEntity(r.author) && !roles.empty()) {
+    return Valid();
+  }
+  // A person may move to a new key while holding any role in the district,
+  // whatever its scope (an educator's grant covers only their school).
+  if (r.kind == kRekeyKind && r.entity == PersonEntity(r.author) &&
+      view.HoldsPersonRoleAt(r.author, r.hlc)) {
     return Valid();
   }
   if (!view.Knows(r.author)) return {RecordState::kPending, WaitingReason(r.author)};

@@ -29,6 +29,9 @@ class TrustView {
   void Add(const TrustFact& fact);
   // Roles `key` holds in effect at `hlc` covering `scope` (kRoot for the root).
   std::vector<Role> RolesAt(const PublicKey& key, uint64_t hlc, const std::string& scope) const;
+  // True if `key` holds an educator, reviewer, issuer or admin grant in
+  // effect at `hlc`, in any scope.
+  bool HoldsPersonRoleAt(const PublicKey& key, uint64_t hlc) const;
   // True for the root and for keys with at least one valid grant/certificate.
   bool Knows(const PublicKey& key) const;
   const std::string& district() const { return district_; }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "node/trust/person_names.h"
 #include "protocol/field_reader.h"
 #include "protocol/hlc.h"
 
@@ -101,6 +102,9 @@ Result<GrantBody> GrantBody::Parse(const Value& body) {
   }
   CREDMESH_ASSIGN_OR_RETURN(g.scope, StringField(body, "scope"));
   CREDMESH_ASSIGN_OR_RETURN(g.name, StringField(body, "name", false));
+  if (!g.name.empty()) {
+    if (Status s = ValidatePersonName(g.name); !s.ok()) return s.WithContext("name");
+  }
   CREDMESH_RETURN_IF_ERROR(Period(body, g.not_before_ms, g.not_after_ms));
   return g;
 }
