@@ -7,6 +7,8 @@
 #include "node/credentials/lifecycle_views.h"
 #include "tools/cred_cli.h"
 #include "tools/cred_json.h"
+#include "tools/free_text.h"
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 namespace {
@@ -99,16 +101,20 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
 int RunPortfolio(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  auto key = ResolvePerson(**node, a.person);
-  if (!key.ok()) return Fail(key.status());
-  auto p = Portfolio((*node)->store(), *key);
+  auto person = FindPerson(**node, a.person);
+  if (!person.ok()) return Fail(person.status());
+  auto p = Portfolio((*node)->store(), person->keys);
   if (!p.ok()) return Fail(p.status());
   if (ctx.json) {
     PrintJson(PortfolioJson(*p));
     return kExitOk;
   }
-  std::cout << "portfolio of " << a.person << " (" << key->hex().substr(0, 16) << ")\n"
-            << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
+  std::cout << "portfolio of " << (person->name.empty() ? a.person : person->name) << " ("
+            << person->key.hex().substr(0, 16) << ")\n";
+  for (size_t i = 1; i < person->keys.size(); ++i) {
+    std::cout << "  earlier key " << person->keys[i].hex().substr(0, 16) << "\n";
+  }
+  std::cout << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
             << " CEU\n";
   for (const PortfolioAward& pa : p->awards) {
     const AwardState& aw = pa.award;
@@ -147,14 +153,14 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
 
   CLI::App* revoke = sub("revoke", "Revoke an award", true);
   revoke->add_option("ID", a->id, "Award or submission id")->required();
-  revoke->add_option("--reason", a->reason, "Why (recorded publicly)")->required();
+  AddFreeText(revoke, "--reason", a->reason, "Why (recorded publicly)", TextNeed::kRequired);
   OnRun(revoke, ctx, [&ctx, a] { return RunRevoke(ctx, *a); });
 
   CLI::App* rec =
       sub("recognize", "Attach a recognition (continuing-education units) to an award", true);
   rec->add_option("ID", a->id, "Award or submission id")->required();
   rec->add_option("--ceu", a->ceu, "Continuing-education units, e.g. 1.5")->required();
-  rec->add_option("--note", a->note, "Free-text note");
+  AddFreeText(rec, "--note", a->note, "Free-text note");
   rec->add_option("--issuer", a->issuer, "Who grants the recognition (default: this node's name)");
   OnRun(rec, ctx, [&ctx, a] { return RunRecognize(ctx, *a); });
 

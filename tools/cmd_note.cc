@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "tools/cli.h"
+#include "tools/free_text.h"
 
 namespace credmesh::cli {
 namespace {
@@ -48,7 +49,7 @@ void RegisterNoteCommands(CLI::App& app, Context& ctx) {
   CLI::App* add = note->add_subcommand("add", "Sign and store a note; prints its record id");
   AddDirOption(add, ctx);
   AddJsonOption(add, ctx);
-  add->add_option("TEXT", args->text, "The note's text")->required();
+  AddFreeText(add, "TEXT", args->text, "The note's text", TextNeed::kRequired);
   add->add_option("--scope", args->scope,
                   "Scope (default: school/local, or district/<d> on a hub)");
   AddAsOption(add, args->as);

@@ -12,6 +12,8 @@
 #include "node/evidence_files.h"
 #include "tools/cred_cli.h"
 #include "tools/cred_json.h"
+#include "tools/free_text.h"
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 namespace {
@@ -194,8 +196,15 @@ int RunList(const Context& ctx, const SubArgs& a) {
   f.status = a.status;
   f.definition = a.definition;
   if (!a.educator.empty()) {
-    auto k = ResolvePerson(**node, a.educator);
-    f.educator = k.ok() ? k->hex() : a.educator;  // else treat as a key prefix
+    auto person = FindPerson(**node, a.educator);
+    if (person.ok()) {
+      f.educator_keys = person->keys;  // every key the person has signed with
+    } else if (person.status().code() == Status::Code::kNotFound &&
+               a.educator.find_first_not_of("0123456789abcdef") == std::string::npos) {
+      f.educator = a.educator;  // a key prefix of nobody on record
+    } else {
+      return Fail(person.status());
+    }
   }
   auto list = ListSubmissions((*node)->store().db(), f);
   if (!list.ok()) return Fail(list.status());
@@ -329,13 +338,13 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   refl->add_option("ID", a->id, "Submission id")->required();
   refl->add_flag("--pre", a->pre, "Pre-reflection");
   refl->add_flag("--post", a->post, "Post-reflection");
-  refl->add_option("TEXT", a->text, "Reflection text")->required();
+  AddFreeText(refl, "TEXT", a->text, "Reflection text", TextNeed::kRequired);
   OnRun(refl, ctx, [&ctx, a] { return RunReflect(ctx, *a); });
 
   CLI::App* ev = Sub(sub, ctx, "evidence", "Add evidence to a slot (text, or a file)", *a, true);
   ev->add_option("ID", a->id, "Submission id")->required();
   ev->add_option("--slot", a->slot, "Evidence slot id")->required();
-  ev->add_option("--text", a->text, "Evidence text");
+  AddFreeText(ev, "--text", a->text, "Evidence text (or attach a file with --file)");
   ev->add_option("--file", a->file,
                  "Evidence file: stored in the node's chunk store; at most config max_file_mb "
                  "(default 1024 MiB) per file and max_submission_mb per attempt");
@@ -359,7 +368,8 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   CLI::App* list = Sub(sub, ctx, "list", "List submissions", *a, false);
   list->add_option("--status", a->status,
                    "draft|submitted|not_yet|awarded|withdrawn|waiting_definition");
-  list->add_option("--educator", a->educator, "Person name or key prefix");
+  list->add_option("--educator,--for", a->educator,
+                   "Only this person's submissions, under any of their keys: name or key prefix");
   list->add_option("--definition", a->definition, "Definition id");
   OnRun(list, ctx, [&ctx, a] { return RunList(ctx, *a); });
 
@@ -375,7 +385,8 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
       Sub(review, ctx, "add", "Score the current attempt against the rubric and decide", *a, true);
   add->add_option("ID", a->id, "Submission id")->required();
   add->add_option("--level", a->levels, "CRITERION=LEVEL, once per rubric criterion")->required();
-  add->add_option("--feedback", a->feedback, "Feedback for the educator (required)")->required();
+  AddFreeText(add, "--feedback", a->feedback, "Feedback for the educator (required)",
+              TextNeed::kRequired);
   add->add_option("--decision", a->decision, "awarded or not-yet")->required();
   OnRun(add, ctx, [&ctx, a] { return RunReview(ctx, *a); });
 }

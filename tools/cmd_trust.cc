@@ -6,6 +6,7 @@
 #include "node/sync/peers.h"
 #include "storage/key_file.h"
 #include "tools/cli.h"
+#include "tools/free_text.h"
 #include "tools/trust_cli.h"
 
 namespace credmesh::cli {
@@ -163,7 +164,7 @@ void RegisterTrustCommands(CLI::App& app, Context& ctx) {
                                         "--as ADMIN, the root, or this school)");
   AddDirOption(revoke, ctx);
   revoke->add_option("ID", rv->id, "Record id (or prefix) of the grant or certificate")->required();
-  revoke->add_option("--reason", rv->reason, "Why (kept in the record)")->required();
+  AddFreeText(revoke, "--reason", rv->reason, "Why (kept in the record)", TextNeed::kRequired);
   revoke->add_option("--root-key", rv->root_key, "Root key file when it is kept off this node");
   AddAsOption(revoke, rv->as);
   OnRun(revoke, ctx, [&ctx, rv] { return RunRevoke(ctx, *rv); });

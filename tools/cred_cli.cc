@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "node/credentials/credential_checks.h"
-#include "node/trust/person_keys.h"
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 
@@ -50,12 +50,8 @@ Result<AwardState> LoadAward(Node& node, const std::string& id) {
 }
 
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who) {
-  if (who.size() == 64) {
-    if (auto k = PublicKey::FromHex(who)) return *k;
-  }
-  PersonKeyStore people(node.dir());
-  CREDMESH_ASSIGN_OR_RETURN(PersonKeyEntry e, people.Find(who));
-  return e.key;
+  CREDMESH_ASSIGN_OR_RETURN(Person p, FindPerson(node, who));
+  return p.key;
 }
 
 std::string FormatCeu(int64_t hundredths) {

@@ -23,8 +23,9 @@ int WriteStep(const Context& ctx, Node& node, const std::string& kind, const std
 Result<SubmissionView> LoadSubmission(Node& node, const std::string& id);
 // The award of an award or submission id (prefixes ok), or a NotFound error.
 Result<AwardState> LoadAward(Node& node, const std::string& id);
-// A person's public key: a name or key prefix from this node's person store,
-// or a full 64-digit hex key.
+// A person's current public key: a name or key prefix resolved from the
+// people records this node holds (FindPerson, tools/trust_cli.h), or a full
+// 64-digit hex key. Ambiguous names are refused, listing the candidates.
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who);
 // "1.50" from 150.
 std::string FormatCeu(int64_t hundredths);

@@ -143,9 +143,15 @@ nlohmann::json PortfolioJson(const PortfolioView& p) {
   }
   auto submissions = nlohmann::json::array();
   for (const auto& s : p.submissions) submissions.push_back(SubmissionSummaryJson(s));
-  return {{"educator", p.educator.hex()},     {"awards", awards},
-          {"active_awards", p.active_awards}, {"ceu_hundredths", p.ceu_hundredths},
-          {"completed_stacks", stacks},       {"submissions", submissions}};
+  auto keys = nlohmann::json::array();
+  for (const auto& k : p.keys) keys.push_back(k.hex());
+  return {{"educator", p.educator.hex()},
+          {"keys", keys},
+          {"awards", awards},
+          {"active_awards", p.active_awards},
+          {"ceu_hundredths", p.ceu_hundredths},
+          {"completed_stacks", stacks},
+          {"submissions", submissions}};
 }
 
 }  // namespace credmesh::cli

@@ -73,10 +73,38 @@ Result<SigningKey> LoadRootKey(const Node& node, const std::string& file) {
   return key;
 }
 
-Result<const SigningKey*> UnlockPerson(const Node& node, const std::string& who) {
+Result<PersonDirectory> LoadPeople(Node& node) {
+  CREDMESH_ASSIGN_OR_RETURN(auto local, PersonKeyStore(node.dir()).List());
+  return PersonDirectory::Load(node.store().db(), local);
+}
+
+Result<Person> FindPerson(Node& node, const std::string& who) {
+  CREDMESH_ASSIGN_OR_RETURN(PersonDirectory people, LoadPeople(node));
+  return people.Resolve(who);
+}
+
+Result<const SigningKey*> UnlockPerson(Node& node, const std::string& who) {
+  CREDMESH_ASSIGN_OR_RETURN(Person person, FindPerson(node, who));
+  CREDMESH_ASSIGN_OR_RETURN(auto local, PersonKeyStore(node.dir()).List());
+  for (const PublicKey& k : person.keys) {
+    for (const PersonKeyEntry& e : local) {
+      if (e.key == k) return UnlockPersonKey(node, k);
+    }
+  }
+  return Status::NotFound(PersonDirectory::Describe(person) +
+                          " has no key on this node; signing as them needs their own key "
+                          "(see: credmesh person list)");
+}
+
+Result<const SigningKey*> UnlockPersonKey(const Node& node, const PublicKey& public_key) {
   static std::map<std::string, std::unique_ptr<SigningKey>> unlocked;
   PersonKeyStore store(node.dir());
-  CREDMESH_ASSIGN_OR_RETURN(PersonKeyEntry entry, store.Find(who));
+  auto found = store.Find(public_key.hex());
+  if (!found.ok()) {
+    return Status::NotFound("key " + public_key.hex().substr(0, 16) +
+                            " is not in this node's key store (" + node.Path("people") + ")");
+  }
+  PersonKeyEntry entry = std::move(*found);
   auto& slot = unlocked[entry.key.hex()];
   if (slot) return slot.get();
   CREDMESH_ASSIGN_OR_RETURN(std::string pass, GetPassphrase(entry.name, false, nullptr));

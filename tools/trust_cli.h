@@ -7,6 +7,7 @@
 #include <string>
 
 #include "node/node.h"
+#include "node/trust/person_directory.h"
 
 namespace credmesh::cli {
 
@@ -21,9 +22,19 @@ Result<SigningKey> LoadRootKey(const Node& node, const std::string& file);
 // True if a root key is available without asking (file given or DIR/root.key).
 bool RootKeyAvailable(const Node& node, const std::string& file);
 
-// Unlocks the person `who` from the node's key store; the key lives until the
-// process exits.
-Result<const SigningKey*> UnlockPerson(const Node& node, const std::string& who);
+// The people this node knows: its people records and its key store.
+Result<PersonDirectory> LoadPeople(Node& node);
+// The one person `who` names (PersonDirectory::Resolve): refuses ambiguous
+// names, listing the candidates.
+Result<Person> FindPerson(Node& node, const std::string& who);
+
+// Unlocks the person `who` (resolved by FindPerson) with the passphrase of
+// their key in this node's key store: their current key if it is here, else
+// an earlier one. NotFound when none of their keys is here. The key lives
+// until the process exits.
+Result<const SigningKey*> UnlockPerson(Node& node, const std::string& who);
+// Unlocks `key` from this node's key store (NotFound when it is not there).
+Result<const SigningKey*> UnlockPersonKey(const Node& node, const PublicKey& key);
 
 // Adds enrolment and quarantine (pending grouped by reason) to `status`.
 Status AddTrustStatus(Node& node, nlohmann::json& j);
