@@ -104,6 +104,20 @@ TEST_CASE("sync backend: a record changing validity reloads its own scope's set 
   CHECK(cache.loads() == loads + 2);
   CHECK(cache.Size("district/valley") == district);
   CHECK(cache.Size("school/pine") == 31);
+
+  // A reader that fell behind the log (its oldest entries, which this cache
+  // never read, were dropped) reloads every scope it holds.
+  RecordStore& rs = hub.node->store().records();
+  REQUIRE(rs.SetState(rows->front().id, RecordState::kValid, "").ok());
+  REQUIRE(rs.SetState(rows->front().id, RecordState::kDenied, "test: again").ok());
+  REQUIRE(hub.node->store()
+              .db()
+              .Exec("DELETE FROM record_state_log WHERE seq < (SELECT max(seq) FROM "
+                    "record_state_log)")
+              .ok());
+  REQUIRE(cache.Refresh().ok());
+  CHECK(cache.loads() == loads + 4);
+  CHECK(cache.Size("district/valley") == district);
 }
 
 // Records of `scope` that `from` holds, as a receiving session would pass them.
