@@ -28,10 +28,13 @@ class Authorizer {
   // Runs inside the ingest transaction once `fresh` are decided: may delete
   // records that count for nothing (quarantine over its quota), settling
   // what that changes; appends to `changed` like Authorize and to `evicted`
-  // the ids it deleted.
+  // the ids it deleted. `from` is the node key of the peer that delivered
+  // `fresh` (null for local writes and imports); `changed` already holds
+  // the ids Authorize reported.
   virtual Status Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
-                      std::vector<RecordId>& changed, std::vector<RecordId>& evicted) {
-    (void)store, (void)fresh, (void)changed, (void)evicted;
+                      const PublicKey* from, std::vector<RecordId>& changed,
+                      std::vector<RecordId>& evicted) {
+    (void)store, (void)fresh, (void)from, (void)changed, (void)evicted;
     return Status::Ok();
   }
 

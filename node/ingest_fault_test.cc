@@ -257,7 +257,7 @@ TEST_CASE("sync backend: a storage fault in a grouped ingest or its flush keeps 
   }
   auto run_all = [&](LedgerSyncBackend& b) -> Status {
     for (const auto& call : calls) {
-      auto r = b.Ingest(call);
+      auto r = b.Ingest(call, pine.key());
       if (!r.ok()) {
         // As a session does when it fails: it still flushes when it closes.
         (void)b.Flush();

@@ -72,7 +72,8 @@ bool Ledger::IsTooFarAhead(uint64_t ts) {
 }
 
 Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
-                      const std::vector<RecordId>* decided, std::vector<RecordId>& evicted) {
+                      const std::vector<RecordId>* decided, const PublicKey* from,
+                      std::vector<RecordId>& evicted) {
   std::vector<RecordId> changed;
   if (decided) {
     changed = *decided;
@@ -82,7 +83,9 @@ Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
     changed.reserve(fresh.size());
     for (const VerifiedRecord* r : fresh) changed.push_back(r->id());
   }
-  if (authorizer_) CREDMESH_RETURN_IF_ERROR(authorizer_->Trim(store_, fresh, changed, evicted));
+  if (authorizer_) {
+    CREDMESH_RETURN_IF_ERROR(authorizer_->Trim(store_, fresh, from, changed, evicted));
+  }
   if (changed.empty() || projections_.empty()) return Status::Ok();
   // Most changes are the fresh records themselves, already in memory; the
   // rest (older records an authorizer re-decided) are read back.
@@ -103,7 +106,8 @@ Status Ledger::Settle(const std::vector<const VerifiedRecord*>& fresh,
 }
 
 Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
-                            IngestSummary& summary, std::vector<RecordId>* ids_out) {
+                            IngestSummary& summary, std::vector<RecordId>* ids_out,
+                            const PublicKey* from) {
   RecordStore& rs = store_.records();
   const int64_t now = clock_.NowMillis();
   const RecordState initial = authorizer_ ? RecordState::kPending : RecordState::kValid;
@@ -165,7 +169,7 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
     }
   }
   std::vector<RecordId> evicted;
-  CREDMESH_RETURN_IF_ERROR(Settle(fresh, predecided ? &became_valid : nullptr, evicted));
+  CREDMESH_RETURN_IF_ERROR(Settle(fresh, predecided ? &became_valid : nullptr, from, evicted));
   if (!evicted.empty()) {
     const std::set<RecordId> just_inserted(inserted.begin(), inserted.end());
     for (const RecordId& id : evicted) {
@@ -204,20 +208,22 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
   return Status::Ok();
 }
 
-Result<IngestSummary> Ledger::StoreVerified(const std::vector<const VerifiedRecord*>& records) {
+Result<IngestSummary> Ledger::StoreVerified(const std::vector<const VerifiedRecord*>& records,
+                                            const PublicKey* from) {
   IngestSummary summary;
   summary.received = records.size();
   CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
-  CREDMESH_RETURN_IF_ERROR(IngestLocked(records, summary, nullptr));
+  CREDMESH_RETURN_IF_ERROR(IngestLocked(records, summary, nullptr, from));
   CREDMESH_RETURN_IF_ERROR(tx.Commit());
   return summary;
 }
 
-Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records) {
+Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records,
+                                             const PublicKey* from) {
   std::vector<const VerifiedRecord*> ptrs;
   ptrs.reserve(records.size());
   for (const auto& r : records) ptrs.push_back(&r);
-  return StoreVerified(ptrs);
+  return StoreVerified(ptrs, from);
 }
 
 namespace {

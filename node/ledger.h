@@ -52,7 +52,11 @@ class Ledger {
   // storing overlaps verification.
   Result<IngestSummary> Ingest(std::vector<Bytes> encoded, unsigned threads = 1);
   static constexpr size_t kIngestChunk = 512;
-  Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records);
+  // `from`: the node key of the peer that delivered the records (a sync
+  // session), null for local writes and imports: quarantine quotas per peer
+  // (Authorizer::Trim) count what each peer brought.
+  Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records,
+                                       const PublicKey* from = nullptr);
 
   // Creates, signs and stores a local record stamped with this node's clock.
   // Fails with Unauthorized, storing nothing, unless the record ends up valid.
@@ -73,15 +77,17 @@ class Ledger {
         authorizer_(authorizer),
         projections_(std::move(projections)) {}
   // Stores verified records in one transaction.
-  Result<IngestSummary> StoreVerified(const std::vector<const VerifiedRecord*>& records);
+  Result<IngestSummary> StoreVerified(const std::vector<const VerifiedRecord*>& records,
+                                      const PublicKey* from);
   // Inside an open transaction: inserts, authorizes and projects.
   Status IngestLocked(const std::vector<const VerifiedRecord*>& records, IngestSummary& summary,
-                      std::vector<RecordId>* ids_out);
+                      std::vector<RecordId>* ids_out, const PublicKey* from = nullptr);
   // Authorizes `fresh` (unless `decided` already holds the ids of those that
   // became valid) and runs the projections over what changed.
-  // Adds to `evicted` the records Trim deleted.
+  // Adds to `evicted` the records Trim deleted; `from` as for IngestVerified.
   Status Settle(const std::vector<const VerifiedRecord*>& fresh,
-                const std::vector<RecordId>* decided, std::vector<RecordId>& evicted);
+                const std::vector<RecordId>* decided, const PublicKey* from,
+                std::vector<RecordId>& evicted);
   // True if a record stamped `ts` must be refused: it is too far ahead of
   // the wall clock and above everything this clock has reached.
   bool IsTooFarAhead(uint64_t ts);

@@ -15,6 +15,7 @@ std::unique_ptr<Authorizer> MakeAuthorizer(Node& node) {
   QuarantineLimits limits;
   limits.per_author = static_cast<size_t>(c.quarantine_per_author);
   limits.total = static_cast<size_t>(c.quarantine_total);
+  limits.per_peer = static_cast<size_t>(c.quarantine_per_peer);
   return std::make_unique<TrustAuthorizer>(c.district, *root, limits);
 }
 

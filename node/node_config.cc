@@ -24,6 +24,7 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
     c.max_submission_mb = j.value("max_submission_mb", c.max_submission_mb);
     c.quarantine_per_author = j.value("quarantine_per_author", c.quarantine_per_author);
     c.quarantine_total = j.value("quarantine_total", c.quarantine_total);
+    c.quarantine_per_peer = j.value("quarantine_per_peer", c.quarantine_per_peer);
     c.school = j.value("school", c.school);
     c.root_key = j.value("root_key", c.root_key);
     c.hub_address = j.value("hub_address", c.hub_address);
@@ -43,9 +44,9 @@ Result<NodeConfig> NodeConfig::Parse(const std::string& text) {
   if (c.max_submission_mb < c.max_file_mb) {
     return Status::InvalidArgument("config max_submission_mb must be >= max_file_mb");
   }
-  if (c.quarantine_per_author < 0 || c.quarantine_total < 0) {
+  if (c.quarantine_per_author < 0 || c.quarantine_total < 0 || c.quarantine_per_peer < 0) {
     return Status::InvalidArgument(
-        "config quarantine_per_author and quarantine_total must be >= 0");
+        "config quarantine_per_author, quarantine_total and quarantine_per_peer must be >= 0");
   }
   return c;
 }
@@ -61,7 +62,8 @@ std::string NodeConfig::ToJson() const {
                       {"max_file_mb", max_file_mb},
                       {"max_submission_mb", max_submission_mb},
                       {"quarantine_per_author", quarantine_per_author},
-                      {"quarantine_total", quarantine_total}};
+                      {"quarantine_total", quarantine_total},
+                      {"quarantine_per_peer", quarantine_per_peer}};
   for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"advertise", &advertise},
                              {"school", &school},
                              {"root_key", &root_key},

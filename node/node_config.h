@@ -26,9 +26,11 @@ struct NodeConfig {
   int64_t max_file_mb = 1024;
   int64_t max_submission_mb = 2048;
   // Quarantine quotas (docs/trust.md "Quarantine"): records of unknown
-  // authors kept per author key and in total; 0 = no limit.
+  // authors kept per author key, in total, and per peer that delivered
+  // them; 0 = no limit.
   int64_t quarantine_per_author = 1000;
   int64_t quarantine_total = 10000;
+  int64_t quarantine_per_peer = 5000;
   // Trust (docs/trust.md): set by `init --hub` or `enrol install`.
   std::string school;       // school id from the node certificate
   std::string root_key;     // district root public key, hex

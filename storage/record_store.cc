@@ -25,6 +25,26 @@ constexpr Migration kMigrations[] = {
      "CREATE INDEX records_not_valid ON records(state) WHERE state != 0;"},
 };
 
+// The validity log (RecordStore::Migrate), a module of its own so the
+// records table's versions stay apart. 65536 = RecordStore::kStateLogKeep.
+constexpr Migration kChangeMigrations[] = {
+    {1,
+     "CREATE TABLE record_state_log("
+     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  row INTEGER NOT NULL,"  // rowid of the record in records
+     "  scope TEXT NOT NULL);"
+     "CREATE TRIGGER records_validity_changed AFTER UPDATE OF state ON records"
+     "  WHEN (old.state = 0) != (new.state = 0) BEGIN"
+     "  INSERT INTO record_state_log(row, scope) VALUES (new.rowid, new.scope);"
+     "  DELETE FROM record_state_log WHERE seq <= last_insert_rowid() - 65536;"
+     "END;"
+     "CREATE TRIGGER records_valid_deleted AFTER DELETE ON records"
+     "  WHEN old.state = 0 BEGIN"
+     "  INSERT INTO record_state_log(row, scope) VALUES (old.rowid, old.scope);"
+     "  DELETE FROM record_state_log WHERE seq <= last_insert_rowid() - 65536;"
+     "END;"},
+};
+
 constexpr char kColumns[] =
     "id, kind, scope, entity, hlc, author, state, reason, received_ms, length(bytes)";
 
@@ -93,7 +113,10 @@ std::string_view RecordStateName(RecordState s) {
   return "unknown";
 }
 
-Status RecordStore::Migrate(Database& db) { return ApplyMigrations(db, "records", kMigrations); }
+Status RecordStore::Migrate(Database& db) {
+  CREDMESH_RETURN_IF_ERROR(ApplyMigrations(db, "records", kMigrations));
+  return ApplyMigrations(db, "record_changes", kChangeMigrations);
+}
 
 Result<bool> RecordStore::Insert(const VerifiedRecord& rec, RecordState state,
                                  std::string_view reason, int64_t received_ms) {

@@ -47,8 +47,12 @@ struct RecordQuery {
 
 class RecordStore {
  public:
-  // Creates or upgrades the records schema.
+  // Creates or upgrades the records schema, including the validity log
+  // (table record_state_log: seq, row = the record's rowid, scope), to which
+  // triggers append every record that becomes or stops being valid, or is
+  // deleted while valid; it keeps the last kStateLogKeep entries.
   static Status Migrate(Database& db);
+  static constexpr int64_t kStateLogKeep = 65536;
   // REQUIRES: Migrate(db) succeeded. `db` must outlive the store.
   explicit RecordStore(Database& db) : db_(db) {}
 

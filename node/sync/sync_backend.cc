@@ -1,5 +1,6 @@
 #include "node/sync/sync_backend.h"
 
+#include <set>
 #include <utility>
 
 namespace credmesh {
@@ -14,6 +15,7 @@ Result<int64_t> QueryInt(Database& db, const char* sql) {
 }  // namespace
 
 Status ScopeItemCache::Load(const std::string& scope, Entry& e) {
+  ++loads_;
   e.items = MemoryItemSource();
   CREDMESH_ASSIGN_OR_RETURN(
       Statement st,
@@ -60,25 +62,46 @@ size_t ScopeItemCache::Size(const std::string& scope) {
 void ScopeItemCache::Reset() {
   scopes_.clear();
   max_rowid_ = -1;
-  not_valid_ = 0;
+  log_seq_ = 0;
   last_refused_.clear();
 }
 
 Status ScopeItemCache::Refresh() {
   Database& db = store_.db();
   if (max_rowid_ < 0) {
+    CREDMESH_ASSIGN_OR_RETURN(log_seq_,
+                              QueryInt(db, "SELECT coalesce(max(seq), 0) FROM record_state_log"));
     CREDMESH_ASSIGN_OR_RETURN(max_rowid_,
                               QueryInt(db, "SELECT coalesce(max(rowid), 0) FROM records"));
-    CREDMESH_ASSIGN_OR_RETURN(not_valid_,
-                              QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
     return Status::Ok();
+  }
+  // Validity changes first, then new rows: a record read below as new is
+  // read in its current state, and a change to it after that is logged
+  // after what is read here, so the next call sees it.
+  const int64_t seen_rowid = max_rowid_;
+  std::set<std::string> stale;
+  CREDMESH_ASSIGN_OR_RETURN(int64_t oldest,
+                            QueryInt(db, "SELECT coalesce(min(seq), 0) FROM record_state_log"));
+  // Entries this cache never read were dropped from the log: reload all.
+  const bool missed = oldest > log_seq_ + 1;
+  {
+    CREDMESH_ASSIGN_OR_RETURN(
+        Statement st,
+        db.Prepare("SELECT seq, row, scope FROM record_state_log WHERE seq > ? ORDER BY seq"));
+    st.Bind(1, log_seq_);
+    for (;;) {
+      CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      log_seq_ = st.ColumnInt(0);
+      // A row above those seen is read below, in its current state.
+      if (st.ColumnInt(1) <= seen_rowid) stale.insert(st.ColumnText(2));
+    }
   }
   CREDMESH_ASSIGN_OR_RETURN(
       Statement st,
       db.Prepare(
           "SELECT rowid, scope, hlc, id, state FROM records WHERE rowid > ? ORDER BY rowid"));
   st.Bind(1, max_rowid_);
-  int64_t new_not_valid = 0;
   for (;;) {
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
@@ -86,20 +109,16 @@ Status ScopeItemCache::Refresh() {
     auto id = RecordId::FromView(st.ColumnBlob(3));
     if (!id) return Status::Corruption("records: bad id");
     if (st.ColumnInt(4) != static_cast<int>(RecordState::kValid)) {
-      ++new_not_valid;
       last_refused_.push_back(*id);
       continue;
     }
     CREDMESH_RETURN_IF_ERROR(Add(st.ColumnText(1), {static_cast<uint64_t>(st.ColumnInt(2)), *id}));
   }
-  CREDMESH_ASSIGN_OR_RETURN(int64_t not_valid,
-                            QueryInt(db, "SELECT count(*) FROM records WHERE state != 0"));
-  if (not_valid != not_valid_ + new_not_valid) {
-    // Some stored record changed state (a grant arrived, a revocation): the
-    // loaded sets may be stale; reload them.
-    for (auto& [scope, e] : scopes_) CREDMESH_RETURN_IF_ERROR(Load(scope, *e));
+  // A stored record changed validity (a grant arrived, a revocation, a
+  // deletion): only its scope's set may be stale.
+  for (auto& [scope, e] : scopes_) {
+    if (missed || stale.count(scope)) CREDMESH_RETURN_IF_ERROR(Load(scope, *e));
   }
-  not_valid_ = not_valid;
   return Status::Ok();
 }
 
@@ -158,7 +177,8 @@ Status LedgerSyncBackend::Recover(Status failure, size_t call_records) {
                              " records received since the last commit were rolled back too");
 }
 
-Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> records) {
+Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> records,
+                                                   const PublicKey& from) {
   if (!group_) {
     CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_.db()));
     group_.emplace(std::move(tx));
@@ -167,7 +187,7 @@ Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> r
   group_records_ += call_records;
   // Nested in the group: a failure undoes this call's records only, unless
   // SQLite rolled back the whole group (Recover).
-  auto ingested = ledger_.IngestVerified(std::move(records));
+  auto ingested = ledger_.IngestVerified(std::move(records), &from);
   if (!ingested.ok()) return Recover(ingested.status(), call_records);
   const IngestSummary& s = *ingested;
   if (group_records_ >= group_limit_) CREDMESH_RETURN_IF_ERROR(Flush());
@@ -175,7 +195,6 @@ Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> r
   r.inserted = s.inserted;
   r.duplicates = s.duplicates;
   r.refused = s.too_far_ahead;  // not stored: ERROR 422 (docs/protocol.md §9.3)
-  cache_.Evicted(static_cast<int64_t>(s.evicted));
   if (!cache_.Refresh().ok()) {
     // The records are stored; the sets load again from the table.
     cache_.Reset();

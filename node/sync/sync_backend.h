@@ -36,10 +36,12 @@ class SyncBackend {
   // `ids`, and to `missing` every other id (unknown, other scope, quarantined).
   virtual Status Fetch(const std::string& scope, const std::vector<RecordId>& ids,
                        std::vector<Bytes>& out, std::vector<RecordId>& missing) = 0;
-  // Stores verified records (REQUIRES: all of one granted scope) through
-  // the ledger. Fails only on a storage error, storing none of `records`.
-  // Records stored may stay uncommitted until Flush().
-  virtual Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) = 0;
+  // Stores verified records (REQUIRES: all of one granted scope) that the
+  // peer with node key `from` sent, through the ledger (which counts what
+  // each peer leaves in quarantine). Fails only on a storage error, storing
+  // none of `records`. Records stored may stay uncommitted until Flush().
+  virtual Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records,
+                                          const PublicKey& from) = 0;
   // Makes every record Ingest stored durable. Sessions call it whenever they
   // have stored all they received, and before they close. Default: nothing
   // to do (each Ingest committed on its own).
@@ -57,7 +59,8 @@ class SyncBackend {
 
 // Per-scope in-memory item sets loaded from the records table and kept
 // current: Refresh() adds records stored since the last call (by rowid) and
-// reloads the loaded scopes when a stored record changed state.
+// reloads only the loaded scopes in which a record stored before became or
+// stopped being valid (the table's validity log, storage/record_store.h).
 class ScopeItemCache {
  public:
   explicit ScopeItemCache(Store& store) : store_(store) {}
@@ -67,11 +70,6 @@ class ScopeItemCache {
   Status Refresh();
   // Adds an item known to be valid now; a no-op for scopes not loaded.
   Status Add(const std::string& scope, const SyncItem& item);
-  // `n` records that were not valid were deleted since the last Refresh
-  // (evicted from quarantine): not a state change, so no reload.
-  void Evicted(int64_t n) {
-    if (max_rowid_ >= 0) not_valid_ -= n;
-  }
   // Number of items of a loaded scope (0 if not loaded).
   size_t Size(const std::string& scope);
   // Merges what Refresh/Add queued into a loaded scope's set.
@@ -83,6 +81,8 @@ class ScopeItemCache {
   // the table no longer has, and rowids above those seen will be reused.
   // Each scope loads again from the table when next asked for.
   void Reset();
+  // Times a scope's set was read whole from the table (for tests).
+  uint64_t loads() const { return loads_; }
 
  private:
   struct Entry {
@@ -92,7 +92,8 @@ class ScopeItemCache {
   Store& store_;
   std::map<std::string, std::unique_ptr<Entry>> scopes_;
   int64_t max_rowid_ = -1;  // highest rowid seen by Refresh; -1 before the first
-  int64_t not_valid_ = 0;   // records not valid at the last Refresh
+  int64_t log_seq_ = 0;     // last validity log entry seen by Refresh
+  uint64_t loads_ = 0;
   std::vector<RecordId> last_refused_;
 };
 
@@ -115,7 +116,8 @@ class LedgerSyncBackend final : public SyncBackend {
   // commit failed, the records of the earlier calls since the last Flush
   // are gone too, and the error says so. Either way the item sets stay
   // equal to what the table holds.
-  Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records) override;
+  Result<SyncIngestResult> Ingest(std::vector<VerifiedRecord> records,
+                                  const PublicKey& from) override;
   // Errors: the commit's; the group is then rolled back.
   Status Flush() override;
   void ScopeCompleted(const std::string& scope) override;

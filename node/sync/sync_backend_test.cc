@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "node/sync/sync_test_world.h"
+#include "node/trust/trust_records.h"
 #include "protocol/wire.h"
 
 namespace credmesh {
@@ -37,6 +38,86 @@ TEST_CASE("sync backend: received records join the item set, merged when the sco
   auto total = (*after)->Summarize(Bound::Min(), Bound::Infinity());
   REQUIRE(total.ok());
   CHECK(total->count == 500);
+}
+
+TEST_CASE("sync backend: a record changing validity reloads its own scope's set only") {
+  SyncWorld w;
+  SyncPeer& hub = *w.hub;
+  hub.Notes("district/valley", 40, "d");
+  hub.Notes("school/pine", 30, "s");
+  ScopeItemCache& cache = hub.backend->cache();
+  REQUIRE(cache.Refresh().ok());
+  REQUIRE(cache.Get("district/valley").ok());
+  REQUIRE(cache.Get("school/pine").ok());
+  const size_t district = cache.Size("district/valley");
+  const uint64_t loads = cache.loads();
+
+  // A teacher is granted the right to write in school/pine, and writes a
+  // note; the note reaches the hub before the grant, and waits, pending.
+  SigningKey teacher = SigningKey::Generate();
+  GrantBody g;
+  g.subject = teacher.public_key();
+  g.role = Role::kEducator;
+  g.scope = "school/pine";
+  g.not_before_ms = 0;
+  g.not_after_ms = w.clock.NowMillis() + 86'400'000;
+  g.name = "Tess";
+  auto grant =
+      VerifiedRecord::Create(kGrantKind, "district/valley", "person/" + teacher.public_key().hex(),
+                             hub.node->ledger().hlc().Now(), g.ToValue(), w.root);
+  auto note =
+      VerifiedRecord::Create("note", "school/pine", "n-early", hub.node->ledger().hlc().Now(),
+                             Value::Map{{"text", "early"}}, teacher);
+  REQUIRE(grant.ok());
+  REQUIRE(note.ok());
+  auto in = hub.node->ledger().IngestVerified({*note});
+  REQUIRE(in.ok());
+  REQUIRE(in->pending == 1);
+  REQUIRE(cache.Refresh().ok());
+  CHECK(cache.loads() == loads);  // a new record: added, nothing reloaded
+
+  // The grant arrives (a new record in district/valley, decided as it is
+  // stored) and makes the stored note valid: school/pine is reloaded, and
+  // district/valley, where only the new grant appeared, is not.
+  in = hub.node->ledger().IngestVerified({*grant});
+  REQUIRE(in.ok());
+  REQUIRE(in->valid == 1);
+  REQUIRE(cache.Refresh().ok());
+  CHECK(cache.loads() == loads + 1);
+  CHECK(cache.Size("school/pine") == 31);
+  CHECK(cache.Size("district/valley") == district + 1);
+
+  // A stored district record stops being valid (as a revocation would make
+  // it; here another process sets it): district/valley only is reloaded.
+  RecordQuery q;
+  q.scope = "district/valley";
+  q.kind = "note";
+  q.limit = 1;
+  auto rows = hub.node->store().records().List(q);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  REQUIRE(hub.node->store()
+              .records()
+              .SetState(rows->front().id, RecordState::kDenied, "test: no longer valid")
+              .ok());
+  REQUIRE(cache.Refresh().ok());
+  CHECK(cache.loads() == loads + 2);
+  CHECK(cache.Size("district/valley") == district);
+  CHECK(cache.Size("school/pine") == 31);
+
+  // A reader that fell behind the log (its oldest entries, which this cache
+  // never read, were dropped) reloads every scope it holds.
+  RecordStore& rs = hub.node->store().records();
+  REQUIRE(rs.SetState(rows->front().id, RecordState::kValid, "").ok());
+  REQUIRE(rs.SetState(rows->front().id, RecordState::kDenied, "test: again").ok());
+  REQUIRE(hub.node->store()
+              .db()
+              .Exec("DELETE FROM record_state_log WHERE seq < (SELECT max(seq) FROM "
+                    "record_state_log)")
+              .ok());
+  REQUIRE(cache.Refresh().ok());
+  CHECK(cache.loads() == loads + 4);
+  CHECK(cache.Size("district/valley") == district);
 }
 
 // Records of `scope` that `from` holds, as a receiving session would pass them.
@@ -124,7 +205,7 @@ TEST_CASE("sync backend: ingests share one transaction until Flush, each call at
 
   LedgerSyncBackend& hub = *w.hub->backend;
   Database& db = w.hub->node->store().db();
-  auto r1 = hub.Ingest(first);
+  auto r1 = hub.Ingest(first, pine.key());
   REQUIRE(r1.ok());
   CHECK(r1->inserted == 10);
   // A failure inside the next call (injected with a trigger on this
@@ -132,13 +213,13 @@ TEST_CASE("sync backend: ingests share one transaction until Flush, each call at
   REQUIRE(db.Exec("CREATE TEMP TRIGGER fail_one AFTER INSERT ON records WHEN NEW.entity = '" +
                   second[5].record().entity + "' BEGIN SELECT RAISE(ABORT, 'injected'); END")
               .ok());
-  auto failed = hub.Ingest(second);
+  auto failed = hub.Ingest(second, pine.key());
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().message().find("injected") != std::string::npos);
   REQUIRE(db.Exec("DROP TRIGGER fail_one").ok());
   CHECK(w.hub->Count("school/pine") == 10);
 
-  auto r2 = hub.Ingest(second);
+  auto r2 = hub.Ingest(second, pine.key());
   REQUIRE(r2.ok());
   CHECK(r2->inserted == 10);
   // Stored (this connection sees them) but not yet committed.
@@ -147,7 +228,7 @@ TEST_CASE("sync backend: ingests share one transaction until Flush, each call at
   REQUIRE(hub.Flush().ok());
   CHECK(CommittedCount(w, "school/pine") == 20);
   REQUIRE(hub.Flush().ok());  // nothing open: a no-op
-  REQUIRE(hub.Ingest(third).ok());
+  REQUIRE(hub.Ingest(third, pine.key()).ok());
   REQUIRE(hub.Flush().ok());
   CHECK(CommittedCount(w, "school/pine") == 30);
 }
@@ -160,16 +241,16 @@ TEST_CASE("sync backend: a group commits at its record cap and when the backend 
   std::vector<VerifiedRecord> four(all.begin(), all.begin() + 4), eight(all.begin() + 4, all.end());
   {
     LedgerSyncBackend backend(w.hub->node->store(), w.hub->node->ledger(), 10);
-    REQUIRE(backend.Ingest(four).ok());
+    REQUIRE(backend.Ingest(four, pine.key()).ok());
     CHECK(CommittedCount(w, "school/pine") == 0);
-    REQUIRE(backend.Ingest(eight).ok());  // 12 >= 10: committed at once
+    REQUIRE(backend.Ingest(eight, pine.key()).ok());  // 12 >= 10: committed at once
     CHECK(CommittedCount(w, "school/pine") == 12);
   }
   pine.Notes("school/pine", 3, "t");
   std::vector<VerifiedRecord> more = Load(pine, "school/pine");
   {
     LedgerSyncBackend backend(w.hub->node->store(), w.hub->node->ledger());
-    REQUIRE(backend.Ingest(more).ok());
+    REQUIRE(backend.Ingest(more, pine.key()).ok());
     CHECK(CommittedCount(w, "school/pine") == 12);
   }
   CHECK(CommittedCount(w, "school/pine") == 15);
@@ -190,7 +271,7 @@ TEST_CASE("sync backend: a record stamped too far in the future is refused (422)
   std::vector<VerifiedRecord> batch;
   batch.push_back(std::move(*far));
   batch.push_back(std::move(*near));
-  auto r = w.hub->backend->Ingest(std::move(batch));
+  auto r = w.hub->backend->Ingest(std::move(batch), pine.key());
   REQUIRE(r.ok());
   CHECK(r->inserted == 1);
   CHECK(r->refused == std::vector<RecordId>{far_id});

@@ -1,5 +1,6 @@
 #include "node/sync/sync_client.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -56,7 +57,10 @@ Result<std::unique_ptr<SyncClient>> SyncClient::Connect(zmq::context_t& ctx,
     s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(keys.public_key.data(), 32));
     s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key.data(), 32));
     s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::maxmsgsize, int64_t{16 * 1024 * 1024 + 1024});
+    // At most inbound_frames frames of at most our mb wait to be read (§13).
+    s.set(zmq::sockopt::maxmsgsize,
+          options.limits.max_message_bytes + SessionOptions::kTransportSlack);
+    s.set(zmq::sockopt::rcvhwm, std::max(1, options.inbound_frames));
     s.set(zmq::sockopt::sndhwm, 10000);
     if (zmq_socket_monitor(s.handle(), mon_ep.c_str(),
                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
@@ -178,6 +182,7 @@ void SyncClient::Process() {
     transport_note_ = "connection lost during the session";
     return;
   }
+  session_->RecheckServer();
   session_->Tick();
   Flush();
 }

@@ -73,11 +73,25 @@ void SyncClientSession::OnWelcome(const wire::Welcome& w) {
   }
   if (Status s = backend_.Refresh(); !s.ok()) return Fail(wire::ErrorCode::kInternal, s.ToString());
   limits_ = w.limits;
+  server_chain_ = w.chain;
+  last_recheck_ms_ = clock_.MonotonicMillis();
   granted_ = w.scopes;
   session_id_ = w.session;
   state_ = State::kSyncing;
   next_scope_ = 1;
   BeginScope(granted_[0], /*initiate=*/true);
+}
+
+void SyncClientSession::RecheckServer() {
+  if (state_ != State::kSyncing) return;
+  const int64_t now = clock_.MonotonicMillis();
+  if (now - last_recheck_ms_ < kStandingRecheckMs) return;
+  last_recheck_ms_ = now;
+  auto peer = policy_.VerifyPeerChain(server_chain_, client_.server_key);
+  // Only a refusal ends the session; a storage error is checked again later.
+  if (peer.ok() || peer.status().code() != Status::Code::kUnauthorized) return;
+  Fail(wire::ErrorCode::kUnauthorized,
+       "the server's certificate is no longer valid here: " + peer.status().message());
 }
 
 void SyncClientSession::OnScopeComplete() {

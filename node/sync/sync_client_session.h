@@ -21,17 +21,27 @@ class SyncClientSession final : public SyncSession {
                                                            Clock& clock, ClientOptions options);
   // start --connected--> expect-welcome: queues HELLO.
   void Start();
+  // Trust may have changed (a revocation arrived by another session or was
+  // written locally): at most every kStandingRecheckMs, checks the server's
+  // chain again and ends the session with ERROR 401 if the server lost its
+  // standing here, as the server does for its peers (docs/protocol.md §10.2).
+  void RecheckServer();
+  static constexpr int64_t kStandingRecheckMs = 1000;
 
  private:
   SyncClientSession(SyncBackend& b, PeerPolicy& p, Clock& c, ClientOptions o,
                     std::vector<Bytes> chain)
-      : SyncSession(b, p, c, o), client_(std::move(o)), chain_(std::move(chain)) {}
+      : SyncSession(b, p, c, o), client_(std::move(o)), chain_(std::move(chain)) {
+    remote_key_ = client_.server_key;
+  }
   void Handle(wire::Message message) override;
   void OnScopeComplete() override;
   void OnWelcome(const wire::Welcome& w);
 
   ClientOptions client_;
   std::vector<Bytes> chain_;
+  std::vector<Bytes> server_chain_;  // WELCOME's, checked again by RecheckServer
+  int64_t last_recheck_ms_ = 0;
   size_t next_scope_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "node/sync/sync_server.h"
 
+#include <algorithm>
+
 namespace credmesh {
 
 Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx,
@@ -19,7 +21,11 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Start(zmq::context_t& ctx,
     s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key.data(), 32));
     s.set(zmq::sockopt::zap_domain, "credmesh");
     s.set(zmq::sockopt::router_mandatory, 1);
-    s.set(zmq::sockopt::maxmsgsize, int64_t{16 * 1024 * 1024 + 1024});
+    // Per connection, at most inbound_frames frames of at most our mb wait
+    // to be read, however fast the peer sends (§13).
+    s.set(zmq::sockopt::maxmsgsize,
+          options.limits.max_message_bytes + SessionOptions::kTransportSlack);
+    s.set(zmq::sockopt::rcvhwm, std::max(1, options.inbound_frames));
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::sndhwm, 10000);
     std::string ep = endpoint;

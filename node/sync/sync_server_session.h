@@ -16,6 +16,7 @@ class SyncServerSession final : public SyncSession {
                     const PublicKey& authenticated, SessionOptions options)
       : SyncSession(backend, policy, clock, std::move(options)), peer_key_(authenticated) {
     state_ = State::kExpectHello;
+    remote_key_ = authenticated;
   }
   const PublicKey& peer_key() const { return peer_key_; }
   const std::string& peer_agent() const { return agent_; }

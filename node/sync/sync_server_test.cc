@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <thread>
 
 #include "node/sync/sync_client.h"
 #include "node/sync/sync_test_world.h"
@@ -24,8 +26,15 @@ using testing::SyncWorld;
 // A DEALER speaking for `peer`, frame by frame.
 struct RawClient {
   zmq::socket_t socket;
-  RawClient(zmq::context_t& ctx, SyncPeer& peer, SyncPeer& server, const std::string& endpoint)
+  // `small_queues`: the client itself queues at most one frame (a flooding
+  // test measures what the server holds, not what the client does).
+  RawClient(zmq::context_t& ctx, SyncPeer& peer, SyncPeer& server, const std::string& endpoint,
+            bool small_queues = false)
       : socket(ctx, zmq::socket_type::dealer) {
+    if (small_queues) {
+      socket.set(zmq::sockopt::sndhwm, 1);
+      socket.set(zmq::sockopt::sndbuf, 64 * 1024);
+    }
     CurveKeyPair keys = CurveFromSigningKey(peer.node->identity());
     auto server_curve = CurveFromPublicKey(server.key());
     REQUIRE(server_curve.ok());
@@ -72,12 +81,15 @@ struct ServerWorld {
                                       const SyncStats&) { ended.push_back(outcome); });
   }
   ~ServerWorld() { server.reset(); }
-  std::unique_ptr<RawClient> Client(const std::string& school) {
-    return std::make_unique<RawClient>(ctx, w.School(school), *w.hub, server->endpoint());
+  std::unique_ptr<RawClient> Client(const std::string& school, bool small_queues = false) {
+    return std::make_unique<RawClient>(ctx, w.School(school), *w.hub, server->endpoint(),
+                                       small_queues);
   }
-  // Runs the server's loop until `done` holds (at most 10 s of real time).
+  // Runs the server's loop until `done` holds (at most 60 s of real time:
+  // generous, so that a slow machine or a sanitizer build cannot fail a
+  // test that only waits for progress; a passing run returns at once).
   bool RunUntil(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       zmq::pollitem_t item{server->socket().handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::milliseconds(5));
@@ -93,6 +105,43 @@ struct ServerWorld {
     return m;
   }
 };
+
+// Sends `frame` (to routing id `rid` on a ROUTER, if given) without
+// blocking, until the transport has taken none for 3 s because every queue
+// on the way is full (the receiver does not read), or `cap` frames went;
+// returns how many went. A slow machine can only make it stop early.
+int FloodUntilStalled(zmq::socket_t& s, const std::string* rid, const Bytes& frame, int cap) {
+  int sent = 0;
+  while (sent < cap) {
+    bool went = false;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (!went && std::chrono::steady_clock::now() < until) {
+      try {
+        if (rid == nullptr ||
+            s.send(zmq::buffer(*rid), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+          went = s.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::dontwait)
+                     .has_value();
+        }
+      } catch (const zmq::error_t&) {
+      }
+      if (!went) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!went) break;
+    ++sent;
+  }
+  return sent;
+}
+
+// Frames of `frame_bytes` the kernel's socket buffers of one loopback
+// connection can hold at most (receive side autotuned up to tcp_rmem's
+// maximum; the flooding side's send buffer is kept small), plus slack.
+int KernelFrames(int64_t frame_bytes) {
+  int64_t rmem_max = 6 * 1024 * 1024;
+  std::ifstream f("/proc/sys/net/ipv4/tcp_rmem");
+  int64_t lo = 0, def = 0, hi = 0;
+  if (f >> lo >> def >> hi) rmem_max = hi;
+  return static_cast<int>(rmem_max / frame_bytes) + 2;
+}
 
 int64_t ErrorCode(const std::optional<wire::Message>& m) {
   if (!m) return -1;
@@ -155,6 +204,127 @@ TEST_CASE("sync server: revoking a node's certificate ends its open sessions wit
   CHECK(sw.server->sessions() == 1);  // oak's stays open
   REQUIRE(sw.ended.size() == 1);
   CHECK(sw.ended[0].find("401") != std::string::npos);
+}
+
+TEST_CASE("sync client: revoking the server's certificate ends the client's open session") {
+  ServerWorld sw({"oak"});
+  SyncPeer& oak = sw.w.School("oak");
+  ClientOptions co;
+  co.scopes = ScopesFor("oak");
+  co.server_key = sw.w.hub->key();
+  auto client = SyncClient::Connect(sw.ctx, oak.node->identity(), *oak.backend, *oak.policy,
+                                    sw.w.clock, sw.server->endpoint(), co);
+  REQUIRE(client.ok());
+  SyncClient& c = **client;
+  // Run both until the client is past WELCOME; from then on the server's
+  // loop is not run, so the session stays open.
+  REQUIRE(sw.RunUntil([&] {
+    c.Process();
+    return c.session().state() == SyncSession::State::kSyncing;
+  }));
+  sw.w.clock.Advance(1000);
+  c.Process();
+  CHECK_FALSE(c.done());  // the server's standing was checked again, and holds
+
+  // Oak learns that the district revoked the hub's certificate (written at
+  // oak with the root key here; it could as well have arrived from a peer).
+  auto cert = VerifiedRecord::Verify((*sw.w.hub->policy->OwnChain())[1]);
+  REQUIRE(cert.ok());
+  RevokeBody body{cert->id(), "hub key compromised"};
+  REQUIRE(oak.node->ledger()
+              .Write(kRevokeKind, "district/valley", "revoke/" + cert->id().hex(), body.ToValue(),
+                     sw.w.root)
+              .ok());
+  sw.w.clock.Advance(1000);
+  c.Process();
+  REQUIRE(c.done());
+  CHECK(c.error_code() == 401);
+  CHECK(c.failure() == FailureKind::kRefused);
+  CHECK(c.Outcome().find("we refused the peer") != std::string::npos);
+  CHECK(c.Outcome().find("no longer valid") != std::string::npos);
+}
+
+TEST_CASE("sync server: a peer flooding large frames while the server is busy is held to a few") {
+  SessionOptions so;
+  so.limits.max_message_bytes = wire::SessionLimits::kMinMessageBytes;  // 512 KiB
+  ServerWorld sw({"pine", "oak"}, so);
+  // The server's loop is busy elsewhere (not run) while pine sends frames
+  // of the largest size the server accepts, and never reads.
+  auto p = sw.Client("pine", /*small_queues=*/true);
+  const Bytes frame(static_cast<size_t>(so.limits.max_message_bytes), 0xc1);
+  // What the server's process may hold for the connection: the frames the
+  // transport reads ahead, one being decoded and one waiting for room;
+  // then the kernel's buffers and the one frame pine's own queue holds.
+  const int held = so.inbound_frames + 2;
+  const int bound = held + KernelFrames(so.limits.max_message_bytes) + 2;
+  const int sent = FloodUntilStalled(p->socket, nullptr, frame, bound + 32);
+  MESSAGE("frames of 512 KiB taken before pine stalled: ", sent, " (bound ", bound, ")");
+  CHECK(sent <= bound);
+
+  // The server reads on: pine's session ends (its first frame is no HELLO),
+  // the rest is read and dropped, and oak is served as usual.
+  CHECK(sw.RunUntil([&] { return !sw.ended.empty() && sw.server->sessions() == 0; }));
+  REQUIRE_FALSE(sw.ended.empty());
+  CHECK(sw.ended[0].find("413") != std::string::npos);
+  SyncPeer& oak = sw.w.School("oak");
+  ClientOptions co;
+  co.scopes = ScopesFor("oak");
+  co.server_key = sw.w.hub->key();
+  auto client = SyncClient::Connect(sw.ctx, oak.node->identity(), *oak.backend, *oak.policy,
+                                    sw.w.clock, sw.server->endpoint(), co);
+  REQUIRE(client.ok());
+  CHECK(sw.RunUntil([&] {
+    (*client)->Process();
+    return (*client)->done();
+  }));
+  INFO((*client)->Outcome());
+  CHECK((*client)->ok());
+}
+
+TEST_CASE("sync client: a server flooding large frames while the client is busy is held to a few") {
+  ServerWorld sw({"oak"});
+  SyncPeer& oak = sw.w.School("oak");
+  // A hostile server with the hub's key, in a context of its own (no ZAP
+  // handler there: it takes any client).
+  zmq::context_t hostile_ctx;
+  zmq::socket_t hostile(hostile_ctx, zmq::socket_type::router);
+  CurveKeyPair hub_keys = CurveFromSigningKey(sw.w.hub->node->identity());
+  hostile.set(zmq::sockopt::curve_server, 1);
+  hostile.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(hub_keys.secret_key.data(), 32));
+  hostile.set(zmq::sockopt::router_mandatory, 1);
+  hostile.set(zmq::sockopt::sndhwm, 1);
+  hostile.set(zmq::sockopt::sndbuf, 64 * 1024);
+  hostile.set(zmq::sockopt::linger, 0);
+  hostile.bind("tcp://127.0.0.1:*");
+  ClientOptions co;
+  co.scopes = ScopesFor("oak");
+  co.server_key = sw.w.hub->key();
+  co.limits.max_message_bytes = wire::SessionLimits::kMinMessageBytes;
+  auto client = SyncClient::Connect(sw.ctx, oak.node->identity(), *oak.backend, *oak.policy,
+                                    sw.w.clock, hostile.get(zmq::sockopt::last_endpoint), co);
+  REQUIRE(client.ok());
+  // The client's HELLO tells the hostile server its routing id.
+  zmq::pollitem_t item{hostile.handle(), 0, ZMQ_POLLIN, 0};
+  REQUIRE(zmq::poll(&item, 1, std::chrono::seconds(60)) == 1);
+  zmq::message_t rid, hello;
+  REQUIRE(hostile.recv(rid, zmq::recv_flags::none));
+  REQUIRE(hostile.recv(hello, zmq::recv_flags::none));
+  const std::string to = rid.to_string();
+  // The client's loop is busy (not run) while the server floods it.
+  const Bytes frame(static_cast<size_t>(co.limits.max_message_bytes), 0xc1);
+  const int bound = co.inbound_frames + 2 + KernelFrames(co.limits.max_message_bytes) + 2;
+  const int sent = FloodUntilStalled(hostile, &to, frame, bound + 32);
+  MESSAGE("frames of 512 KiB taken before the server stalled: ", sent, " (bound ", bound, ")");
+  CHECK(sent <= bound);
+  // The client then reads the first frame, refuses it and ends.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(*client)->done() && std::chrono::steady_clock::now() < deadline) {
+    zmq::pollitem_t ci{(*client)->socket().handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&ci, 1, std::chrono::milliseconds(10));
+    (*client)->Process();
+  }
+  CHECK((*client)->done());
+  CHECK((*client)->error_code() == 413);
 }
 
 TEST_CASE("sync server: a peer that asks and never reads cannot grow the server's memory") {

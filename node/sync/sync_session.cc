@@ -386,7 +386,7 @@ void SyncSession::Store(std::vector<Result<VerifiedRecord>> verified) {
     records.push_back(std::move(*v));
   }
   if (!records.empty()) {
-    auto res = backend_.Ingest(std::move(records));
+    auto res = backend_.Ingest(std::move(records), remote_key_);
     if (!res.ok()) return Fail(wire::ErrorCode::kInternal, res.status().ToString(), r.scope);
     stats_.records_inserted += res->inserted;
     stats_.records_refused += res->refused.size();

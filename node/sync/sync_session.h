@@ -58,6 +58,14 @@ struct SessionOptions {
   // and PONG, and produces nothing new, until the PONG of its probe PING
   // arrives. Bounds what a peer that does not read can make us queue.
   int64_t send_window_bytes = 2 * 1024 * 1024;
+  // Received frames the transport may hold that the session has not read
+  // yet (ZMQ_RCVHWM), each at most limits.max_message_bytes plus
+  // kTransportSlack (ZMQ_MAXMSGSIZE, which counts CURVE's envelope too: a
+  // larger frame makes the transport drop the connection; one in the slack
+  // is answered 413). Bounds what a peer sending while we are busy can make
+  // us hold, in bytes (docs/protocol.md §13).
+  int inbound_frames = 4;
+  static constexpr int64_t kTransportSlack = 1024;
   std::string agent = "credmesh/0.1.0";
 };
 
@@ -149,6 +157,9 @@ class SyncSession {
   SessionOptions options_;
   wire::SessionLimits limits_;  // handshake limits until WELCOME, then the effective ones
   wire::SessionId session_id_;  // WELCOME "i": keys the short ids of reconciliation
+  // The peer's node key, set by the subclass: records it sends are charged
+  // to it (quarantine quota per peer).
+  PublicKey remote_key_;
   State state_ = State::kStart;
   std::vector<std::string> granted_;
   bool completed_ = false;

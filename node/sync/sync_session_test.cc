@@ -128,10 +128,14 @@ TEST_CASE("sync session: a receiver holds at most max_frames_held RECORDS frames
   for (int round = 0; round < 100; ++round) {
     bool moved = false;
     c->Tick();
-    // All of pine's frames reach the hub before the hub's loop would Tick.
-    while (auto f = c->NextFrame()) {
+    // All of pine's frames reach the hub back to back, before the hub's
+    // loop would Tick: made first, so that the hub's verify threads have no
+    // time to catch up between two frames, however slow the machine.
+    std::vector<Bytes> burst;
+    while (auto f = c->NextFrame()) burst.push_back(std::move(*f));
+    for (const Bytes& f : burst) {
       moved = true;
-      s->OnFrame(*f);
+      s->OnFrame(f);
       CHECK(s->frames_held() <= 3);
       most = std::max(most, s->frames_held());
     }
@@ -282,6 +286,28 @@ TEST_CASE("sync session: bad peers get an error, are dropped, and nothing invali
   valid.state = RecordState::kValid;
   valid.scope = "district/valley";
   CHECK(*w.hub->node->store().records().Count(valid) == before);
+}
+
+TEST_CASE("sync session: records of unknown authors are charged to the peer that sent them") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  Injected in(w, pine, *w.hub);
+  SigningKey stranger = SigningKey::Generate();
+  auto rec =
+      VerifiedRecord::Create("note", "district/valley", "x", w.hub->node->ledger().hlc().Now(),
+                             Value::Map{{"text", "who am I"}}, stranger);
+  REQUIRE(rec.ok());
+  CHECK(in.Inject(wire::Records{"district/valley", {rec->bytes()}, {}}.Encode()) == 0);
+  auto row = w.hub->node->store().records().GetRow(rec->id());
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK((*row)->state == RecordState::kPending);
+  // The hub's per-peer quarantine quota counts it against pine.
+  auto st = w.hub->node->store().db().Prepare("SELECT peer FROM quarantine_sources WHERE id = ?");
+  REQUIRE(st.ok());
+  st->Bind(1, rec->id().view());
+  REQUIRE(*st->Step());
+  CHECK(PublicKey::FromView(st->ColumnBlob(0)) == pine.key());
 }
 
 // Drives `server` with a PING every `step_ms` until it closes; returns the

@@ -68,15 +68,15 @@ Result<bool> TrustAuthorizer::Predecide(Store& store,
 
 namespace {
 
-// Ids of records not valid matching `where` (binding `key` if given),
+// Ids of records not valid matching `where` (binding `keys` in order),
 // oldest arrival first, at most `limit`.
 Result<std::vector<RecordId>> OldestNotValid(Database& db, const char* where,
-                                             const std::optional<PublicKey>& key, size_t limit) {
+                                             const std::vector<PublicKey>& keys, size_t limit) {
   CREDMESH_ASSIGN_OR_RETURN(
       Statement st, db.Prepare(std::string("SELECT id FROM records WHERE state != 0 AND ") + where +
                                " ORDER BY rowid LIMIT ?"));
   int i = 1;
-  if (key) st.Bind(i++, key->view());
+  for (const PublicKey& key : keys) st.Bind(i++, key.view());
   st.Bind(i, static_cast<int64_t>(limit));
   std::vector<RecordId> out;
   while (true) {
@@ -89,24 +89,63 @@ Result<std::vector<RecordId>> OldestNotValid(Database& db, const char* where,
   return out;
 }
 
-// Records not valid (pending or denied) matching `where` (binding `key`),
+// Records not valid (pending or denied) matching `where` (binding `keys`),
 // or all of them if `where` is null.
-Result<size_t> CountNotValid(Database& db, const std::optional<PublicKey>& key, const char* where) {
+Result<size_t> CountNotValid(Database& db, const std::vector<PublicKey>& keys, const char* where) {
   std::string sql = "SELECT count(*) FROM records WHERE state != 0";
   if (where) sql += std::string(" AND ") + where;
   CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  if (where && key) st.Bind(1, key->view());
+  int i = 1;
+  if (where) {
+    for (const PublicKey& key : keys) st.Bind(i++, key.view());
+  }
   CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
   return row ? static_cast<size_t>(st.ColumnInt(0)) : size_t{0};
+}
+
+// Records of an unknown author (binds the root key, which is never unknown).
+constexpr char kUnknownAuthor[] =
+    "author != ? AND NOT EXISTS (SELECT 1 FROM trust_facts f WHERE f.subject = records.author)";
+// Records of an unknown author that one peer delivered (binds the peer's
+// key, then the root's).
+constexpr char kUnknownAuthorFromPeer[] =
+    "id IN (SELECT id FROM quarantine_sources WHERE peer = ?) AND author != ? AND NOT EXISTS "
+    "(SELECT 1 FROM trust_facts f WHERE f.subject = records.author)";
+
+// Forgets who delivered records that left quarantine (became valid) or the
+// store; records stored by this very ingest were never noted.
+Status ForgetSources(Database& db, const std::vector<const VerifiedRecord*>& fresh,
+                     const std::vector<RecordId>& ids) {
+  if (ids.empty()) return Status::Ok();
+  {
+    CREDMESH_ASSIGN_OR_RETURN(StatementLease any,
+                              db.Cached("SELECT EXISTS(SELECT 1 FROM quarantine_sources)"));
+    CREDMESH_ASSIGN_OR_RETURN(bool row, any->Step());
+    if (!row || any->ColumnInt(0) == 0) return Status::Ok();
+  }
+  std::set<RecordId> fresh_ids;
+  for (const VerifiedRecord* r : fresh) fresh_ids.insert(r->id());
+  CREDMESH_ASSIGN_OR_RETURN(StatementLease del,
+                            db.Cached("DELETE FROM quarantine_sources WHERE id = ?"));
+  for (const RecordId& id : ids) {
+    if (fresh_ids.count(id)) continue;
+    CREDMESH_RETURN_IF_ERROR(del->Reset());
+    del->Bind(1, id.view());
+    CREDMESH_RETURN_IF_ERROR(del->Step().status());
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Status TrustAuthorizer::Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
-                             std::vector<RecordId>& changed, std::vector<RecordId>& evicted) {
+                             const PublicKey* from, std::vector<RecordId>& changed,
+                             std::vector<RecordId>& evicted) {
+  Database& db = store.db();
+  CREDMESH_RETURN_IF_ERROR(ForgetSources(db, fresh, changed));
   // Only records by unknown authors enter quarantine: look no further
   // unless some arrived.
-  TrustIndex index(store.db());
+  TrustIndex index(db);
   std::set<PublicKey> unknown, known;
   for (const VerifiedRecord* r : fresh) {
     const PublicKey& a = r->record().author;
@@ -115,19 +154,32 @@ Status TrustAuthorizer::Trim(Store& store, const std::vector<const VerifiedRecor
     (has ? known : unknown).insert(a);
   }
   if (unknown.empty()) return Status::Ok();
-  Database& db = store.db();
+  if (from != nullptr) {
+    // Charge the peer that brought them: quarantine per peer.
+    CREDMESH_ASSIGN_OR_RETURN(
+        StatementLease note,
+        db.Cached("INSERT OR IGNORE INTO quarantine_sources(id, peer) VALUES (?, ?)"));
+    for (const VerifiedRecord* r : fresh) {
+      if (!unknown.count(r->record().author)) continue;
+      CREDMESH_RETURN_IF_ERROR(note->Reset());
+      note->Bind(1, r->id().view()).Bind(2, from->view());
+      CREDMESH_RETURN_IF_ERROR(note->Step().status());
+    }
+  }
   std::vector<RecordId> victims;
   if (limits_.per_author > 0) {
     for (const PublicKey& a : unknown) {
-      CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, a, "author = ?"));
+      CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, {a}, "author = ?"));
       if (n <= limits_.per_author) continue;
       CREDMESH_ASSIGN_OR_RETURN(auto oldest,
-                                OldestNotValid(db, "author = ?", a, n - limits_.per_author));
+                                OldestNotValid(db, "author = ?", {a}, n - limits_.per_author));
       victims.insert(victims.end(), oldest.begin(), oldest.end());
     }
   }
   std::vector<TrustInput> trust_victims;
   auto remove = [&](const std::vector<RecordId>& ids) -> Status {
+    CREDMESH_ASSIGN_OR_RETURN(StatementLease unsource,
+                              db.Cached("DELETE FROM quarantine_sources WHERE id = ?"));
     for (const RecordId& id : ids) {
       CREDMESH_ASSIGN_OR_RETURN(auto row, store.records().GetRow(id));
       if (!row) continue;
@@ -138,23 +190,35 @@ Status TrustAuthorizer::Trim(Store& store, const std::vector<const VerifiedRecor
         trust_victims.push_back({id, std::move(*rec)});
       }
       CREDMESH_RETURN_IF_ERROR(store.records().Delete(id));
+      CREDMESH_RETURN_IF_ERROR(unsource->Reset());
+      unsource->Bind(1, id.view());
+      CREDMESH_RETURN_IF_ERROR(unsource->Step().status());
       evicted.push_back(id);
     }
     return Status::Ok();
   };
   CREDMESH_RETURN_IF_ERROR(remove(victims));
+  if (from != nullptr && limits_.per_peer > 0) {
+    // One peer may fill at most its share: its own oldest go first, so a
+    // peer sending records of ever new keys cannot push out what others
+    // brought.
+    CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, {*from, root_}, kUnknownAuthorFromPeer));
+    if (n > limits_.per_peer) {
+      CREDMESH_ASSIGN_OR_RETURN(auto oldest, OldestNotValid(db, kUnknownAuthorFromPeer,
+                                                            {*from, root_}, n - limits_.per_peer));
+      CREDMESH_RETURN_IF_ERROR(remove(oldest));
+    }
+  }
   if (limits_.total > 0) {
     // Counting every record not valid is cheap (a partial index); only when
     // that exceeds the quota are the unknown authors' ones counted.
-    constexpr char kUnknownAuthor[] =
-        "author != ? AND NOT EXISTS (SELECT 1 FROM trust_facts f WHERE f.subject = records.author)";
-    CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, std::nullopt, nullptr));
+    CREDMESH_ASSIGN_OR_RETURN(size_t n, CountNotValid(db, {}, nullptr));
     if (n > limits_.total) {
-      CREDMESH_ASSIGN_OR_RETURN(n, CountNotValid(db, root_, kUnknownAuthor));
+      CREDMESH_ASSIGN_OR_RETURN(n, CountNotValid(db, {root_}, kUnknownAuthor));
     }
     if (n > limits_.total) {
       CREDMESH_ASSIGN_OR_RETURN(auto oldest,
-                                OldestNotValid(db, kUnknownAuthor, root_, n - limits_.total));
+                                OldestNotValid(db, kUnknownAuthor, {root_}, n - limits_.total));
       CREDMESH_RETURN_IF_ERROR(remove(oldest));
     }
   }
@@ -188,6 +252,9 @@ Status TrustAuthorizer::Reauthorize(Store& store, std::vector<RecordId>& changed
   TrustIndex index(store.db());
   CREDMESH_RETURN_IF_ERROR(index.ReplaceAll(out.facts));
   CREDMESH_RETURN_IF_ERROR(index.ReplaceRevocations(revocations));
+  // Who delivered what matters only while it waits.
+  CREDMESH_RETURN_IF_ERROR(store.db().Exec(
+      "DELETE FROM quarantine_sources WHERE id NOT IN (SELECT id FROM records WHERE state != 0)"));
 
   TrustView view(district_, root_);
   for (const TrustFact& f : out.facts) view.Add(f);

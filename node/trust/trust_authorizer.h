@@ -21,15 +21,18 @@ namespace credmesh {
 
 // How many records of authors this node knows no grant or certificate for
 // (quarantine: pending, or denied such as misplaced trust records) it keeps:
-// per author key and in total. Over a quota, the oldest records of unknown
-// authors (by arrival) are deleted; a peer that
-// holds them valid sends them again. 0 means no limit. Configurable per node
-// (docs/node-directory.md). docs/trust.md "Quarantine".
+// per author key, per peer that delivered them, and in total. Over a quota,
+// the oldest such records (by arrival) of that author, of that peer, or of
+// all are deleted; a peer that holds them valid sends them again. 0 means
+// no limit. Configurable per node (docs/node-directory.md). docs/trust.md
+// "Quarantine".
 struct QuarantineLimits {
   static constexpr size_t kPerAuthor = 1000;
   static constexpr size_t kTotal = 10000;
+  static constexpr size_t kPerPeer = 5000;
   size_t per_author = kPerAuthor;
   size_t total = kTotal;
+  size_t per_peer = kPerPeer;
 };
 
 class TrustAuthorizer final : public Authorizer {
@@ -43,8 +46,9 @@ class TrustAuthorizer final : public Authorizer {
   Status Reauthorize(Store& store, std::vector<RecordId>& changed) override;
   Result<bool> Predecide(Store& store, const std::vector<const VerifiedRecord*>& records,
                          std::vector<Decision>& decisions) override;
-  // Enforces QuarantineLimits after records by unknown authors arrived.
-  Status Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh,
+  // Enforces QuarantineLimits after records by unknown authors arrived,
+  // noting which peer (`from`) delivered them.
+  Status Trim(Store& store, const std::vector<const VerifiedRecord*>& fresh, const PublicKey* from,
               std::vector<RecordId>& changed, std::vector<RecordId>& evicted) override;
 
   // Work done by Authorize since construction (for tests and benchmarks).

@@ -198,6 +198,50 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "node/trust: quarantine keeps at most per_peer records one peer delivered, its oldest go") {
+  District w;
+  TestNode node(w, QuarantineLimits{0, 0, 4});
+  const PublicKey flooder = SigningKey::Generate().public_key();
+  const PublicKey honest = SigningKey::Generate().public_key();
+  auto genesis = w.Genesis();
+  REQUIRE(node.Ingest({&genesis}).ok());
+  // An honest peer relays two records of a teacher whose grant is on its way.
+  SigningKey teacher = SigningKey::Generate();
+  auto t1 = w.Review(teacher, At(2)), t2 = w.Review(teacher, At(3));
+  REQUIRE(node.Ingest({&t1, &t2}, nullptr, &honest).ok());
+  // Another peer sends records of ever new keys, one per key.
+  std::vector<VerifiedRecord> flood;
+  for (int i = 0; i < 7; ++i) flood.push_back(w.Review(SigningKey::Generate(), At(4 + i)));
+  IngestSummary s;
+  for (auto& r : flood) REQUIRE(node.Ingest({&r}, &s, &flooder).ok());
+  // It keeps its 4 newest; what the honest peer brought earlier stays.
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(node.Has(flood[i]));
+  for (int i = 3; i < 7; ++i) CHECK(node.State(flood[i]) == RecordState::kPending);
+  CHECK(s.evicted == 1);
+  CHECK(node.State(t1) == RecordState::kPending);
+  CHECK(node.State(t2) == RecordState::kPending);
+  // A record that leaves quarantine no longer counts for the peer that
+  // brought it: the grant of one flooded key makes room for one more.
+  SigningKey known = SigningKey::Generate();
+  auto k1 = w.Review(known, At(20));
+  REQUIRE(node.Ingest({&k1}, nullptr, &flooder).ok());
+  CHECK_FALSE(node.Has(flood[3]));
+  auto grant = w.Grant(w.root, known.public_key(), Role::kReviewer, "school/pine", At(1));
+  REQUIRE(node.Ingest({&grant}).ok());
+  CHECK(node.State(k1) == RecordState::kValid);
+  auto next = w.Review(SigningKey::Generate(), At(21));
+  REQUIRE(node.Ingest({&next}, nullptr, &flooder).ok());
+  for (int i = 4; i < 7; ++i) CHECK(node.Has(flood[i]));
+  CHECK(node.Has(next));
+  // Records written or imported here are charged to no peer.
+  auto local = w.Review(SigningKey::Generate(), At(22));
+  REQUIRE(node.Ingest({&local}).ok());
+  CHECK(node.Has(local));
+  for (int i = 4; i < 7; ++i) CHECK(node.Has(flood[i]));
+  CHECK(node.State(t1) == RecordState::kPending);
+}
+
+TEST_CASE(
     "node/trust: evicting a revoked record makes its revocation wait again, as a rebuild does") {
   District w;
   TestNode node(w, QuarantineLimits{2, 0});

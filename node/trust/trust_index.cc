@@ -24,6 +24,13 @@ const Migration kMigrations[] = {
      " target BLOB NOT NULL,"
      " revocation BLOB NOT NULL,"
      " PRIMARY KEY(target, revocation)) WITHOUT ROWID;"},
+    // Which peer delivered each record that entered quarantine (its author
+    // unknown here), for the per-peer quota (trust_authorizer.h).
+    {3,
+     "CREATE TABLE quarantine_sources("
+     " id BLOB PRIMARY KEY,"
+     " peer BLOB NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX quarantine_sources_by_peer ON quarantine_sources(peer);"},
 };
 
 // Notes every stored revocation (for databases made before version 2).

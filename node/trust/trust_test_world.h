@@ -101,10 +101,12 @@ struct TestNode {
     auth = std::make_unique<TrustAuthorizer>(district.d, district.root.public_key(), limits);
     ledger = std::move(*Ledger::Open(*store, clock, auth.get(), {&derived}));
   }
-  Status Ingest(const std::vector<const VerifiedRecord*>& recs, IngestSummary* summary = nullptr) {
+  // `from`: the peer that delivered them, as a sync session passes it.
+  Status Ingest(const std::vector<const VerifiedRecord*>& recs, IngestSummary* summary = nullptr,
+                const PublicKey* from = nullptr) {
     std::vector<VerifiedRecord> copies;
     for (const auto* r : recs) copies.push_back(*VerifiedRecord::Verify(r->bytes()));
-    auto s = ledger->IngestVerified(std::move(copies));
+    auto s = ledger->IngestVerified(std::move(copies), from);
     if (s.ok() && summary) *summary = *s;
     return s.ok() ? Status::Ok() : s.status();
   }
