@@ -28,6 +28,8 @@ class SyncClientSession final : public SyncSession {
       : SyncSession(b, p, c, o), client_(std::move(o)), chain_(std::move(chain)) {}
   void Handle(wire::Message message) override;
   void OnScopeComplete() override;
+  // Every scope complete and, in version 2, every file fetched both ways: BYE.
+  void OnFilesDone() override;
   void OnWelcome(const wire::Welcome& w);
 
   ClientOptions client_;
