@@ -1,5 +1,7 @@
 #include "node/evidence_files.h"
 
+#include <set>
+
 #include "node/credentials/domain_store.h"
 
 namespace credmesh {
@@ -30,6 +32,8 @@ const char* FileBytesName(FileBytes b) {
   switch (b) {
     case FileBytes::kHere:
       return "here";
+    case FileBytes::kInTransit:
+      return "in transit";
     case FileBytes::kIncomplete:
       return "incomplete";
     case FileBytes::kNotRecorded:
@@ -47,7 +51,9 @@ void Classify(const ChunkStore& chunks, EvidenceFileEntry& e) {
     return;
   }
   e.availability = Availability(chunks, ManifestOf(e.file));
-  e.bytes = e.availability.complete() ? FileBytes::kHere : FileBytes::kIncomplete;
+  e.bytes = e.availability.complete()           ? FileBytes::kHere
+            : e.availability.chunks_present > 0 ? FileBytes::kInTransit
+                                                : FileBytes::kIncomplete;
 }
 
 }  // namespace
@@ -91,7 +97,8 @@ Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& ch
     Classify(chunks, e);
     ++t.files;
     if (e.bytes == FileBytes::kNotRecorded) ++t.files_not_recorded;
-    if (e.bytes == FileBytes::kIncomplete) {
+    if (e.bytes == FileBytes::kInTransit) ++t.files_in_transit;
+    if (e.bytes == FileBytes::kIncomplete || e.bytes == FileBytes::kInTransit) {
       ++t.files_incomplete;
       t.bytes_missing += e.availability.bytes_missing;
     }
@@ -99,6 +106,48 @@ Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& ch
   });
   if (!s.ok()) return s;
   return t;
+}
+
+namespace {
+
+// "scope IN (?, ?, ...)" for `n` scopes, bound from parameter `first` on.
+std::string ScopeList(size_t n) {
+  std::string s = "scope IN (";
+  for (size_t i = 0; i < n; ++i) s += i ? ", ?" : "?";
+  return s + ")";
+}
+
+}  // namespace
+
+Result<std::vector<Hash256>> ChunksToFetch(Store& store, const ChunkStore& chunks,
+                                           const std::vector<std::string>& scopes, size_t limit) {
+  std::vector<Hash256> out;
+  if (scopes.empty() || limit == 0) return out;
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            store.db().Prepare("SELECT chunk FROM evidence_chunks WHERE " +
+                                               ScopeList(scopes.size()) + " ORDER BY seq"));
+  for (size_t i = 0; i < scopes.size(); ++i) st.Bind(static_cast<int>(i + 1), scopes[i]);
+  std::set<Hash256> listed;  // a chunk shared by several files is fetched once
+  while (out.size() < limit) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    auto hash = Hash256::FromView(st.ColumnBlob(0));
+    if (!hash || chunks.Has(*hash) || !listed.insert(*hash).second) continue;
+    out.push_back(*hash);
+  }
+  return out;
+}
+
+Result<bool> MayServeChunk(Store& store, const Hash256& hash,
+                           const std::vector<std::string>& scopes) {
+  if (scopes.empty()) return false;
+  // Asked once per chunk served: one cached statement per scope count.
+  CREDMESH_ASSIGN_OR_RETURN(auto st,
+                            store.db().Cached("SELECT 1 FROM evidence_chunks WHERE chunk = ? AND " +
+                                              ScopeList(scopes.size()) + " LIMIT 1"));
+  st->Bind(1, hash.view());
+  for (size_t i = 0; i < scopes.size(); ++i) st->Bind(static_cast<int>(i + 2), scopes[i]);
+  return st->Step();
 }
 
 }  // namespace credmesh

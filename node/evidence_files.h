@@ -22,10 +22,16 @@ EvidenceFile EvidenceFileOf(const FileManifest& manifest);
 // Whether a file's bytes are on this node.
 enum class FileBytes {
   kHere,         // every chunk is in the chunk store
-  kIncomplete,   // some chunks have not arrived (yet)
+  kInTransit,    // some chunks are here, the others have not arrived (yet)
+  kIncomplete,   // no chunk is here yet
   kNotRecorded,  // an evidence record from before the chunk store: only a description
 };
-const char* FileBytesName(FileBytes b);  // "here", "incomplete", "not recorded"
+// "here", "in transit", "incomplete", "not recorded"
+const char* FileBytesName(FileBytes b);
+// True when some of a file's bytes are still to come (in transit or incomplete).
+inline bool BytesMissing(FileBytes b) {
+  return b == FileBytes::kInTransit || b == FileBytes::kIncomplete;
+}
 
 struct EvidenceFileEntry {
   RecordId record;  // the submission.evidence record
@@ -45,10 +51,28 @@ Result<std::vector<EvidenceFileEntry>> EvidenceFilesOf(
 // Totals over every file evidence record this node holds, for `status`.
 struct EvidenceFileTotals {
   int64_t files = 0;
-  int64_t files_incomplete = 0;
+  int64_t files_incomplete = 0;  // not complete here: in transit or incomplete
+  int64_t files_in_transit = 0;  // of those, with some chunks here
   int64_t bytes_missing = 0;
   int64_t files_not_recorded = 0;
 };
 Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& chunks);
+
+// ---- file transfer (docs/protocol.md §16, docs/files.md §6) ---------------
+// The two decisions of chunk transfer, each in one place. Both read the
+// evidence_chunks index (node/evidence_chunk_index.h).
+
+// What this node pulls from a peer granted `scopes`: the chunks of files
+// named by valid evidence records of those scopes that `chunks` lacks, each
+// once, in fetch order (record by record, file order within each), at most
+// `limit` of them.
+Result<std::vector<Hash256>> ChunksToFetch(Store& store, const ChunkStore& chunks,
+                                           const std::vector<std::string>& scopes, size_t limit);
+
+// Whether chunk `hash` may go to a peer granted `scopes`: true iff a valid
+// evidence record of one of those scopes names it. (Whether its bytes are
+// here is the chunk store's business.)
+Result<bool> MayServeChunk(Store& store, const Hash256& hash,
+                           const std::vector<std::string>& scopes);
 
 }  // namespace credmesh

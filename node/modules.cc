@@ -1,6 +1,7 @@
 // modules.cc: the authorizer and projections every node runs with.
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/lifecycle_projection.h"
+#include "node/evidence_chunk_index.h"
 #include "node/node.h"
 #include "node/trust/trust_authorizer.h"
 
@@ -25,6 +26,7 @@ std::vector<std::unique_ptr<Projection>> MakeProjections(Node& /*node*/) {
   std::vector<std::unique_ptr<Projection>> out;
   out.push_back(std::make_unique<CatalogProjection>());
   out.push_back(std::make_unique<LifecycleProjection>());
+  out.push_back(std::make_unique<EvidenceChunkIndex>());  // file transfer (docs/files.md §6)
   return out;
 }
 

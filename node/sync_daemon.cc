@@ -127,9 +127,19 @@ void SyncDaemon::Log(const std::string& event,
   if (options_.log) options_.log(LogLine(clock_, event, fields));
 }
 
+NodeSyncParts::NodeSyncParts(Node& node) : backend(node.store(), node.ledger()), policy(node) {
+  auto store = ChunkStore::Open(node.Path(Node::kChunkDir));
+  if (store.ok()) {
+    chunks = std::make_unique<NodeChunkExchange>(node.store(), std::move(*store));
+  } else {
+    chunks_status = store.status();
+  }
+}
+
 Status SyncDaemon::StartClient(const PeerInfo& peer) {
   ClientOptions o;
   static_cast<SessionOptions&>(o) = options_.session;
+  if (peer.max_rate_bytes > 0) o.max_rate_bytes = peer.max_rate_bytes;
   o.scopes = scopes_;
   o.server_key = peer.node_key;
   auto c = SyncClient::Connect(ctx_, node_.identity(), backend_, policy_, clock_, peer.endpoint, o);
@@ -154,15 +164,19 @@ PeerSyncResult SyncDaemon::Finish(Active& a) {
                                         static_cast<int64_t>(r.stats.records_received))
                   : peers.RecordFailure(r.peer, now, r.outcome);
   if (!s.ok()) Log("peers_table_error", {{"peer", r.peer}, {"error", s.ToString()}});
-  Log(r.ok ? "sync_ok" : "sync_failed", {{"peer", r.peer},
-                                         {"outcome", r.outcome},
-                                         {"sent", std::to_string(r.stats.records_sent)},
-                                         {"received", std::to_string(r.stats.records_received)},
-                                         {"inserted", std::to_string(r.stats.records_inserted)},
-                                         {"bytes_out", std::to_string(r.stats.bytes_sent)},
-                                         {"bytes_in", std::to_string(r.stats.bytes_received)},
-                                         {"round_trips", std::to_string(r.stats.round_trips)},
-                                         {"ms", std::to_string(r.millis)}});
+  Log(r.ok ? "sync_ok" : "sync_failed",
+      {{"peer", r.peer},
+       {"outcome", r.outcome},
+       {"sent", std::to_string(r.stats.records_sent)},
+       {"received", std::to_string(r.stats.records_received)},
+       {"inserted", std::to_string(r.stats.records_inserted)},
+       {"bytes_out", std::to_string(r.stats.bytes_sent)},
+       {"bytes_in", std::to_string(r.stats.bytes_received)},
+       {"round_trips", std::to_string(r.stats.round_trips)},
+       {"chunks_in", std::to_string(r.stats.chunks_received)},
+       {"chunks_out", std::to_string(r.stats.chunks_sent)},
+       {"chunks_rejected", std::to_string(r.stats.chunks_rejected)},
+       {"ms", std::to_string(r.millis)}});
   return r;
 }
 

@@ -17,6 +17,7 @@
 #include <zmq.hpp>
 
 #include "node/node.h"
+#include "node/node_chunk_exchange.h"
 #include "node/sync/peers.h"
 #include "node/sync/sync_client.h"
 #include "node/sync/sync_server.h"
@@ -46,11 +47,16 @@ std::string LogLine(Clock& clock, const std::string& event,
 
 // What a real node syncs with: its context, a backend over its ledger and
 // the trust layer's peer policy. Must outlive the daemon built on it.
+// `chunks` moves evidence file chunks (protocol version 2); null if the
+// node's chunk store cannot be opened (`chunks_status` says why), and the
+// node then syncs records only.
 struct NodeSyncParts {
-  explicit NodeSyncParts(Node& node) : backend(node.store(), node.ledger()), policy(node) {}
+  explicit NodeSyncParts(Node& node);
   zmq::context_t context;
   LedgerSyncBackend backend;
   TrustPeerPolicy policy;
+  std::unique_ptr<NodeChunkExchange> chunks;
+  Status chunks_status;
 };
 
 class SyncDaemon {

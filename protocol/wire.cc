@@ -175,22 +175,39 @@ Bytes Bye::Encode() const {
   return EncodeMap(std::move(m));
 }
 
+Bytes Get::Encode() const {
+  return EncodeMap({{"t", "get"}, {"h", Bytes(hash.data.begin(), hash.data.end())}});
+}
+
+Bytes Chunk::Encode() const {
+  Value::Map m{{"t", "chunk"}, {"h", Bytes(hash.data.begin(), hash.data.end())}};
+  if (data) m.emplace("d", *data);
+  return EncodeMap(std::move(m));
+}
+
+Bytes Fetched::Encode() const { return EncodeMap({{"t", "fetched"}}); }
+
 Bytes Encode(const Message& message) {
   return std::visit([](const auto& m) { return m.Encode(); }, message);
 }
 
 std::string_view TypeName(const Message& message) {
   static constexpr std::string_view kNames[] = {"hello", "welcome", "reconcile", "records", "want",
-                                                "done",  "ping",    "pong",      "error",   "bye"};
+                                                "done",  "ping",    "pong",      "error",   "bye",
+                                                "get",   "chunk",   "fetched"};
   return kNames[message.index()];
 }
 
-Result<int64_t> NegotiateVersion(const std::vector<int64_t>& offered) {
-  if (std::find(offered.begin(), offered.end(), kProtocolVersion) != offered.end()) {
-    return kProtocolVersion;
+Result<int64_t> NegotiateVersion(const std::vector<int64_t>& offered,
+                                 const std::vector<int64_t>& supported) {
+  int64_t best = 0;
+  for (int64_t v : offered) {
+    if (v > best && std::find(supported.begin(), supported.end(), v) != supported.end()) best = v;
   }
-  return Status::InvalidArgument("no common protocol version (we speak " +
-                                 std::to_string(kProtocolVersion) + ")");
+  if (best > 0) return best;
+  std::string ours;
+  for (int64_t v : supported) ours += (ours.empty() ? "" : ", ") + std::to_string(v);
+  return Status::InvalidArgument("no common protocol version (we speak " + ours + ")");
 }
 
 Result<std::vector<Records>> BatchRecords(const std::string& scope, std::vector<Bytes> records,

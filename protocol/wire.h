@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,6 +19,8 @@
 namespace credmesh::wire {
 
 inline constexpr int64_t kProtocolVersion = 1;
+// Version 2: version 1 plus the file phase (GET/CHUNK, docs/protocol.md §16).
+inline constexpr int64_t kFilesVersion = 2;
 inline constexpr int64_t kMaxVersion = 65535;
 inline constexpr size_t kMaxVersions = 16;               // entries of HELLO "v"
 inline constexpr size_t kMaxChain = 8;                   // certificate records per chain
@@ -25,6 +28,8 @@ inline constexpr size_t kMaxScopes = 64;                 // scopes per HELLO/WEL
 inline constexpr size_t kMaxText = 1024;                 // ERROR/BYE text bytes
 inline constexpr size_t kMaxAgent = 64;                  // HELLO agent bytes
 inline constexpr size_t kHandshakeMaxBytes = 64 * 1024;  // frames before WELCOME
+inline constexpr size_t kMaxChunkBytes = 262144;         // CHUNK "d"
+inline constexpr size_t kMaxGetsOutstanding = 16;        // GETs unanswered (§16.3)
 // Bytes of a RECONCILE frame outside its payload (map, keys, type, scope).
 inline constexpr size_t kReconcileEnvelopeBytes = 256;
 
@@ -146,12 +151,32 @@ struct Bye {
   bool operator==(const Bye&) const = default;
 };
 
-using Message =
-    std::variant<Hello, Welcome, Reconcile, Records, Want, Done, Ping, Pong, Error, Bye>;
+// Version 2 only (docs/protocol.md §16).
+struct Get {
+  Hash256 hash;  // "h"
+  Bytes Encode() const;
+  bool operator==(const Get&) const = default;
+};
+
+struct Chunk {
+  Hash256 hash;               // "h", the GET it answers
+  std::optional<Bytes> data;  // "d", 1..kMaxChunkBytes; absent: not served
+  Bytes Encode() const;
+  bool operator==(const Chunk&) const = default;
+};
+
+// A side has fetched every chunk it wanted in this session.
+struct Fetched {
+  Bytes Encode() const;
+  bool operator==(const Fetched&) const = default;
+};
+
+using Message = std::variant<Hello, Welcome, Reconcile, Records, Want, Done, Ping, Pong, Error, Bye,
+                             Get, Chunk, Fetched>;
 
 Bytes Encode(const Message& message);
 // "hello", "welcome", "reconcile", "records", "want", "done", "ping",
-// "pong", "error", "bye": the "t" value.
+// "pong", "error", "bye", "get", "chunk", "fetched": the "t" value.
 std::string_view TypeName(const Message& message);
 
 // Strictly decodes one frame under `limits` (HandshakeLimits() before
@@ -161,8 +186,10 @@ std::string_view TypeName(const Message& message);
 // wrong field type, value out of range, invalid scope, duplicate entries.
 Result<Message> DecodeMessage(ByteView frame, const SessionLimits& limits);
 
-// The highest version in `offered` that we support, or InvalidArgument (426).
-Result<int64_t> NegotiateVersion(const std::vector<int64_t>& offered);
+// The highest version in `offered` that is also in `supported`, or
+// InvalidArgument (426).
+Result<int64_t> NegotiateVersion(const std::vector<int64_t>& offered,
+                                 const std::vector<int64_t>& supported = {kProtocolVersion});
 
 // Splits records into RECORDS messages of at most limits.max_records records
 // and limits.max_message_bytes bytes each. Errors: ResourceExhausted if one

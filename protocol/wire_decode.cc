@@ -291,6 +291,16 @@ Result<Message> DecodeMessage(ByteView frame, const SessionLimits& limits) {
     return type == "ping" ? Message(Ping{n}) : Message(Pong{n});
   }
   if (type == "error") return DecodeError(f);
+  if (type == "get" || type == "chunk") {
+    CREDMESH_ASSIGN_OR_RETURN(Bytes h, f.Bin("h", Hash256::kSize, Hash256::kSize));
+    Hash256 hash = *Hash256::FromView(h);
+    if (type == "get") return Message(Get{hash});
+    CREDMESH_ASSIGN_OR_RETURN(const Value* d, f.Get("d", false));
+    if (d == nullptr) return Message(Chunk{hash, std::nullopt});
+    CREDMESH_ASSIGN_OR_RETURN(Bytes data, f.Bin("d", 1, kMaxChunkBytes));
+    return Message(Chunk{hash, std::move(data)});
+  }
+  if (type == "fetched") return Message(Fetched{});
   if (type == "bye") {
     CREDMESH_ASSIGN_OR_RETURN(std::string text, f.Str("m", false, kMaxText));
     return Message(Bye{std::move(text)});

@@ -284,6 +284,38 @@ TEST_CASE("protocol/wire: limits negotiation and version choice") {
   CHECK(*NegotiateVersion({1}) == 1);
   CHECK(*NegotiateVersion({3, 1, 2}) == 1);
   CHECK_FALSE(NegotiateVersion({2, 3}).ok());
+  // Version 2 (files) is picked only when both sides speak it.
+  CHECK(*NegotiateVersion({1, 2}, {1, 2}) == 2);
+  CHECK(*NegotiateVersion({2, 1}, {1, 2}) == 2);
+  CHECK(*NegotiateVersion({1}, {1, 2}) == 1);
+  CHECK(*NegotiateVersion({1, 2}, {1}) == 1);
+}
+
+TEST_CASE("protocol/wire: GET and CHUNK of version 2") {
+  Hash256 h;
+  h.data.fill(0x5a);
+  CHECK(RoundTrip(Get{h}).hash == h);
+  Chunk served{h, Bytes(1000, 7)};
+  CHECK(RoundTrip(served) == served);
+  Chunk refused{h, std::nullopt};
+  CHECK_FALSE(RoundTrip(refused).data.has_value());
+  Bytes raw(h.data.begin(), h.data.end());
+  ExpectRejected(Enc({{"t", "get"}, {"h", Bytes(31, 1)}}), kBad, "\"h\"");
+  ExpectRejected(Enc({{"t", "chunk"}, {"h", raw}, {"d", Bytes()}}), kBad, "\"d\"");
+  // A chunk is at most 256 KiB, whatever the frame limit.
+  SessionLimits big;
+  big.max_message_bytes = SessionLimits::kMaxMessageBytes;
+  auto over =
+      DecodeMessage(Enc({{"t", "chunk"}, {"h", raw}, {"d", Bytes(kMaxChunkBytes + 1, 1)}}), big);
+  CHECK_FALSE(over.ok());
+  CHECK(TypeName(Message(Get{h})) == "get");
+  CHECK(TypeName(Message(refused)) == "chunk");
+  RoundTrip(Fetched{});
+  // The sizes of docs/protocol.md §16.2.
+  CHECK(ToHex(Fetched{}.Encode()) == "81a174a766657463686564");
+  CHECK(Get{h}.Encode().size() == 43);
+  CHECK(Chunk{h, Bytes(kMaxChunkBytes, 1)}.Encode().size() == 262196);
+  CHECK(TypeName(Message(Fetched{})) == "fetched");
 }
 
 TEST_CASE("protocol/wire: batching respects the frame and count limits") {

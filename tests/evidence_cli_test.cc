@@ -69,7 +69,8 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
   nlohmann::json shown = Json(t, "submission show " + s);
   CHECK(shown["attempts"][0]["evidence"][0]["file"]["bytes"] == "here");
 
-  // Lose the last chunk (as if it had not arrived yet).
+  // Lose the last chunk (as if it had not arrived yet): part of the file
+  // is here, so it is in transit.
   int removed = 0;
   for (const auto& e :
        fs::recursive_directory_iterator(std::filesystem::path(t.File("hub")) / "chunks")) {
@@ -80,13 +81,14 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
   }
   REQUIRE(removed == 1);
   list = Json(t, "evidence list " + s);
-  CHECK(list["files"][0]["bytes"] == "incomplete");
+  CHECK(list["files"][0]["bytes"] == "in transit");
   CHECK(list["files"][0]["bytes_missing"] == content.size() - 2 * 256 * 1024);
   status = Json(t, "status");
   CHECK(status["evidence_files"]["incomplete"] == 1);
+  CHECK(status["evidence_files"]["in_transit"] == 1);
   CHECK(status["evidence_files"]["bytes_missing"] == content.size() - 2 * 256 * 1024);
   CHECK(Json(t, "submission show " + s)["attempts"][0]["evidence"][0]["file"]["bytes"] ==
-        "incomplete");
+        "in transit");
   CliResult get = t.Run("evidence get " + s + " -o out2");
   CHECK(get.exit_code == 1);
   CHECK(get.output().find("bytes missing") != std::string::npos);

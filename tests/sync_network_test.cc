@@ -146,7 +146,9 @@ TEST_CASE("network: hub and two schools converge by themselves, school evidence 
   net.Serve("oak");
   // Only the schools dial the hub: oak learns pine's district records only through it.
   Cli("peer add --dir " + net.D("pine") + " hub " + hub_ep + " " + net.Key("hub"));
-  Cli("peer add --dir " + net.D("oak") + " hub " + hub_ep + " " + net.Key("hub"));
+  // Oak caps its file transfer with the hub (4 MiB/s); records are not paced.
+  Cli("peer add --dir " + net.D("oak") + " hub " + hub_ep + " " + net.Key("hub") +
+      " --max-rate 4M");
   net.Notes("hub", "district/valley", 3);
   net.Notes("pine", "school/pine", 5);
   net.Notes("oak", "school/oak", 4);
@@ -166,6 +168,8 @@ TEST_CASE("network: hub and two schools converge by themselves, school evidence 
   auto st = net.Status("pine");
   REQUIRE(st["peers"].size() == 1);
   CHECK(st["peers"][0]["last_success"].get<std::string>() != "");
+  CHECK(st["peers"][0]["max_rate"] == 0);
+  CHECK(net.Status("oak")["peers"][0]["max_rate"] == 4 * 1024 * 1024);
 
   // A write on the hub reaches both schools without anyone asking.
   net.Notes("hub", "district/valley", 1);

@@ -27,7 +27,7 @@ nlohmann::json EntryJson(const EvidenceFileEntry& e) {
                       {"size", e.file.size},
                       {"hash", e.file.hash.hex()},
                       {"bytes", FileBytesName(e.bytes)}};
-  if (e.bytes == FileBytes::kIncomplete) {
+  if (BytesMissing(e.bytes)) {
     j["chunks_present"] = e.availability.chunks_present;
     j["chunks_total"] = e.availability.chunks_total;
     j["bytes_missing"] = e.availability.bytes_missing;
@@ -69,7 +69,7 @@ int RunList(const Context& ctx, const EvidenceArgs& a) {
   for (const auto& e : *files) {
     std::cout << "attempt " << e.attempt << " [" << e.slot << "] " << e.file.name << "  "
               << e.file.type << ", " << e.file.size << " bytes: " << FileBytesName(e.bytes);
-    if (e.bytes == FileBytes::kIncomplete)
+    if (BytesMissing(e.bytes))
       std::cout << " (" << e.availability.bytes_missing << " bytes missing)";
     std::cout << "\n";
   }
@@ -90,7 +90,7 @@ int RunGet(const Context& ctx, const EvidenceArgs& a) {
     Status s;
     if (e.bytes == FileBytes::kNotRecorded) {
       s = Status::NotFound("its bytes were never recorded (attached before credmesh stored files)");
-    } else if (e.bytes == FileBytes::kIncomplete) {
+    } else if (BytesMissing(e.bytes)) {
       s = Status::Unavailable(
           "not all of it is here yet: " + std::to_string(e.availability.bytes_missing) +
           " bytes missing (sync with a node that has it)");

@@ -77,6 +77,7 @@ int RunStatus(const Context& ctx) {
   if (!files.ok()) return Fail(files.status());
   const nlohmann::json files_json = {{"files", files->files},
                                      {"incomplete", files->files_incomplete},
+                                     {"in_transit", files->files_in_transit},
                                      {"bytes_missing", files->bytes_missing},
                                      {"not_recorded", files->files_not_recorded}};
   if (ctx.json) {
@@ -99,8 +100,11 @@ int RunStatus(const Context& ctx) {
             << "  pending:  " << pending->size() << "\n"
             << "  files:    " << files->files << " evidence files";
   if (files->files_incomplete > 0) {
-    std::cout << ", " << files->files_incomplete << " incomplete (" << files->bytes_missing
-              << " bytes missing)";
+    std::cout << ", " << files->files_incomplete << " incomplete ("
+              << (files->files_in_transit > 0
+                      ? std::to_string(files->files_in_transit) + " in transit, "
+                      : std::string())
+              << files->bytes_missing << " bytes missing)";
   }
   if (files->files_not_recorded > 0)
     std::cout << ", " << files->files_not_recorded << " described only";

@@ -245,7 +245,7 @@ void AddFileBytes(const FileBytesByRecord& files, nlohmann::json& doc) {
       auto it = id ? files.find(*id) : files.end();
       if (it == files.end()) continue;
       e["file"]["bytes"] = FileBytesName(it->second.bytes);
-      if (it->second.bytes == FileBytes::kIncomplete) {
+      if (BytesMissing(it->second.bytes)) {
         e["file"]["bytes_missing"] = it->second.availability.bytes_missing;
       }
     }
@@ -271,7 +271,7 @@ void PrintSubmission(const SubmissionView& v, const FileBytesByRecord& files) {
                   << e.body.file->hash.hex().substr(0, 16) << ")";
         if (auto it = files.find(e.id); it != files.end()) {
           std::cout << ": " << FileBytesName(it->second.bytes);
-          if (it->second.bytes == FileBytes::kIncomplete) {
+          if (BytesMissing(it->second.bytes)) {
             std::cout << ", " << it->second.availability.bytes_missing << " bytes missing";
           }
         }

@@ -16,6 +16,7 @@ std::string When(int64_t ms) { return ms == 0 ? "never" : FormatMillisUtc(ms); }
 
 struct PeerArgs {
   std::string name, endpoint, key;
+  int64_t max_rate = 0;  // bytes/s, 0: no cap
 };
 
 int RunPeerAdd(const Context& ctx, const PeerArgs& a) {
@@ -30,7 +31,12 @@ int RunPeerAdd(const Context& ctx, const PeerArgs& a) {
       !s.ok()) {
     return Fail(s);
   }
-  std::cout << "peer " << a.name << " added: " << a.endpoint << " key " << ShortKey(*key) << "\n";
+  if (a.max_rate > 0) {
+    if (Status s = PeerStore(db).SetMaxRate(a.name, a.max_rate); !s.ok()) return Fail(s);
+  }
+  std::cout << "peer " << a.name << " added: " << a.endpoint << " key " << ShortKey(*key)
+            << (a.max_rate > 0 ? ", files at most " + std::to_string(a.max_rate) + " bytes/s" : "")
+            << "\n";
   return kExitOk;
 }
 
@@ -54,7 +60,8 @@ nlohmann::json PeerJson(const PeerInfo& p) {
           {"successes", p.successes},
           {"failures", p.failures},
           {"records_sent", p.records_sent},
-          {"records_received", p.records_received}};
+          {"records_received", p.records_received},
+          {"max_rate", p.max_rate_bytes}};
 }
 
 void PrintPeer(const PeerInfo& p) {
@@ -63,6 +70,9 @@ void PrintPeer(const PeerInfo& p) {
             << "    last success: " << When(p.last_success_ms) << "  (" << p.successes << " ok, "
             << p.failures << " failed; records sent " << p.records_sent << ", received "
             << p.records_received << ")\n";
+  if (p.max_rate_bytes > 0) {
+    std::cout << "    files pulled at most " << p.max_rate_bytes << " bytes/s\n";
+  }
   if (p.last_failure_ms != 0) {
     std::cout << "    last failure: " << When(p.last_failure_ms) << (failing ? " [FAILING] " : " ")
               << p.last_error << "\n";
@@ -103,7 +113,11 @@ nlohmann::json StatsJson(const SyncStats& s) {
           {"records_refused", s.records_refused},
           {"bytes_sent", s.bytes_sent},
           {"bytes_received", s.bytes_received},
-          {"round_trips", s.round_trips}};
+          {"round_trips", s.round_trips},
+          {"chunks_received", s.chunks_received},
+          {"chunk_bytes_received", s.chunk_bytes_received},
+          {"chunks_sent", s.chunks_sent},
+          {"chunks_rejected", s.chunks_rejected}};
 }
 
 // `sync --json`: {"peers": [{peer, ok, outcome, seconds, <stats>}], "ok", "seconds", <total
@@ -135,6 +149,7 @@ int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool ver
   SyncDaemon::Options o = DaemonOptions(**node, timeout_s);
   if (verbose) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
   NodeSyncParts parts(**node);
+  o.session.chunks = parts.chunks.get();  // null: records only (version 1)
   auto daemon =
       SyncDaemon::Create(**node, (*node)->clock(), parts.context, parts.backend, parts.policy, o);
   if (!daemon.ok()) return Fail(daemon.status());
@@ -169,8 +184,12 @@ int RunSync(const Context& ctx, const std::string& peer, int timeout_s, bool ver
     std::cout << (r.ok ? "ok     " : "FAILED ") << r.peer << ": sent " << r.stats.records_sent
               << ", received " << r.stats.records_received << " (" << r.stats.records_inserted
               << " new) records, " << r.stats.bytes_sent + r.stats.bytes_received << " bytes, "
-              << r.stats.round_trips << " round trips, " << r.millis / 1000.0 << " s"
-              << (r.ok ? "" : " — " + r.outcome) << "\n";
+              << r.stats.round_trips << " round trips, "
+              << (r.stats.chunks_received > 0
+                      ? std::to_string(r.stats.chunks_received) + " file chunks (" +
+                            std::to_string(r.stats.chunk_bytes_received) + " bytes) in, "
+                      : std::string())
+              << r.millis / 1000.0 << " s" << (r.ok ? "" : " — " + r.outcome) << "\n";
   }
   const double secs = ((*node)->clock().MonotonicMillis() - t0) / 1000.0;
   std::cout << "sync: " << results->size() << " peer(s), records sent " << total.records_sent
@@ -195,6 +214,7 @@ int RunServe(const Context& ctx, const std::string& listen) {
   o.listen = listen.empty() ? (*node)->config().listen : listen;
   o.log = log;
   NodeSyncParts parts(**node);
+  o.session.chunks = parts.chunks.get();  // null: records only (version 1)
   auto daemon =
       SyncDaemon::Create(**node, (*node)->clock(), parts.context, parts.backend, parts.policy, o);
   if (!daemon.ok()) return Fail(daemon.status());
@@ -259,6 +279,9 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   add->add_option("ENDPOINT", pa->endpoint, "Its sync endpoint, e.g. tcp://10.0.0.5:7600")
       ->required();
   add->add_option("KEY", pa->key, "Its node key (64 hex digits)")->required();
+  add->add_option("--max-rate", pa->max_rate,
+                  "Pull evidence files from it at most this fast, bytes/s (e.g. 500k, 4M)")
+      ->transform(CLI::AsSizeValue(false));
   OnRun(add, ctx, [&ctx, pa] { return RunPeerAdd(ctx, *pa); });
   CLI::App* list = peer->add_subcommand("list", "List peers and how their last syncs went");
   AddDirOption(list, ctx);

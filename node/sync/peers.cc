@@ -19,11 +19,13 @@ constexpr Migration kMigrations[] = {
      "  failures INTEGER NOT NULL DEFAULT 0,"
      "  records_sent INTEGER NOT NULL DEFAULT 0,"
      "  records_received INTEGER NOT NULL DEFAULT 0);"},
+    // Per-peer cap on pulling evidence file chunks, bytes/s; 0: none.
+    {2, "ALTER TABLE peers ADD COLUMN max_rate INTEGER NOT NULL DEFAULT 0;"},
 };
 
 constexpr char kColumns[] =
     "name, endpoint, node_key, added_ms, last_success_ms, last_failure_ms, last_error, successes, "
-    "failures, records_sent, records_received";
+    "failures, records_sent, records_received, max_rate";
 
 PeerInfo ReadPeer(const Statement& st) {
   PeerInfo p;
@@ -38,6 +40,7 @@ PeerInfo ReadPeer(const Statement& st) {
   p.failures = st.ColumnInt(8);
   p.records_sent = st.ColumnInt(9);
   p.records_received = st.ColumnInt(10);
+  p.max_rate_bytes = st.ColumnInt(11);
   return p;
 }
 
@@ -83,6 +86,16 @@ Status PeerStore::Upsert(const std::string& name, const std::string& endpoint, c
                   "excluded.node_key"));
   st.Bind(1, name).Bind(2, endpoint).Bind(3, key.hex()).Bind(4, now_ms);
   return st.Run();
+}
+
+Status PeerStore::SetMaxRate(const std::string& name, int64_t bytes_per_s) {
+  if (bytes_per_s < 0) return Status::InvalidArgument("a rate cannot be negative");
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db_.Prepare("UPDATE peers SET max_rate = ? WHERE name = ?"));
+  st.Bind(1, bytes_per_s).Bind(2, name);
+  CREDMESH_RETURN_IF_ERROR(st.Run());
+  if (db_.Changes() == 0) return Status::NotFound("no peer named " + name);
+  return Status::Ok();
 }
 
 Status PeerStore::Remove(const std::string& name) {

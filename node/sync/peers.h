@@ -22,6 +22,7 @@ struct PeerInfo {
   std::string last_error;       // why the last failure happened
   int64_t successes = 0, failures = 0;
   int64_t records_sent = 0, records_received = 0;  // totals over all sessions
+  int64_t max_rate_bytes = 0;  // cap on pulling file chunks from it, bytes/s; 0: none
 };
 
 class PeerStore {
@@ -37,6 +38,9 @@ class PeerStore {
   // Adds or updates the endpoint and key of `name` (used by enrolment).
   Status Upsert(const std::string& name, const std::string& endpoint, const PublicKey& key,
                 int64_t now_ms);
+  // Caps the rate at which chunks are pulled from `name` (0: no cap).
+  // Errors: NotFound, InvalidArgument for a negative rate.
+  Status SetMaxRate(const std::string& name, int64_t bytes_per_s);
   // Errors: NotFound.
   Status Remove(const std::string& name);
   Result<std::vector<PeerInfo>> List();

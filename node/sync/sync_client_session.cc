@@ -22,6 +22,7 @@ void SyncClientSession::Start() {
   h.scopes = client_.scopes;
   h.limits = client_.limits;
   h.agent = client_.agent;
+  h.versions = SupportedVersions();
   Send(h);
   state_ = State::kExpectWelcome;
 }
@@ -38,6 +39,17 @@ void SyncClientSession::Handle(wire::Message m) {
       if (auto* p = std::get_if<wire::Ping>(&m)) return Send(wire::Pong{p->nonce});
       if (std::holds_alternative<wire::Pong>(m)) return;
       if (IsScoped(m)) return HandleScoped(m);
+      if (auto* g = std::get_if<wire::Get>(&m)) {
+        // Version 2, once the server's last scope is complete (§16.4).
+        return OnGet(*g, version_ >= wire::kFilesVersion && next_scope_ == granted_.size());
+      }
+      break;
+    case State::kFiles:
+      if (auto* p = std::get_if<wire::Ping>(&m)) return Send(wire::Pong{p->nonce});
+      if (std::holds_alternative<wire::Pong>(m)) return;
+      if (auto* c = std::get_if<wire::Chunk>(&m)) return OnChunk(*c);
+      if (auto* g = std::get_if<wire::Get>(&m)) return OnGet(*g, true);
+      if (std::holds_alternative<wire::Fetched>(m)) return OnFetched();
       break;
     default:
       break;
@@ -47,7 +59,7 @@ void SyncClientSession::Handle(wire::Message m) {
 }
 
 void SyncClientSession::OnWelcome(const wire::Welcome& w) {
-  const auto& offered = wire::Hello{}.versions;
+  const auto offered = SupportedVersions();
   if (std::find(offered.begin(), offered.end(), w.version) == offered.end()) {
     return Fail(wire::ErrorCode::kMalformed, "WELCOME picked a version we did not offer");
   }
@@ -77,6 +89,7 @@ void SyncClientSession::OnWelcome(const wire::Welcome& w) {
   last_recheck_ms_ = clock_.MonotonicMillis();
   granted_ = w.scopes;
   session_id_ = w.session;
+  version_ = w.version;
   state_ = State::kSyncing;
   next_scope_ = 1;
   BeginScope(granted_[0], /*initiate=*/true);
@@ -100,6 +113,11 @@ void SyncClientSession::OnScopeComplete() {
     BeginScope(granted_[next_scope_++], /*initiate=*/true);
     return;
   }
+  if (version_ >= wire::kFilesVersion && client_.chunks != nullptr) return BeginFiles();
+  OnFilesDone();
+}
+
+void SyncClientSession::OnFilesDone() {
   Send(wire::Bye{});
   completed_ = true;
   Close();

@@ -36,6 +36,8 @@ class SyncClientSession final : public SyncSession {
   }
   void Handle(wire::Message message) override;
   void OnScopeComplete() override;
+  // Every scope complete and, in version 2, every file fetched both ways: BYE.
+  void OnFilesDone() override;
   void OnWelcome(const wire::Welcome& w);
 
   ClientOptions client_;

@@ -23,6 +23,18 @@ void SyncServerSession::Handle(wire::Message m) {
         return HandleScoped(m);
       }
       if (IsScoped(m)) return HandleScoped(m);
+      if (auto* g = std::get_if<wire::Get>(&m)) {
+        // Version 2, once the client has begun the last scope (§16.4).
+        return OnGet(*g, version_ >= wire::kFilesVersion && next_scope_ == granted_.size());
+      }
+      break;
+    case State::kFiles:
+      if (std::holds_alternative<wire::Bye>(m)) return Close();
+      if (auto* p = std::get_if<wire::Ping>(&m)) return Send(wire::Pong{p->nonce});
+      if (std::holds_alternative<wire::Pong>(m)) return;
+      if (auto* c = std::get_if<wire::Chunk>(&m)) return OnChunk(*c);
+      if (auto* g = std::get_if<wire::Get>(&m)) return OnGet(*g, true);
+      if (std::holds_alternative<wire::Fetched>(m)) return OnFetched();
       break;
     default:
       break;
@@ -33,7 +45,7 @@ void SyncServerSession::Handle(wire::Message m) {
 
 void SyncServerSession::OnHello(const wire::Hello& h) {
   agent_ = h.agent;
-  auto version = wire::NegotiateVersion(h.versions);
+  auto version = wire::NegotiateVersion(h.versions, SupportedVersions());
   if (!version.ok())
     return Fail(wire::ErrorCode::kVersionUnsupported, "no common protocol version");
   auto peer = policy_.VerifyPeerChain(h.chain, peer_key_);
@@ -60,8 +72,16 @@ void SyncServerSession::OnHello(const wire::Hello& h) {
   Send(w);
   limits_ = w.limits;
   session_id_ = w.session;
+  version_ = w.version;
   granted_ = std::move(granted);
   state_ = State::kSyncing;
+}
+
+void SyncServerSession::OnScopeComplete() {
+  EndScope();
+  if (next_scope_ == granted_.size() && version_ >= wire::kFilesVersion && options_.chunks) {
+    BeginFiles();
+  }
 }
 
 }  // namespace credmesh

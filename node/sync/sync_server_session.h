@@ -23,7 +23,8 @@ class SyncServerSession final : public SyncSession {
 
  private:
   void Handle(wire::Message message) override;
-  void OnScopeComplete() override { EndScope(); }
+  // After the last scope of a version-2 session: the file phase.
+  void OnScopeComplete() override;
   void OnHello(const wire::Hello& h);
 
   PublicKey peer_key_;

@@ -21,6 +21,12 @@ SyncStats& SyncStats::operator+=(const SyncStats& o) {
   records_inserted += o.records_inserted;
   records_refused += o.records_refused;
   round_trips += o.round_trips;
+  chunks_sent += o.chunks_sent;
+  chunk_bytes_sent += o.chunk_bytes_sent;
+  chunks_received += o.chunks_received;
+  chunk_bytes_received += o.chunk_bytes_received;
+  chunks_rejected += o.chunks_rejected;
+  chunks_unavailable += o.chunks_unavailable;
   return *this;
 }
 
@@ -34,6 +40,8 @@ const char* SessionStateName(SyncSession::State s) {
       return "expect-hello";
     case SyncSession::State::kSyncing:
       return "syncing";
+    case SyncSession::State::kFiles:
+      return "files";
     case SyncSession::State::kClosed:
       return "closed";
   }
@@ -104,7 +112,8 @@ void SyncSession::Queue(Bytes bytes, OutKind kind) {
 }
 
 bool SyncSession::window_full() const {
-  return state_ == State::kSyncing && sent_total_ - acked_total_ >= options_.send_window_bytes;
+  return (state_ == State::kSyncing || state_ == State::kFiles) &&
+         sent_total_ - acked_total_ >= options_.send_window_bytes;
 }
 
 void SyncSession::OnPong(const wire::Pong& p) {
@@ -135,7 +144,7 @@ void SyncSession::Fail(wire::ErrorCode code, std::string text, std::string scope
   if (text.size() > wire::kMaxText) text.resize(wire::kMaxText);
   e.text = std::move(text);
   e.scope = std::move(scope);
-  if (code == wire::ErrorCode::kVersionUnsupported) e.versions = {wire::kProtocolVersion};
+  if (code == wire::ErrorCode::kVersionUnsupported) e.versions = SupportedVersions();
   Send(e);
   error_sent_ = e;
   Close();
@@ -214,7 +223,8 @@ void SyncSession::Tick() {
          "session lifetime of " + std::to_string(options_.max_session_ms) + " ms reached");
     return;
   }
-  if (state_ == State::kSyncing && now - last_send_ms_ >= options_.heartbeat_ms) {
+  if ((state_ == State::kSyncing || state_ == State::kFiles) &&
+      now - last_send_ms_ >= options_.heartbeat_ms) {
     Send(wire::Ping{ping_nonce_++});
   }
 }
@@ -243,7 +253,7 @@ std::optional<Bytes> SyncSession::NextFrame() {
   if (f.kind == OutKind::kProbe && probe_) probe_->at_total = sent_total_;
   // Half the window unacknowledged: ask the peer to show it reads. The
   // nonce is random so that a peer cannot acknowledge what it never read.
-  if (!probe_ && !closed() && state_ == State::kSyncing &&
+  if (!probe_ && !closed() && (state_ == State::kSyncing || state_ == State::kFiles) &&
       sent_total_ - acked_total_ >= options_.send_window_bytes / 2) {
     uint64_t nonce = 0;
     RandomBytes(reinterpret_cast<uint8_t*>(&nonce), sizeof nonce);
@@ -452,7 +462,8 @@ void SyncSession::OnDone() {
 }
 
 bool SyncSession::Pump() {
-  if (!run_ || closed()) return false;
+  if (closed()) return false;
+  if (!run_) return PumpFiles();
   SettleArrivals(kNoWait);
   if (!run_ || closed()) return true;  // storing failed: the ERROR is queued
   // Produce only once what was produced is out and the window is open, so a
@@ -495,6 +506,126 @@ void SyncSession::CheckComplete() {
     backend_.ScopeCompleted(run_->scope);
     OnScopeComplete();
   }
+}
+
+}  // namespace credmesh
+
+// ---- file phase (docs/protocol.md §16) ------------------------------------
+
+namespace credmesh {
+
+std::vector<int64_t> SyncSession::SupportedVersions() const {
+  if (options_.chunks == nullptr) return {wire::kProtocolVersion};
+  return {wire::kProtocolVersion, wire::kFilesVersion};
+}
+
+void SyncSession::BeginFiles() {
+  auto list = options_.chunks->ChunksToFetch(granted_, options_.max_fetch_list);
+  if (!list.ok()) return Fail(wire::ErrorCode::kInternal, list.status().ToString());
+  fetch_.assign(list->begin(), list->end());
+  state_ = State::kFiles;
+  files_started_ms_ = clock_.MonotonicMillis();
+  paced_bytes_ = 0;
+  PumpFiles();  // the first GETs, or FETCHED if there is nothing to fetch
+}
+
+void SyncSession::OnChunk(wire::Chunk& m) {
+  if (outstanding_.empty() || outstanding_.front() != m.hash) {
+    return Fail(wire::ErrorCode::kOutOfOrder,
+                "CHUNK " + m.hash.hex() + " does not answer the oldest outstanding GET");
+  }
+  outstanding_.pop_front();
+  // The GET was paced as a full chunk; count what came.
+  paced_bytes_ -= static_cast<int64_t>(wire::kMaxChunkBytes);
+  if (!m.data) {
+    ++stats_.chunks_unavailable;  // not from this peer: a later session, or another peer
+    return;
+  }
+  paced_bytes_ += static_cast<int64_t>(m.data->size());
+  Status s = options_.chunks->StoreChunk(m.hash, *m.data);
+  if (s.ok()) {
+    ++stats_.chunks_received;
+    stats_.chunk_bytes_received += m.data->size();
+    return;
+  }
+  if (s.code() != Status::Code::kCorruption) {
+    return Fail(wire::ErrorCode::kInternal, "storing chunk " + m.hash.hex() + ": " + s.ToString());
+  }
+  // Bad bytes: nothing stored; counted against the peer, asked for again.
+  ++stats_.chunks_rejected;
+  if (++bad_chunks_ >= std::max(1u, options_.max_bad_chunks)) {
+    return Fail(wire::ErrorCode::kMalformed,
+                "corrupt chunks: " + std::to_string(bad_chunks_) + " did not match their hash");
+  }
+  fetch_.push_back(m.hash);
+}
+
+void SyncSession::OnFetched() {
+  if (fetched_recv_) return Fail(wire::ErrorCode::kOutOfOrder, "second FETCHED");
+  fetched_recv_ = true;
+}
+
+void SyncSession::OnGet(const wire::Get& m, bool allowed) {
+  if (state_ != State::kFiles) {
+    if (!allowed || !run_ || !run_->done_recv) {
+      return Fail(wire::ErrorCode::kOutOfOrder, "GET before the last scope's DONE");
+    }
+    // The peer's last scope is complete: finish storing what it pushed,
+    // which completes ours and begins our file phase.
+    SettleArrivals(0);
+    if (closed()) return;
+    CheckComplete();
+    if (closed()) return;
+    if (state_ != State::kFiles) {
+      return Fail(wire::ErrorCode::kOutOfOrder, "GET before the last scope is complete");
+    }
+  }
+  if (gets_.size() >= wire::kMaxGetsOutstanding) {
+    return Fail(wire::ErrorCode::kTooLarge,
+                "more than " + std::to_string(wire::kMaxGetsOutstanding) + " GETs outstanding");
+  }
+  gets_.push_back(m.hash);
+}
+
+bool SyncSession::PaceAllows() const {
+  if (options_.max_rate_bytes <= 0) return true;
+  // What moved so far within rate x time; the first chunk is the burst.
+  const int64_t elapsed = clock_.MonotonicMillis() - files_started_ms_;
+  return paced_bytes_ <= options_.max_rate_bytes * elapsed / 1000;
+}
+
+bool SyncSession::PumpFiles() {
+  if (closed() || state_ != State::kFiles || !out_.empty() || window_full()) return false;
+  if (!gets_.empty() && PaceAllows()) {
+    // Answer the peer: one CHUNK at a time, made once the previous frame is out.
+    const Hash256 h = gets_.front();
+    gets_.pop_front();
+    auto data = options_.chunks->ServeChunk(granted_, h);
+    if (!data.ok()) {
+      Fail(wire::ErrorCode::kInternal, data.status().ToString());
+      return true;
+    }
+    if (*data) {
+      ++stats_.chunks_sent;
+      stats_.chunk_bytes_sent += (*data)->size();
+      paced_bytes_ += static_cast<int64_t>((*data)->size());
+    }
+    Send(wire::Chunk{h, std::move(*data)});
+  }
+  // Ask: GETs within the credit and the pace.
+  const size_t credit = std::clamp<size_t>(options_.chunk_credit, 1, wire::kMaxGetsOutstanding);
+  while (!fetch_.empty() && outstanding_.size() < credit && PaceAllows()) {
+    outstanding_.push_back(fetch_.front());
+    fetch_.pop_front();
+    paced_bytes_ += static_cast<int64_t>(wire::kMaxChunkBytes);
+    Send(wire::Get{outstanding_.back()});
+  }
+  if (fetch_.empty() && outstanding_.empty() && !fetched_sent_) {
+    Send(wire::Fetched{});
+    fetched_sent_ = true;
+  }
+  if (fetched_sent_ && fetched_recv_ && gets_.empty()) OnFilesDone();
+  return !out_.empty();
 }
 
 }  // namespace credmesh

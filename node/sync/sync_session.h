@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "node/sync/chunk_exchange.h"
 #include "node/sync/peer_policy.h"
 #include "node/sync/sync_backend.h"
 #include "protocol/clock.h"
@@ -29,6 +30,12 @@ struct SyncStats {
   uint64_t records_inserted = 0;  // of those, new to us
   uint64_t records_refused = 0;   // of those, refused by policy (422)
   uint64_t round_trips = 0;       // times we received after having sent
+  // Version 2 file phase (docs/protocol.md §16).
+  uint64_t chunks_sent = 0, chunk_bytes_sent = 0;  // CHUNKs we served with bytes
+  uint64_t chunks_received = 0;                    // chunks stored from the peer
+  uint64_t chunk_bytes_received = 0;               // their bytes
+  uint64_t chunks_rejected = 0;                    // chunks whose bytes did not match their hash
+  uint64_t chunks_unavailable = 0;                 // GETs the peer answered without bytes
   SyncStats& operator+=(const SyncStats& o);
 };
 
@@ -67,11 +74,23 @@ struct SessionOptions {
   int inbound_frames = 4;
   static constexpr int64_t kTransportSlack = 1024;
   std::string agent = "credmesh/0.1.0";
+  // Evidence file chunks (version 2, docs/protocol.md §16): null speaks
+  // version 1 only (records). Must outlive the session.
+  ChunkExchange* chunks = nullptr;
+  // Client: GETs kept outstanding (1..16).
+  unsigned chunk_credit = 8;
+  // Client: chunk hashes listed for one session; the rest next session.
+  size_t max_fetch_list = 65536;
+  // Client: rejected (corrupt) chunks before the session ends with ERROR 400.
+  unsigned max_bad_chunks = 8;
+  // Client: bytes per second to pull chunks at; 0: no cap (docs/protocol.md §16.3).
+  int64_t max_rate_bytes = 0;
 };
 
 class SyncSession {
  public:
-  enum class State { kStart, kExpectWelcome, kExpectHello, kSyncing, kClosed };
+  // kFiles: the file phase after the last scope (version 2, both sides).
+  enum class State { kStart, kExpectWelcome, kExpectHello, kSyncing, kFiles, kClosed };
 
   // Closes the session if still open (as Close: stores and commits what
   // was received).
@@ -111,6 +130,12 @@ class SyncSession {
   // True iff the session ended after every granted scope was complete.
   bool completed() const { return completed_; }
   const SyncStats& stats() const { return stats_; }
+  // The negotiated protocol version (0 before WELCOME).
+  int64_t version() const { return version_; }
+  // File phase: our GETs not yet answered, and the peer's GETs we have not
+  // yet answered.
+  size_t gets_outstanding() const { return outstanding_.size(); }
+  size_t gets_held() const { return gets_.size(); }
   const std::vector<std::string>& granted() const { return granted_; }
   const std::optional<wire::Error>& error_sent() const { return error_sent_; }
   const std::optional<wire::Error>& error_received() const { return error_received_; }
@@ -126,6 +151,21 @@ class SyncSession {
   virtual void Handle(wire::Message message) = 0;
   // A scope became complete (both DONEs); the subclass moves on.
   virtual void OnScopeComplete() = 0;
+
+  // The versions this side speaks: 1, and 2 with a chunk exchange.
+  std::vector<int64_t> SupportedVersions() const;
+  // The last scope is complete in a version-2 session: lists the chunks to
+  // fetch and enters kFiles (docs/protocol.md §16).
+  void BeginFiles();
+  // kFiles: a CHUNK answering our oldest GET; the peer's FETCHED.
+  void OnChunk(wire::Chunk& m);
+  void OnFetched();
+  // A GET from the peer; `allowed` if the session is version 2 and the
+  // last granted scope has begun (the peer must have sent its DONE).
+  void OnGet(const wire::Get& m, bool allowed);
+  // kFiles: both sides have fetched all they wanted and every GET of the
+  // peer is answered. The client says BYE; the server waits for it.
+  virtual void OnFilesDone() {}
 
   // Actions.
   void Send(const wire::Message& message);
@@ -164,6 +204,7 @@ class SyncSession {
   std::vector<std::string> granted_;
   bool completed_ = false;
   SyncStats stats_;
+  int64_t version_ = 0;
 
  private:
   struct ScopeRun {
@@ -195,6 +236,21 @@ class SyncSession {
   void OnDone();
   // Produces the transfer's next frames; true if it queued anything.
   bool Pump();
+  // The file phase's share of Pump: the client sends GETs within its credit
+  // and pace, the server answers the oldest GET.
+  bool PumpFiles();
+
+  // File phase (docs/protocol.md §16): the client's fetch list and its GETs
+  // outstanding, oldest first; the server's GETs not yet answered.
+  std::deque<Hash256> fetch_, outstanding_, gets_;
+  int64_t files_started_ms_ = 0;
+  // Chunk bytes asked for (a full chunk per GET until answered) and served
+  // in this phase: what a rate cap paces.
+  int64_t paced_bytes_ = 0;
+  unsigned bad_chunks_ = 0;
+  bool fetched_sent_ = false, fetched_recv_ = false;
+  // True if a rate cap lets `bytes` more go now.
+  bool PaceAllows() const;
   void CheckComplete();
 
   std::optional<ScopeRun> run_;

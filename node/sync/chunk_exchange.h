@@ -1,0 +1,37 @@
+// chunk_exchange.h: what a sync session needs from a node to move evidence
+// file chunks in version 2 of the protocol (docs/protocol.md §16). The sync
+// layer knows neither the chunk store nor evidence records: the assembly
+// (node/node_chunk_exchange.h) implements this over both, so node/sync keeps
+// depending only on trust and the ledger.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/bytes.h"
+#include "protocol/status.h"
+
+namespace credmesh {
+
+class ChunkExchange {
+ public:
+  virtual ~ChunkExchange() = default;
+  // Client: at most `limit` hashes of chunks this node lacks, of the files
+  // named by valid evidence records of `scopes`, each once, in the order to
+  // fetch them (record by record, file order within each).
+  virtual Result<std::vector<Hash256>> ChunksToFetch(const std::vector<std::string>& scopes,
+                                                     size_t limit) = 0;
+  // Client: stores a chunk received from a peer, durably, if its BLAKE2b-256
+  // is `hash`. Errors: kCorruption (storing nothing) if it is not; storage
+  // errors otherwise.
+  virtual Status StoreChunk(const Hash256& hash, ByteView data) = 0;
+  // Server: the chunk's bytes if it may go to a peer granted `scopes` (it
+  // is named by a valid evidence record of one of them) and is held intact
+  // here; nullopt otherwise, whatever the reason. Errors: storage failures.
+  virtual Result<std::optional<Bytes>> ServeChunk(const std::vector<std::string>& scopes,
+                                                  const Hash256& hash) = 0;
+};
+
+}  // namespace credmesh
