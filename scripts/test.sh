@@ -6,12 +6,14 @@
 #   2. tests: RelWithDebInfo build in build/ with -DCREDMESH_WERROR=ON, then
 #      scripts/check-test-counts.sh (no registered test runs zero cases), then
 #      every ctest test (labels unit, e2e, slow);
-#   3. ASan + UBSan: the whole suite again in build-asan/;
+#   3. ASan + UBSan: the whole suite again in build-asan/ (-O1 -g1);
 #   4. ThreadSanitizer: only the threaded tests (ledger, storage and sync
 #      libraries, the network integration tests: verify threads, futures, the
-#      ZAP thread) in build-tsan/;
+#      ZAP thread) in build-tsan/ (-O2 -g1);
 #   5. fuzz: when clang++ is installed, each libFuzzer target of tests/fuzz/
-#      for FUZZ_SECONDS (default 10) seconds from its seed corpus, in build-fuzz/.
+#      for FUZZ_SECONDS (default 10) seconds from its seed corpus, in
+#      build-fuzz/ (-O1 -g1).
+# After each stage it prints the stage's wall and CPU time.
 # Every stage runs even if an earlier one failed (a build failure stops its
 # own stage); the script fails if any stage failed and names them.
 # Usage: scripts/test.sh [--no-sanitize]   (skips stages 3 to 5)
