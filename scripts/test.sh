@@ -41,21 +41,24 @@ run_suite() {  # run_suite BUILD_DIR [cmake args...]
   configure "$dir" "$@" && cmake --build "$dir" -j "$jobs" &&
     ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300
 }
-cpu_seconds() {  # CPU (user + sys) of this shell's finished children so far
+cpu_now() {  # sets cpu: CPU seconds (user + sys) of this shell's finished children
+  # Not called as $(...): a subshell would report its own, empty, children.
   local t
   t=$(mktemp)
-  times >"$t"  # not in $(...): a subshell would report its own, empty, children
-  awk 'NR == 2 { split($0, a, /[ms ]+/); printf "%d\n", a[1] * 60 + a[2] + a[3] * 60 + a[4] }' "$t"
+  times >"$t"
+  cpu=$(awk 'NR == 2 { split($0, a, /[ms ]+/); printf "%d\n", a[1] * 60 + a[2] + a[3] * 60 + a[4] }' "$t")
   rm -f "$t"
 }
 stage() {  # stage NAME COMMAND...: runs it, remembers a failure, prints its time
   echo "== $1 =="
-  local name=$1 start=$SECONDS cpu0
+  local name=$1 start=$SECONDS cpu cpu0
   shift
-  cpu0=$(cpu_seconds)
+  cpu_now
+  cpu0=$cpu
   "$@" || { failed+=("$name"); echo "== $name: FAILED =="; }
+  cpu_now
   # CPU time is the figure to compare on a shared machine (docs/testing.md).
-  echo "== $name: $((SECONDS - start)) s wall, $(($(cpu_seconds) - cpu0)) s CPU =="
+  echo "== $name: $((SECONDS - start)) s wall, $((cpu - cpu0)) s CPU =="
 }
 
 tests() {
