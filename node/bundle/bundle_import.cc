@@ -51,6 +51,7 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
   if (h.district != t.district)
     return Status::Unauthorized("the bundle is from district " + h.district +
                                 ", and this node belongs to district " + t.district);
+  CREDMESH_RETURN_IF_ERROR(reader.Unlock(*t.identity));  // addressed to us?
   TrustIndex index(t.store->db());
   CREDMESH_ASSIGN_OR_RETURN(sum.sender_cert,
                             NodeCertificateOf(index, h.sender, t.now_hlc, t.district));
@@ -61,7 +62,6 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
   CREDMESH_ASSIGN_OR_RETURN(NodeCertInfo self, t.policy->Self());
   if (self.role.empty())
     return Status::FailedPrecondition("this node holds no node certificate in effect");
-  CREDMESH_RETURN_IF_ERROR(reader.Unlock(*t.identity));
 
   CREDMESH_ASSIGN_OR_RETURN(StagingArea staging, StagingArea::Create(t.staging_parent));
   CREDMESH_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(t.store->db()));
