@@ -187,7 +187,8 @@ int RunBundleImport(const Context& ctx, const BundleArgs& a) {
                {"rejected", in.rejected},
                {"chunks", sum->io.counts.chunks},
                {"chunks_new", sum->chunks_new},
-               {"chunks_held", sum->chunks_held}});
+               {"chunks_held", sum->chunks_held},
+               {"chunks_unreferenced", sum->chunks_unreferenced}});
     return kExitOk;
   }
   const std::string from = sum->sender_cert.role == "school" ? "school " + sum->sender_cert.school
@@ -199,6 +200,9 @@ int RunBundleImport(const Context& ctx, const BundleArgs& a) {
             << " already here; " << in.rejected << " refused)\n"
             << "  file chunks: " << sum->io.counts.chunks << " (" << sum->chunks_new << " new, "
             << sum->chunks_held << " already here)\n";
+  if (sum->chunks_unreferenced > 0)
+    std::cout << "  " << sum->chunks_unreferenced
+              << " chunk(s) not stored: no valid evidence record here names them\n";
   for (const auto& e : in.errors) std::cout << "  refused: " << e << "\n";
   return kExitOk;
 }

@@ -1,8 +1,10 @@
 #include "node/bundle/bundle_import.h"
 
 #include <filesystem>
+#include <set>
 #include <vector>
 
+#include "node/bundle/bundle_state.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
 
@@ -74,6 +76,7 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
     return Status::Ok();
   };
   std::string scope;
+  std::vector<std::string> scopes;
   uint64_t items = 0;
   for (;;) {
     CREDMESH_ASSIGN_OR_RETURN(auto item, reader.Next());
@@ -84,6 +87,7 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
           return Status::Unauthorized("the bundle carries scope " + item->scope +
                                       ", which the exporting node or this node may not read");
         scope = item->scope;
+        scopes.push_back(scope);
         break;
       case BundleItemType::kRecord: {
         auto rec = VerifiedRecord::Verify(Bytes(item->record.begin(), item->record.end()));
@@ -120,6 +124,19 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
     if (t.progress && ++items % kImportProgressEvery == 0) t.progress(reader.stats());
   }
   CREDMESH_RETURN_IF_ERROR(flush());
+  // Keep only chunks that a valid evidence record of a carried scope names
+  // (records of this bundle included: the transaction sees them), so a
+  // bundle cannot fill the chunk store with bytes nothing refers to.
+  std::set<Hash256> named;
+  for (const std::string& sc : scopes) {
+    CREDMESH_ASSIGN_OR_RETURN(auto chunks, ChunksOfScope(*t.store, sc));
+    named.insert(chunks.begin(), chunks.end());
+  }
+  std::erase_if(staged, [&](const Hash256& c) {
+    if (named.count(c)) return false;
+    ++sum.chunks_unreferenced;
+    return true;
+  });
   // Verified to the last byte: make it so. Chunks first, so that a record
   // never names a chunk that the commit left behind.
   std::vector<Hash256> adopted;

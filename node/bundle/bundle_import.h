@@ -40,6 +40,9 @@ struct BundleImportSummary {
   IngestSummary ingest;      // the records, as the ledger took them
   uint64_t chunks_new = 0;   // chunks this node did not hold
   uint64_t chunks_held = 0;  // chunks it already held
+  // Chunks no valid evidence record of the bundle's scopes names here (e.g.
+  // its record waits in quarantine): not stored; a later bundle brings them.
+  uint64_t chunks_unreferenced = 0;
 };
 
 // Errors (nothing is applied): kCorruption for a malformed, truncated or

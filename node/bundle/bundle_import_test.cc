@@ -64,6 +64,23 @@ TEST_CASE("importing a bundle twice changes nothing the second time") {
   CHECK(NoStagingLeft(*x.w.hub));
 }
 
+TEST_CASE("chunks that no evidence record names are not stored") {
+  ImportWorld x;
+  const Bytes stray(5000, 0x5a);
+  auto w = BundleWriter::CreateSealed(x.Path("stray.bundle"), x.pine.node->identity(), "valley", 1,
+                                      x.w.hub->key());
+  REQUIRE(w.ok());
+  REQUIRE(w->AddScope("school/pine").ok());
+  REQUIRE(w->AddChunk(Blake2b256(stray), stray).ok());
+  REQUIRE(w->Finish().ok());
+  auto r = testing::ImportInto(*x.w.hub, x.Path("stray.bundle"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->chunks_unreferenced == 1);
+  CHECK(r->chunks_new == 0);
+  CHECK_FALSE(testing::ChunksOf(*x.w.hub).Has(Blake2b256(stray)));
+  CHECK(NoStagingLeft(*x.w.hub));
+}
+
 TEST_CASE("a truncated bundle is refused with nothing applied, wherever it is cut") {
   ImportWorld x;
   const std::string path = x.Path("up.bundle");
