@@ -219,20 +219,11 @@ Status InstallBundle(const std::string& dir, Clock& clock, const CertificateBund
 }
 
 Result<NodeCertInfo> OwnCertificate(Node& node) {
-  NodeCertInfo info;
   const NodeConfig& c = node.config();
-  if (c.district.empty() || c.root_key.empty()) return info;
-  CREDMESH_ASSIGN_OR_RETURN(auto facts,
-                            TrustIndex(node.store().db()).FactsOf(node.identity().public_key()));
-  const uint64_t now = HybridClock::Make(node.clock().NowMillis(), 0xffff);
-  for (const TrustFact& f : facts) {
-    if (f.role != Role::kSchoolNode && f.role != Role::kHubNode) continue;
-    if (!f.InEffectAt(now)) continue;
-    info.role = RoleName(f.role);
-    info.district = c.district;
-    if (f.role == Role::kSchoolNode) info.school = f.scope.substr(sizeof("school/") - 1);
-  }
-  return info;
+  if (c.district.empty() || c.root_key.empty()) return NodeCertInfo{};
+  TrustIndex index(node.store().db());
+  return NodeCertificateOf(index, node.identity().public_key(),
+                           HybridClock::Make(node.clock().NowMillis(), 0xffff), c.district);
 }
 
 }  // namespace credmesh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the include direction of the libraries (docs/architecture.md):
 #   protocol <- storage <- ledger <- {trust, credentials} ; trust <- sync ;
+#   {sync, credentials, files} <- bundle ;
 #   node (the assembly) <- tools
 # The CMake link lines enforce most of it at build time; this catches an
 # include of a header-only part, or a test world leaking into a library.
@@ -12,6 +13,9 @@
 #     node/projection*.h): never each other, sync/ or the assembly;
 #   - node/sync/ (test files and test worlds aside) includes from node/ only
 #     node/sync/, node/trust/ and the ledger's headers;
+#   - node/bundle/ (test files and test worlds aside) includes from node/
+#     only its own folder, node/sync/, node/trust/, node/credentials/,
+#     node/files/ and the ledger's headers: never the assembly or badges;
 #   - nothing under protocol, storage or node/ includes tools/.
 # Usage: scripts/check-layering.sh   (exit 1 and one line per violation)
 set -uo pipefail
@@ -44,6 +48,10 @@ forbid node/credentials 'node/(trust|sync)/|node/[^/"]*"' \
 # sync: not the assembly or credentials (its tests may build whole nodes).
 forbid node/sync 'node/credentials/|node/[^/"]*"' \
   "node/sync/ may include only node/sync/, node/trust/ and the ledger" \
+  "\"$ledger\"|_test\\.cc:|_test_world\\.h:"
+# bundle: beside the assembly, built on sync, trust, credentials and files.
+forbid node/bundle 'node/badges/|node/[^/"]*"' \
+  "node/bundle/ may include only node/{bundle,sync,trust,credentials,files}/ and the ledger" \
   "\"$ledger\"|_test\\.cc:|_test_world\\.h:"
 
 if [ "$violations" -gt 0 ]; then

@@ -80,6 +80,7 @@ void RegisterNoteCommands(CLI::App& app, Context& ctx);      // note add
 void RegisterTrustCommands(CLI::App& app, Context& ctx);     // enrol, root, revoke
 void RegisterPersonCommands(CLI::App& app, Context& ctx);    // person add|grant|list
 void RegisterTransferCommands(CLI::App& app, Context& ctx);  // export, import
+void RegisterBundleCommands(CLI::App& app, Context& ctx);    // bundle export|import|state
 void RegisterPutCommand(CLI::App& app, Context& ctx);        // put (any kind, low-level)
 void RegisterSyncCommands(CLI::App& app, Context& ctx);      // peer, sync, serve
 void RegisterCatalogCommands(CLI::App& app,

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   RegisterTrustCommands(app, ctx);
   RegisterPersonCommands(app, ctx);
   RegisterTransferCommands(app, ctx);
+  RegisterBundleCommands(app, ctx);
   RegisterPutCommand(app, ctx);
   RegisterSyncCommands(app, ctx);
   RegisterCatalogCommands(app, ctx);

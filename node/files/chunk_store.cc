@@ -74,6 +74,16 @@ Result<Bytes> ChunkStore::Get(const Hash256& hash) const {
   return out;
 }
 
+Status ChunkStore::Adopt(ChunkStore& staging, const Hash256& hash) {
+  const std::string from = staging.PathOf(hash);
+  if (Has(hash)) return staging.Remove(hash);
+  const std::string path = PathOf(hash);
+  const std::string sub = path.substr(0, path.rfind('/'));
+  if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
+  if (::rename(from.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + from);
+  return FsyncDir(sub);
+}
+
 Status ChunkStore::Remove(const Hash256& hash) {
   const std::string path = PathOf(hash);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink " + path);

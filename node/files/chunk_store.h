@@ -33,6 +33,11 @@ class ChunkStore {
   // The chunk's bytes, checked against the hash. kNotFound if absent,
   // kCorruption if its bytes no longer match.
   Result<Bytes> Get(const Hash256& hash) const;
+  // Moves chunk `hash` from `staging` (a store on the same file system that
+  // holds it, e.g. a bundle's staging area) into this store by a rename and
+  // an fsync of the folder. If it is here already the staged copy is just
+  // removed. Errors: kNotFound if `staging` lacks it, kIoError.
+  Status Adopt(ChunkStore& staging, const Hash256& hash);
   // Deletes a chunk; removing an absent chunk is not an error.
   Status Remove(const Hash256& hash);
 

@@ -40,4 +40,17 @@ class PeerPolicy {
   }
 };
 
+// The scopes of `requested` that records may travel in between `self` and
+// `peer`: those both nodes may read (docs/protocol.md §9.2). A sync server
+// grants these; a bundle for `peer` carries these (node/bundle).
+inline std::vector<std::string> GrantedScopes(PeerPolicy& policy, const NodeCertInfo& peer,
+                                              const NodeCertInfo& self,
+                                              const std::vector<std::string>& requested) {
+  std::vector<std::string> granted;
+  for (const std::string& s : requested) {
+    if (policy.MayRead(peer, s) && policy.MayRead(self, s)) granted.push_back(s);
+  }
+  return granted;
+}
+
 }  // namespace credmesh

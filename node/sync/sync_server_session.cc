@@ -52,10 +52,7 @@ void SyncServerSession::OnHello(const wire::Hello& h) {
   if (!peer.ok()) return Fail(wire::ErrorCode::kUnauthorized, peer.status().message());
   auto self = policy_.Self();
   if (!self.ok()) return Fail(wire::ErrorCode::kInternal, self.status().ToString());
-  std::vector<std::string> granted;
-  for (const std::string& s : h.scopes) {
-    if (policy_.MayRead(*peer, s) && policy_.MayRead(*self, s)) granted.push_back(s);
-  }
+  std::vector<std::string> granted = GrantedScopes(policy_, *peer, *self, h.scopes);
   if (granted.empty())
     return Fail(wire::ErrorCode::kForbidden, "no requested scope may be granted");
   // Reconcile from what is committed now, not from a set last refreshed

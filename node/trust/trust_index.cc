@@ -198,4 +198,18 @@ Result<bool> TrustIndex::ValidRevocationAtBefore(const RecordId& target, uint64_
   return st->Step();
 }
 
+Result<NodeCertInfo> NodeCertificateOf(TrustIndex& index, const PublicKey& key, uint64_t now_hlc,
+                                       const std::string& district) {
+  NodeCertInfo info;
+  CREDMESH_ASSIGN_OR_RETURN(auto facts, index.FactsOf(key));
+  for (const TrustFact& f : facts) {
+    if (f.role != Role::kSchoolNode && f.role != Role::kHubNode) continue;
+    if (!f.InEffectAt(now_hlc)) continue;
+    info.role = RoleName(f.role);
+    info.district = district;
+    if (f.role == Role::kSchoolNode) info.school = f.scope.substr(sizeof("school/") - 1);
+  }
+  return info;
+}
+
 }  // namespace credmesh

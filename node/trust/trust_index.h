@@ -61,4 +61,10 @@ class TrustIndex {
   Database& db_;
 };
 
+// What the node certificate of `key` in effect at `now_hlc` says (role
+// "school" or "hub", the school id); role empty if none is. Used for this
+// node's own certificate and for the nodes it exchanges records with.
+Result<NodeCertInfo> NodeCertificateOf(TrustIndex& index, const PublicKey& key, uint64_t now_hlc,
+                                       const std::string& district);
+
 }  // namespace credmesh
