@@ -34,20 +34,28 @@ const char* FileBytesName(FileBytes b) {
       return "incomplete";
     case FileBytes::kNotRecorded:
       return "not recorded";
+    case FileBytes::kPurged:
+      return "purged";
   }
   return "?";
 }
 
 namespace {
 
-// Fills in whether `e.file`'s bytes are here.
-void Classify(const ChunkStore& chunks, EvidenceFileEntry& e) {
+// Fills in whether `e.file`'s bytes are here (or purged).
+Status Classify(Store& store, const ChunkStore& chunks, EvidenceFileEntry& e) {
+  CREDMESH_ASSIGN_OR_RETURN(e.purge, EvidencePurges(store.db()).Find(e.scope, e.file.hash));
+  if (e.purge) {
+    e.bytes = FileBytes::kPurged;
+    return Status::Ok();
+  }
   if (!e.file.has_manifest()) {
     e.bytes = FileBytes::kNotRecorded;
-    return;
+    return Status::Ok();
   }
   e.availability = Availability(chunks, ManifestOf(e.file));
   e.bytes = e.availability.complete() ? FileBytes::kHere : FileBytes::kIncomplete;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -69,8 +77,9 @@ Result<std::vector<EvidenceFileEntry>> EvidenceFilesOf(Store& store, const Chunk
     e.record = r.id;
     e.attempt = body->attempt;
     e.slot = body->slot;
+    e.scope = r.scope;
     e.file = *body->file;
-    Classify(chunks, e);
+    CREDMESH_RETURN_IF_ERROR(Classify(store, chunks, e));
     out.push_back(std::move(e));
   }
   return out;
@@ -81,16 +90,18 @@ Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& ch
   q.kind = kSubmissionEvidenceKind;
   q.state = RecordState::kValid;
   EvidenceFileTotals t;
-  Status s = store.records().ForEach(q, [&](const RecordRow&, ByteView bytes) {
+  Status s = store.records().ForEach(q, [&](const RecordRow& row, ByteView bytes) {
     auto rec = DecodeRecord(bytes);
     if (!rec.ok()) return Status::Ok();  // verify reports damaged records; not our job here
     auto body = EvidenceBody::Parse(rec->body);
     if (!body.ok() || !body->file) return Status::Ok();
     EvidenceFileEntry e;
+    e.scope = row.scope;
     e.file = *body->file;
-    Classify(chunks, e);
+    CREDMESH_RETURN_IF_ERROR(Classify(store, chunks, e));
     ++t.files;
     if (e.bytes == FileBytes::kNotRecorded) ++t.files_not_recorded;
+    if (e.bytes == FileBytes::kPurged) ++t.files_purged;
     if (e.bytes == FileBytes::kIncomplete) {
       ++t.files_incomplete;
       t.bytes_missing += e.availability.bytes_missing;
