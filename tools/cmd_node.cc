@@ -78,7 +78,8 @@ int RunStatus(const Context& ctx) {
   const nlohmann::json files_json = {{"files", files->files},
                                      {"incomplete", files->files_incomplete},
                                      {"bytes_missing", files->bytes_missing},
-                                     {"not_recorded", files->files_not_recorded}};
+                                     {"not_recorded", files->files_not_recorded},
+                                     {"purged", files->files_purged}};
   if (ctx.json) {
     nlohmann::json j = {{"dir", ctx.dir},
                         {"role", c.role},
@@ -104,6 +105,7 @@ int RunStatus(const Context& ctx) {
   }
   if (files->files_not_recorded > 0)
     std::cout << ", " << files->files_not_recorded << " described only";
+  if (files->files_purged > 0) std::cout << ", " << files->files_purged << " purged";
   std::cout << "\n";
   nlohmann::json trust;
   if (Status s = AddTrustStatus(**node, trust); !s.ok()) return Fail(s);
