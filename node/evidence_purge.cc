@@ -241,6 +241,7 @@ Status PurgeProjection::Apply(Store& store, const std::vector<ChangedRecord>& ch
     CREDMESH_ASSIGN_OR_RETURN(auto held, ChunksOfFile(db, f));
     chunks.insert(held.begin(), held.end());
   }
+  if (chunks.empty()) return Status::Ok();  // no evidence file or purge changed
   if (purge_files.empty()) {
     // Only evidence changed: with nothing purged on this node (the usual
     // case) no chunk can change state, so skip the per-chunk queries.
