@@ -3,6 +3,7 @@
 // the node's chunk store, each chunk and the whole file hash-checked
 // (node/evidence_files.h, node/evidence_purge.h, docs/files.md).
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -212,7 +213,10 @@ int RunPurge(const Context& ctx, const PurgeArgs& a) {
                 s.message());
   }
   if (ctx.json) {
-    PrintJson({{"file", file_hex}, {"scope", target->scope}, {"record", rec->id().hex()}});
+    PrintJson({{"file", file_hex},
+               {"scope", target->scope},
+               {"already_purged", false},
+               {"record", rec->id().hex()}});
   } else {
     std::cout << "purged file " << file_hex.substr(0, 16) << " in " << target->scope
               << ": its chunks are deleted here, and on every node the record reaches\n"
