@@ -38,22 +38,30 @@ const char* FileBytesName(FileBytes b) {
       return "incomplete";
     case FileBytes::kNotRecorded:
       return "not recorded";
+    case FileBytes::kPurged:
+      return "purged";
   }
   return "?";
 }
 
 namespace {
 
-// Fills in whether `e.file`'s bytes are here.
-void Classify(const ChunkStore& chunks, EvidenceFileEntry& e) {
+// Fills in whether `e.file`'s bytes are here (or purged).
+Status Classify(Store& store, const ChunkStore& chunks, EvidenceFileEntry& e) {
+  CREDMESH_ASSIGN_OR_RETURN(e.purge, EvidencePurges(store.db()).Find(e.scope, e.file.hash));
+  if (e.purge) {
+    e.bytes = FileBytes::kPurged;
+    return Status::Ok();
+  }
   if (!e.file.has_manifest()) {
     e.bytes = FileBytes::kNotRecorded;
-    return;
+    return Status::Ok();
   }
   e.availability = Availability(chunks, ManifestOf(e.file));
   e.bytes = e.availability.complete()           ? FileBytes::kHere
             : e.availability.chunks_present > 0 ? FileBytes::kInTransit
                                                 : FileBytes::kIncomplete;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -75,8 +83,9 @@ Result<std::vector<EvidenceFileEntry>> EvidenceFilesOf(Store& store, const Chunk
     e.record = r.id;
     e.attempt = body->attempt;
     e.slot = body->slot;
+    e.scope = r.scope;
     e.file = *body->file;
-    Classify(chunks, e);
+    CREDMESH_RETURN_IF_ERROR(Classify(store, chunks, e));
     out.push_back(std::move(e));
   }
   return out;
@@ -87,16 +96,18 @@ Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& ch
   q.kind = kSubmissionEvidenceKind;
   q.state = RecordState::kValid;
   EvidenceFileTotals t;
-  Status s = store.records().ForEach(q, [&](const RecordRow&, ByteView bytes) {
+  Status s = store.records().ForEach(q, [&](const RecordRow& row, ByteView bytes) {
     auto rec = DecodeRecord(bytes);
     if (!rec.ok()) return Status::Ok();  // verify reports damaged records; not our job here
     auto body = EvidenceBody::Parse(rec->body);
     if (!body.ok() || !body->file) return Status::Ok();
     EvidenceFileEntry e;
+    e.scope = row.scope;
     e.file = *body->file;
-    Classify(chunks, e);
+    CREDMESH_RETURN_IF_ERROR(Classify(store, chunks, e));
     ++t.files;
     if (e.bytes == FileBytes::kNotRecorded) ++t.files_not_recorded;
+    if (e.bytes == FileBytes::kPurged) ++t.files_purged;
     if (e.bytes == FileBytes::kInTransit) ++t.files_in_transit;
     if (e.bytes == FileBytes::kIncomplete || e.bytes == FileBytes::kInTransit) {
       ++t.files_incomplete;
@@ -128,11 +139,15 @@ Result<std::vector<Hash256>> ChunksToFetch(Store& store, const ChunkStore& chunk
                                                ScopeList(scopes.size()) + " ORDER BY seq"));
   for (size_t i = 0; i < scopes.size(); ++i) st.Bind(static_cast<int>(i + 1), scopes[i]);
   std::set<Hash256> listed;  // a chunk shared by several files is fetched once
+  EvidencePurges purges(store.db());
   while (out.size() < limit) {
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     auto hash = Hash256::FromView(st.ColumnBlob(0));
     if (!hash || chunks.Has(*hash) || !listed.insert(*hash).second) continue;
+    // A purged file's chunks are never fetched again (docs/files.md §7).
+    CREDMESH_ASSIGN_OR_RETURN(bool purged, purges.IsPurged(*hash));
+    if (purged) continue;
     out.push_back(*hash);
   }
   return out;
@@ -141,6 +156,9 @@ Result<std::vector<Hash256>> ChunksToFetch(Store& store, const ChunkStore& chunk
 Result<bool> MayServeChunk(Store& store, const Hash256& hash,
                            const std::vector<std::string>& scopes) {
   if (scopes.empty()) return false;
+  // A purged file's chunks are never served again (docs/files.md §7).
+  CREDMESH_ASSIGN_OR_RETURN(bool purged, EvidencePurges(store.db()).IsPurged(hash));
+  if (purged) return false;
   // Asked once per chunk served: one cached statement per scope count.
   CREDMESH_ASSIGN_OR_RETURN(auto st,
                             store.db().Cached("SELECT 1 FROM evidence_chunks WHERE chunk = ? AND " +

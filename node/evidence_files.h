@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "node/credentials/credential_records.h"
+#include "node/evidence_purge.h"
 #include "node/files/chunk_store.h"
 #include "node/files/file_chunker.h"
 #include "storage/store.h"
@@ -25,8 +26,9 @@ enum class FileBytes {
   kInTransit,    // some chunks are here, the others have not arrived (yet)
   kIncomplete,   // no chunk is here yet
   kNotRecorded,  // an evidence record from before the chunk store: only a description
+  kPurged,       // an admin purged it (docs/files.md §7): the bytes are gone for good
 };
-// "here", "in transit", "incomplete", "not recorded"
+// "here", "in transit", "incomplete", "not recorded", "purged"
 const char* FileBytesName(FileBytes b);
 // True when some of a file's bytes are still to come (in transit or incomplete).
 inline bool BytesMissing(FileBytes b) {
@@ -38,12 +40,15 @@ struct EvidenceFileEntry {
   int64_t attempt = 1;
   std::string slot;
   EvidenceFile file;
+  std::string scope;  // of the evidence record
   FileBytes bytes = FileBytes::kNotRecorded;
-  FileAvailability availability;
+  FileAvailability availability;   // not filled for a purged file
+  std::optional<PurgeInfo> purge;  // the tombstone, when kPurged
 };
 
 // The file evidence of a submission (valid records only), in record order,
-// optionally only of one attempt and/or slot.
+// optionally only of one attempt and/or slot. A file purged in the
+// record's scope is kPurged whatever chunks are still here (shared ones).
 Result<std::vector<EvidenceFileEntry>> EvidenceFilesOf(
     Store& store, const ChunkStore& chunks, const std::string& submission,
     std::optional<int64_t> attempt = std::nullopt, const std::string& slot = "");
@@ -55,6 +60,7 @@ struct EvidenceFileTotals {
   int64_t files_in_transit = 0;  // of those, with some chunks here
   int64_t bytes_missing = 0;
   int64_t files_not_recorded = 0;
+  int64_t files_purged = 0;  // not counted as incomplete
 };
 Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& chunks);
 
@@ -63,14 +69,15 @@ Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& ch
 // evidence_chunks index (node/evidence_chunk_index.h).
 
 // What this node pulls from a peer granted `scopes`: the chunks of files
-// named by valid evidence records of those scopes that `chunks` lacks, each
-// once, in fetch order (record by record, file order within each), at most
+// named by valid evidence records of those scopes that `chunks` lacks and
+// no purge covers (docs/files.md §7), each once, in fetch order (record by record, file order within each), at most
 // `limit` of them.
 Result<std::vector<Hash256>> ChunksToFetch(Store& store, const ChunkStore& chunks,
                                            const std::vector<std::string>& scopes, size_t limit);
 
 // Whether chunk `hash` may go to a peer granted `scopes`: true iff a valid
-// evidence record of one of those scopes names it. (Whether its bytes are
+// evidence record of one of those scopes names it and it is not purged
+// (EvidencePurges::IsPurged). (Whether its bytes are
 // here is the chunk store's business.)
 Result<bool> MayServeChunk(Store& store, const Hash256& hash,
                            const std::vector<std::string>& scopes);

@@ -42,7 +42,23 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(Store& store, Clock& clock, Authori
   // while the node was down.
   CREDMESH_ASSIGN_OR_RETURN(uint64_t max_hlc, store.records().MaxHlc());
   ledger->hlc_.RaiseTo(max_hlc);
+  // Finishes what a crash between a commit and its after-commit work left;
+  // an error leaves the work queued, and must not keep the node from opening.
+  ledger->after_commit_error_ = ledger->RunAfterCommit();
+  Ledger* raw = ledger.get();
+  store.db().SetCommitHook([raw] { raw->after_commit_error_ = raw->RunAfterCommit(); });
   return ledger;
+}
+
+Ledger::~Ledger() { store_.db().SetCommitHook({}); }
+
+Status Ledger::RunAfterCommit() {
+  Status first;
+  for (Projection* p : projections_) {
+    Status s = p->AfterCommit(store_);
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
 }
 
 Status Ledger::DropLegacyHeld(Store& store) {

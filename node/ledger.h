@@ -41,8 +41,14 @@ class Ledger {
  public:
   // `authorizer` may be null: every verified record is then valid (a
   // standalone node trusts what it holds). Pointers must outlive the ledger.
+  // Runs each projection's AfterCommit once (work a crash left), then sets
+  // the store's commit hook to run them after every commit, until the
+  // ledger is destroyed.
   static Result<std::unique_ptr<Ledger>> Open(Store& store, Clock& clock, Authorizer* authorizer,
                                               std::vector<Projection*> projections);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
 
   // Verifies (on `threads` threads) and ingests encoded records in one
   // transaction. Records failing verification or stamped too far in the
@@ -68,6 +74,11 @@ class Ledger {
 
   HybridClock& hlc() { return hlc_; }
   Store& store() { return store_; }
+  // Runs every projection's AfterCommit; the first error (the others still
+  // run). The commit hook calls it and keeps its error in
+  // last_after_commit_error().
+  Status RunAfterCommit();
+  const Status& last_after_commit_error() const { return after_commit_error_; }
 
  private:
   Ledger(Store& store, Clock& clock, Authorizer* authorizer, std::vector<Projection*> projections)
@@ -100,6 +111,7 @@ class Ledger {
   HybridClock hlc_;
   Authorizer* authorizer_;
   std::vector<Projection*> projections_;
+  Status after_commit_error_;
 };
 
 }  // namespace credmesh

@@ -2,6 +2,7 @@
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "node/evidence_chunk_index.h"
+#include "node/evidence_purge.h"
 #include "node/node.h"
 #include "node/trust/trust_authorizer.h"
 
@@ -21,12 +22,13 @@ std::unique_ptr<Authorizer> MakeAuthorizer(Node& node) {
 }
 
 // The lifecycle projection reads the catalog tables: it must run after the
-// catalog projection.
-std::vector<std::unique_ptr<Projection>> MakeProjections(Node& /*node*/) {
+// catalog projection. The purge projection reads only records.
+std::vector<std::unique_ptr<Projection>> MakeProjections(Node& node) {
   std::vector<std::unique_ptr<Projection>> out;
   out.push_back(std::make_unique<CatalogProjection>());
   out.push_back(std::make_unique<LifecycleProjection>());
   out.push_back(std::make_unique<EvidenceChunkIndex>());  // file transfer (docs/files.md §6)
+  out.push_back(std::make_unique<PurgeProjection>(node.Path(Node::kChunkDir)));
   return out;
 }
 

@@ -29,6 +29,16 @@ class Projection {
   virtual Status Apply(Store& store, const std::vector<ChangedRecord>& changed) = 0;
   // Drops all derived rows (rebuild then re-applies every valid record).
   virtual Status Clear(Database& db) = 0;
+  // Work outside the database that must follow durable records, such as
+  // deleting the files a committed purge names: the ledger calls it after
+  // every commit of its database (by any writer on this connection: ingest,
+  // sync, rebuild) and once when it opens, to finish what a crash cut
+  // short. It must therefore be idempotent and cheap when there is nothing
+  // to do. On an error the work must stay queued for the next call.
+  virtual Status AfterCommit(Store& store) {
+    (void)store;
+    return Status::Ok();
+  }
 };
 
 }  // namespace credmesh

@@ -18,7 +18,9 @@ struct StatementCache {
 Database::Database(sqlite3* db) : db_(db), cache_(std::make_unique<StatementCache>()) {}
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), cache_(std::move(other.cache_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      cache_(std::move(other.cache_)),
+      commit_hook_(std::move(other.commit_hook_)) {}
 
 Result<Database> Database::Open(const std::string& path, const Options& options) {
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
@@ -56,6 +58,7 @@ Database& Database::operator=(Database&& other) noexcept {
     if (db_) sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     cache_ = std::move(other.cache_);
+    commit_hook_ = std::move(other.commit_hook_);
   }
   return *this;
 }
@@ -232,8 +235,17 @@ Transaction::~Transaction() {
 
 Status Transaction::Commit() {
   Status s = db_->Exec(nested_ ? "RELEASE credmesh_unit" : "COMMIT");
-  if (s.ok()) db_ = nullptr;
+  if (!s.ok()) return s;
+  Database* db = std::exchange(db_, nullptr);
+  if (!nested_) db->RunCommitHook();
   return s;
+}
+
+void Database::RunCommitHook() {
+  if (!commit_hook_ || in_commit_hook_) return;
+  in_commit_hook_ = true;
+  commit_hook_();
+  in_commit_hook_ = false;
 }
 
 }  // namespace credmesh

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,10 +59,21 @@ class Database {
   // Status describing the last error on this connection, with context.
   Status LastError(std::string_view context) const;
 
+  // Called after each outermost Transaction of this connection commits (not
+  // after a savepoint is released into an enclosing one), for work outside
+  // the database that must follow the durable commit, such as deleting
+  // files a committed record says to delete. Commits the hook itself makes
+  // do not call it again. Empty: no hook. Replaces any earlier hook.
+  void SetCommitHook(std::function<void()> hook) { commit_hook_ = std::move(hook); }
+  // Runs the hook (Transaction::Commit calls it).
+  void RunCommitHook();
+
  private:
   explicit Database(sqlite3* db);
   sqlite3* db_ = nullptr;
   std::unique_ptr<StatementCache> cache_;  // heap-stable: leases point into it
+  std::function<void()> commit_hook_;
+  bool in_commit_hook_ = false;
 };
 
 class Statement {

@@ -315,5 +315,45 @@ TEST_CASE("storage/sqlite: a transaction inside another is a savepoint of it") {
   CHECK(st->ColumnText(0) == "1,4");
 }
 
+TEST_CASE("storage/sqlite: the commit hook runs after each outermost commit only") {
+  TempDir dir("credmesh-sqlite-test");
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(n INTEGER)").ok());
+  int calls = 0;
+  int64_t rows_seen = -1;
+  db->SetCommitHook([&] {
+    ++calls;
+    // The commit is done: the hook sees it and may write (its own commit
+    // does not call it again).
+    rows_seen = CountRows(*db, "t");
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    REQUIRE(tx->Commit().ok());
+  });
+  {
+    auto outer = Transaction::Begin(*db);
+    REQUIRE(outer.ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES(1)").ok());
+    auto inner = Transaction::Begin(*db);
+    REQUIRE(inner.ok());
+    REQUIRE(inner->Commit().ok());
+    CHECK(calls == 0);  // a released savepoint is not a commit
+    REQUIRE(outer->Commit().ok());
+  }
+  CHECK(calls == 1);
+  CHECK(rows_seen == 1);
+  {
+    auto rolled_back = Transaction::Begin(*db);
+    REQUIRE(rolled_back.ok());
+  }
+  CHECK(calls == 1);
+  db->SetCommitHook({});
+  auto tx = Transaction::Begin(*db);
+  REQUIRE(tx.ok());
+  REQUIRE(tx->Commit().ok());
+  CHECK(calls == 1);
+}
+
 }  // namespace
 }  // namespace credmesh

@@ -188,7 +188,8 @@ int RunBundleImport(const Context& ctx, const BundleArgs& a) {
                {"chunks", sum->io.counts.chunks},
                {"chunks_new", sum->chunks_new},
                {"chunks_held", sum->chunks_held},
-               {"chunks_unreferenced", sum->chunks_unreferenced}});
+               {"chunks_unreferenced", sum->chunks_unreferenced},
+               {"chunks_purged", sum->chunks_purged}});
     return kExitOk;
   }
   const std::string from = sum->sender_cert.role == "school" ? "school " + sum->sender_cert.school
@@ -203,6 +204,8 @@ int RunBundleImport(const Context& ctx, const BundleArgs& a) {
   if (sum->chunks_unreferenced > 0)
     std::cout << "  " << sum->chunks_unreferenced
               << " chunk(s) not stored: no valid evidence record here names them\n";
+  if (sum->chunks_purged > 0)
+    std::cout << "  " << sum->chunks_purged << " chunk(s) not stored: their evidence was purged\n";
   for (const auto& e : in.errors) std::cout << "  refused: " << e << "\n";
   return kExitOk;
 }

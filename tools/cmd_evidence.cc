@@ -1,11 +1,17 @@
-// credmesh evidence get|list: a reviewer opens the files of a submission.
-// The bytes come from the node's chunk store, each chunk and the whole file
-// hash-checked (node/evidence_files.h, docs/files.md).
+// credmesh evidence get|list|purge: a reviewer opens the files of a
+// submission; an admin purges one (a privacy request). The bytes come from
+// the node's chunk store, each chunk and the whole file hash-checked
+// (node/evidence_files.h, node/evidence_purge.h, docs/files.md).
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "node/evidence_files.h"
+#include "node/evidence_purge.h"
 #include "tools/cli.h"
+#include "tools/cred_cli.h"
 
 namespace credmesh::cli {
 namespace {
@@ -18,7 +24,7 @@ struct EvidenceArgs {
   bool force = false;
 };
 
-nlohmann::json EntryJson(const EvidenceFileEntry& e) {
+nlohmann::json EntryJson(Node& node, const EvidenceFileEntry& e) {
   nlohmann::json j = {{"record", e.record.hex()},
                       {"attempt", e.attempt},
                       {"slot", e.slot},
@@ -32,6 +38,7 @@ nlohmann::json EntryJson(const EvidenceFileEntry& e) {
     j["chunks_total"] = e.availability.chunks_total;
     j["bytes_missing"] = e.availability.bytes_missing;
   }
+  if (e.purge) j["purged"] = PurgeJson(node, *e.purge);
   return j;
 }
 
@@ -62,13 +69,14 @@ int RunList(const Context& ctx, const EvidenceArgs& a) {
   const std::vector<EvidenceFileEntry>* files = &selected->files;
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& e : *files) arr.push_back(EntryJson(e));
+    for (const auto& e : *files) arr.push_back(EntryJson(*selected->node, e));
     PrintJson({{"files", arr}});
     return kExitOk;
   }
   for (const auto& e : *files) {
     std::cout << "attempt " << e.attempt << " [" << e.slot << "] " << e.file.name << "  "
-              << e.file.type << ", " << e.file.size << " bytes: " << FileBytesName(e.bytes);
+              << e.file.type << ", " << e.file.size << " bytes: "
+              << (e.purge ? PurgeText(*selected->node, *e.purge) : FileBytesName(e.bytes));
     if (BytesMissing(e.bytes))
       std::cout << " (" << e.availability.bytes_missing << " bytes missing)";
     std::cout << "\n";
@@ -88,7 +96,10 @@ int RunGet(const Context& ctx, const EvidenceArgs& a) {
     const auto sub = dir / ("attempt-" + std::to_string(e.attempt)) / e.slot;
     const auto target = sub / e.file.name;
     Status s;
-    if (e.bytes == FileBytes::kNotRecorded) {
+    if (e.purge) {
+      s = Status::FailedPrecondition("it was " + PurgeText(*selected->node, *e.purge) +
+                                     "; its bytes were deleted and cannot be fetched");
+    } else if (e.bytes == FileBytes::kNotRecorded) {
       s = Status::NotFound("its bytes were never recorded (attached before credmesh stored files)");
     } else if (BytesMissing(e.bytes)) {
       s = Status::Unavailable(
@@ -101,7 +112,7 @@ int RunGet(const Context& ctx, const EvidenceArgs& a) {
       if (s.ok() && a.force) std::filesystem::remove(target, ec);
       if (s.ok()) s = AssembleFile(selected->chunks, ManifestOf(e.file), target.string());
     }
-    nlohmann::json j = EntryJson(e);
+    nlohmann::json j = EntryJson(*selected->node, e);
     j["path"] = target.string();
     j["ok"] = s.ok();
     if (!s.ok()) {
@@ -116,6 +127,102 @@ int RunGet(const Context& ctx, const EvidenceArgs& a) {
   }
   if (ctx.json) PrintJson({{"files", written}});
   return failed ? kExitFailure : kExitOk;
+}
+
+struct PurgeArgs {
+  std::string hash;  // hex, or a unique prefix of at least 8 digits
+  std::string reason;
+  std::string as;
+  std::string scope;
+};
+
+// The one (scope, file) the arguments name among the files this node holds.
+Result<KnownFile> ResolvePurgeTarget(Node& node, const PurgeArgs& a) {
+  std::string hex = a.hash;
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  CREDMESH_ASSIGN_OR_RETURN(auto found, EvidencePurges(node.store().db()).FindFiles(hex, 64));
+  std::vector<KnownFile> files;
+  for (auto& f : found) {
+    if (a.scope.empty() || f.scope == a.scope) files.push_back(std::move(f));
+  }
+  if (files.empty()) {
+    return Status::NotFound("no evidence file with hash " + hex + " on this node" +
+                            (a.scope.empty() ? "" : " in " + a.scope) +
+                            " (see: credmesh evidence list SUBMISSION --json)");
+  }
+  std::set<Hash256> hashes;
+  std::set<std::string> scopes;
+  for (const auto& f : files) {
+    hashes.insert(f.file);
+    scopes.insert(f.scope);
+  }
+  if (hashes.size() > 1) {
+    std::string list;
+    for (const auto& h : hashes) list += (list.empty() ? "" : ", ") + h.hex().substr(0, 16);
+    return Status::InvalidArgument("hash prefix " + hex + " is ambiguous: it matches " + list +
+                                   "; give more digits");
+  }
+  if (scopes.size() > 1) {
+    std::string list;
+    for (const auto& s : scopes) list += (list.empty() ? "" : ", ") + s;
+    return Status::InvalidArgument("file " + hex + " is evidence in several scopes (" + list +
+                                   "): choose one with --scope");
+  }
+  return files.front();
+}
+
+int RunPurge(const Context& ctx, const PurgeArgs& a) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  Node& n = **node;
+  auto target = ResolvePurgeTarget(n, a);
+  if (!target.ok()) return Fail(target.status());
+  const std::string file_hex = target->file.hex();
+  auto existing = EvidencePurges(n.store().db()).Find(target->scope, target->file);
+  if (!existing.ok()) return Fail(existing.status());
+  if (*existing) {
+    // Idempotent: the file's bytes are already gone (or going) everywhere
+    // the first purge reaches.
+    if (ctx.json) {
+      PrintJson({{"file", file_hex},
+                 {"scope", target->scope},
+                 {"already_purged", true},
+                 {"purged", PurgeJson(n, **existing)}});
+    } else {
+      std::cout << "file " << file_hex.substr(0, 16) << " in " << target->scope << " was already "
+                << PurgeText(n, **existing) << "; nothing to do\n";
+    }
+    return kExitOk;
+  }
+  auto key = SignerFor(n, a.as);
+  if (!key.ok()) return Fail(key.status());
+  auto rec = n.ledger().Write(kEvidencePurgeKind, target->scope, PurgeEntity(target->file),
+                              PurgeBody{target->file, a.reason}.ToValue(), **key);
+  if (!rec.ok()) {
+    if (rec.status().code() == Status::Code::kUnauthorized) {
+      return Fail("only an admin of " + target->scope +
+                  " or of the district may purge its evidence: " + rec.status().message());
+    }
+    return Fail(rec.status());
+  }
+  // The commit ran the deletion (Projection::AfterCommit).
+  if (const Status& s = n.ledger().last_after_commit_error(); !s.ok()) {
+    return Fail("the purge is recorded (" + rec->id().hex() +
+                "), but deleting its chunks failed; it is retried when the node next opens: " +
+                s.message());
+  }
+  if (ctx.json) {
+    PrintJson({{"file", file_hex},
+               {"scope", target->scope},
+               {"already_purged", false},
+               {"record", rec->id().hex()}});
+  } else {
+    std::cout << "purged file " << file_hex.substr(0, 16) << " in " << target->scope
+              << ": its chunks are deleted here, and on every node the record reaches\n"
+              << rec->id().hex() << "\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -143,6 +250,45 @@ void RegisterEvidenceCommands(CLI::App& app, Context& ctx) {
   get->add_option("-o,--out", args->out, "Output directory (default: ./SUBMISSION)");
   get->add_flag("--force", args->force, "Overwrite files that already exist");
   OnRun(get, ctx, [&ctx, args] { return RunGet(ctx, *args); });
+
+  auto pargs = std::make_shared<PurgeArgs>();
+  CLI::App* purge = ev->add_subcommand(
+      "purge",
+      "Purge a file (privacy request): a signed record that makes every node delete its bytes "
+      "for good; the evidence record stays as a tombstone. Admins only");
+  AddDirOption(purge, ctx);
+  AddJsonOption(purge, ctx);
+  purge
+      ->add_option("FILE_HASH", pargs->hash,
+                   "The file's hash (evidence list --json), or a unique prefix of 8+ hex digits")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            const bool hex = std::all_of(v.begin(), v.end(),
+                                         [](unsigned char c) { return std::isxdigit(c) != 0; });
+            if (!hex || v.size() < 8 || v.size() > 64) return "must be 8 to 64 hex digits";
+            return "";
+          },
+          "HEX"));
+  purge
+      ->add_option("--reason", pargs->reason,
+                   "Why (shown with the tombstone, in the evidence's scope only)")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            if (v.empty()) return "must not be empty";
+            if (v.size() > PurgeBody::kMaxPurgeReason)
+              return "at most " + std::to_string(PurgeBody::kMaxPurgeReason) + " bytes";
+            return "";
+          },
+          "TEXT"));
+  purge
+      ->add_option("--as", pargs->as,
+                   "The admin who signs (an admin of the school or the district)")
+      ->required();
+  purge->add_option("--scope", pargs->scope,
+                    "The evidence's scope (school/<s>), when the file is evidence in several");
+  OnRun(purge, ctx, [&ctx, pargs] { return RunPurge(ctx, *pargs); });
 }
 
 }  // namespace credmesh::cli

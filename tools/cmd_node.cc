@@ -79,7 +79,8 @@ int RunStatus(const Context& ctx) {
                                      {"incomplete", files->files_incomplete},
                                      {"in_transit", files->files_in_transit},
                                      {"bytes_missing", files->bytes_missing},
-                                     {"not_recorded", files->files_not_recorded}};
+                                     {"not_recorded", files->files_not_recorded},
+                                     {"purged", files->files_purged}};
   if (ctx.json) {
     nlohmann::json j = {{"dir", ctx.dir},
                         {"role", c.role},
@@ -108,6 +109,7 @@ int RunStatus(const Context& ctx) {
   }
   if (files->files_not_recorded > 0)
     std::cout << ", " << files->files_not_recorded << " described only";
+  if (files->files_purged > 0) std::cout << ", " << files->files_purged << " purged";
   std::cout << "\n";
   nlohmann::json trust;
   if (Status s = AddTrustStatus(**node, trust); !s.ok()) return Fail(s);

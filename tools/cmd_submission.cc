@@ -235,9 +235,10 @@ Result<FileBytesByRecord> FileBytesOf(Node& node, const std::string& submission)
   return out;
 }
 
-// Adds "bytes" (here | incomplete | not recorded) and "bytes_missing" to
-// each file evidence item of a `submission show --json` document.
-void AddFileBytes(const FileBytesByRecord& files, nlohmann::json& doc) {
+// Adds "bytes" (here | incomplete | not recorded | purged), "bytes_missing"
+// and "purged" (the tombstone) to each file evidence item of a
+// `submission show --json` document.
+void AddFileBytes(Node& node, const FileBytesByRecord& files, nlohmann::json& doc) {
   for (auto& at : doc["attempts"]) {
     for (auto& e : at["evidence"]) {
       if (!e.contains("file")) continue;
@@ -248,11 +249,12 @@ void AddFileBytes(const FileBytesByRecord& files, nlohmann::json& doc) {
       if (BytesMissing(it->second.bytes)) {
         e["file"]["bytes_missing"] = it->second.availability.bytes_missing;
       }
+      if (it->second.purge) e["file"]["purged"] = PurgeJson(node, *it->second.purge);
     }
   }
 }
 
-void PrintSubmission(const SubmissionView& v, const FileBytesByRecord& files) {
+void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecord& files) {
   const SubmissionState& d = v.submission;
   std::cout << "submission " << d.id << "  [" << d.Status() << "]\n"
             << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope
@@ -270,7 +272,11 @@ void PrintSubmission(const SubmissionView& v, const FileBytesByRecord& files) {
         std::cout << "file " << e.body.file->name << " (" << e.body.file->size << " bytes, blake2b "
                   << e.body.file->hash.hex().substr(0, 16) << ")";
         if (auto it = files.find(e.id); it != files.end()) {
-          std::cout << ": " << FileBytesName(it->second.bytes);
+          if (it->second.purge) {
+            std::cout << ": " << PurgeText(node, *it->second.purge);
+          } else {
+            std::cout << ": " << FileBytesName(it->second.bytes);
+          }
           if (BytesMissing(it->second.bytes)) {
             std::cout << ", " << it->second.availability.bytes_missing << " bytes missing";
           }
@@ -302,10 +308,10 @@ int RunShow(const Context& ctx, const SubArgs& a) {
   if (!files.ok()) return Fail(files.status());
   if (ctx.json) {
     nlohmann::json doc = SubmissionViewJson(l->view);
-    AddFileBytes(*files, doc);
+    AddFileBytes(*l->node, *files, doc);
     PrintJson(doc);
   } else {
-    PrintSubmission(l->view, *files);
+    PrintSubmission(*l->node, l->view, *files);
   }
   return kExitOk;
 }

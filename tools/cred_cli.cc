@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "node/credentials/credential_checks.h"
+#include "node/trust/person_keys.h"
+#include "node/trust/trust_index.h"
 #include "tools/trust_cli.h"
 
 namespace credmesh::cli {
@@ -59,6 +61,29 @@ std::string FormatCeu(int64_t hundredths) {
   std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(hundredths / 100),
                 static_cast<long long>(hundredths % 100));
   return buf;
+}
+
+std::string PersonLabel(Node& node, const PublicKey& key) {
+  auto facts = TrustIndex(node.store().db()).FactsOf(key);
+  if (facts.ok()) {
+    for (const TrustFact& f : *facts) {
+      if (!f.name.empty()) return f.name + " (" + ShortKey(key) + ")";
+    }
+  }
+  return ShortKey(key);
+}
+
+std::string PurgeText(Node& node, const PurgeInfo& purge) {
+  return "purged by " + PersonLabel(node, purge.author) + " at " + FormatHlc(purge.hlc) + ": " +
+         purge.reason;
+}
+
+nlohmann::json PurgeJson(Node& node, const PurgeInfo& purge) {
+  return {{"by", PersonLabel(node, purge.author)},
+          {"by_key", purge.author.hex()},
+          {"at", FormatHlc(purge.hlc)},
+          {"reason", purge.reason},
+          {"record", purge.record.hex()}};
 }
 
 }  // namespace credmesh::cli

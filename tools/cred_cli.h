@@ -5,6 +5,7 @@
 #include <string>
 
 #include "node/credentials/lifecycle_views.h"
+#include "node/evidence_purge.h"
 #include "tools/cli.h"
 
 namespace credmesh::cli {
@@ -29,5 +30,13 @@ Result<AwardState> LoadAward(Node& node, const std::string& id);
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who);
 // "1.50" from 150.
 std::string FormatCeu(int64_t hundredths);
+// "Name (key prefix)" of a key from the grants this node holds, else the
+// key prefix.
+std::string PersonLabel(Node& node, const PublicKey& key);
+// A purge tombstone: "purged by NAME (KEY) at TIME: REASON" and its JSON
+// {by, by_key, at, reason, record}. The reason travels only in the
+// evidence's own scope, so only nodes that may read that scope hold it.
+std::string PurgeText(Node& node, const PurgeInfo& purge);
+nlohmann::json PurgeJson(Node& node, const PurgeInfo& purge);
 
 }  // namespace credmesh::cli

@@ -133,9 +133,15 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
     named.insert(chunks.begin(), chunks.end());
   }
   std::erase_if(staged, [&](const Hash256& c) {
-    if (named.count(c)) return false;
-    ++sum.chunks_unreferenced;
-    return true;
+    if (!named.count(c)) {
+      ++sum.chunks_unreferenced;
+      return true;
+    }
+    if (t.chunks->IsPurged(c)) {  // purged here: the bytes never come back
+      ++sum.chunks_purged;
+      return true;
+    }
+    return false;
   });
   // Verified to the last byte: make it so. Chunks first, so that a record
   // never names a chunk that the commit left behind.

@@ -43,6 +43,8 @@ struct BundleImportSummary {
   // Chunks no valid evidence record of the bundle's scopes names here (e.g.
   // its record waits in quarantine): not stored; a later bundle brings them.
   uint64_t chunks_unreferenced = 0;
+  // Chunks of purged evidence (docs/files.md §7): never stored again.
+  uint64_t chunks_purged = 0;
 };
 
 // Errors (nothing is applied): kCorruption for a malformed, truncated or

@@ -135,6 +135,7 @@ std::string NewSubmissionId() {
   RandomBytes(rnd, sizeof rnd);
   return "sub-" + ToHex(ByteView(rnd, sizeof rnd));
 }
+std::string PurgeEntity(const Hash256& file) { return "file:" + file.hex(); }
 
 Value OpenBody::ToValue() const {
   return Map{{"definition", definition},
@@ -223,6 +224,15 @@ Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
   if (r.status().ok() && b.text.has_value() == b.file.has_value()) {
     r.Fail("", "needs exactly one of text and file");
   }
+  return Done(r, std::move(b));
+}
+
+Value PurgeBody::ToValue() const { return Map{{"file", file.hex()}, {"reason", reason}}; }
+Result<PurgeBody> PurgeBody::Parse(const Value& body) {
+  Reader r(body, "evidence.purge");
+  PurgeBody b;
+  b.file = r.Hex<32>("file");
+  b.reason = r.Text("reason", kMaxPurgeReason);
   return Done(r, std::move(b));
 }
 

@@ -51,6 +51,8 @@ inline constexpr char kReviewAddKind[] = "review.add";
 inline constexpr char kAwardIssueKind[] = "award.issue";
 inline constexpr char kAwardRevokeKind[] = "award.revoke";
 inline constexpr char kAwardRecognitionKind[] = "award.recognition";
+// Purges an evidence file's bytes (privacy request; docs/files.md §7).
+inline constexpr char kEvidencePurgeKind[] = "evidence.purge";
 
 // Maximum length of free text fields (reflections, evidence text, feedback).
 inline constexpr size_t kMaxCredentialText = 64 * 1024;
@@ -65,6 +67,8 @@ std::optional<std::string> SubmissionOfAward(const std::string& entity);
 std::optional<std::string> DefinitionOfEntity(const std::string& entity);
 // "sub-" + 16 random hex digits.
 std::string NewSubmissionId();
+// "file:<64 hex digits>": the entity of the purge records of one file.
+std::string PurgeEntity(const Hash256& file);
 
 struct OpenBody {
   std::string definition;
@@ -106,6 +110,17 @@ struct EvidenceBody {
   std::optional<EvidenceFile> file;
   Value ToValue() const;
   static Result<EvidenceBody> Parse(const Value& body);
+};
+
+// evidence.purge: the bytes of the evidence files of this hash, in the
+// record's scope, are to be deleted on every node and never stored again;
+// the evidence records stay, as tombstones (docs/files.md §7).
+struct PurgeBody {
+  Hash256 file;        // the whole-file hash of the evidence (EvidenceFile::hash)
+  std::string reason;  // why: shown with the tombstone; 1..kMaxPurgeReason bytes
+  static constexpr size_t kMaxPurgeReason = 1000;
+  Value ToValue() const;
+  static Result<PurgeBody> Parse(const Value& body);
 };
 
 struct SubmitBody {

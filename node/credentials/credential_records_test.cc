@@ -71,5 +71,20 @@ TEST_CASE("credential records: an evidence file's manifest round-trips and must 
   CHECK(o->ToValue().as_map().at("file").as_map().count("chunks") == 0);
 }
 
+TEST_CASE("credential records: a purge body names a file hash and a reason") {
+  PurgeBody p{Blake2b256(AsBytes("video")), "parent's privacy request"};
+  auto back = PurgeBody::Parse(p.ToValue());
+  REQUIRE(back.ok());
+  CHECK(back->file == p.file);
+  CHECK(back->reason == p.reason);
+  CHECK(PurgeEntity(p.file) == "file:" + p.file.hex());
+  CHECK(PurgeBody::Parse(PurgeBody{p.file, ""}.ToValue()).status().message() ==
+        "evidence.purge body.reason: must not be empty");
+  CHECK_FALSE(PurgeBody::Parse(PurgeBody{p.file, std::string(1001, 'x')}.ToValue()).ok());
+  Value bad = p.ToValue();
+  bad.as_map()["file"] = "abc";
+  CHECK(PurgeBody::Parse(bad).status().message().find("64 hex digits") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace credmesh

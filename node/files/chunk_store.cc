@@ -28,12 +28,37 @@ std::string ChunkStore::PathOf(const Hash256& hash) const {
   return dir_ + "/" + hex.substr(0, 2) + "/" + hex;
 }
 
+namespace {
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string FolderOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
+
+}  // namespace
+
+Status ChunkStore::RefusePurged(const Hash256& hash) const {
+  if (!IsPurged(hash)) return Status::Ok();
+  return Status::FailedPrecondition("chunk " + hash.hex().substr(0, 16) +
+                                    " belongs to purged evidence and may not be stored again");
+}
+
 Status ChunkStore::WriteChunk(const Hash256& hash, ByteView data) {
+  CREDMESH_RETURN_IF_ERROR(RefusePurged(hash));
   const std::string path = PathOf(hash);
   if (Has(hash)) return Status::Ok();
-  const std::string sub = path.substr(0, path.rfind('/'));
+  const std::string sub = FolderOf(path);
   if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
-  return WriteFileDurably(path, data, 0600);
+  CREDMESH_RETURN_IF_ERROR(WriteFileDurably(path, data, 0600));
+  // A purge may have marked the chunk while it was being written: the
+  // purge's own deletion may have run before the rename, so undo it here.
+  if (IsPurged(hash)) {
+    CREDMESH_RETURN_IF_ERROR(Remove(hash));
+    return RefusePurged(hash);
+  }
+  return Status::Ok();
 }
 
 Result<Hash256> ChunkStore::Put(ByteView data) {
@@ -49,9 +74,35 @@ Status ChunkStore::PutVerified(const Hash256& expected, ByteView data) {
   return WriteChunk(expected, data);
 }
 
-bool ChunkStore::Has(const Hash256& hash) const {
-  struct stat st;
-  return ::stat(PathOf(hash).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+bool ChunkStore::Has(const Hash256& hash) const { return IsRegularFile(PathOf(hash)); }
+
+bool ChunkStore::IsPurged(const Hash256& hash) const { return IsRegularFile(MarkPathOf(hash)); }
+
+Status ChunkStore::MarkPurged(const Hash256& hash) {
+  const std::string mark = MarkPathOf(hash);
+  const std::string sub = FolderOf(mark);
+  if (!IsPurged(hash)) {
+    if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
+    // The mark first (durable: WriteFileDurably syncs the folder), then the
+    // bytes: a crash in between leaves a mark and bytes, and running the
+    // purge again deletes them; never bytes that may come back unmarked.
+    CREDMESH_RETURN_IF_ERROR(WriteFileDurably(mark, {}, 0600));
+  }
+  const std::string path = PathOf(hash);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return ErrnoStatus("unlink " + path);
+  }
+  return FsyncDir(sub);
+}
+
+Status ChunkStore::Unmark(const Hash256& hash) {
+  const std::string mark = MarkPathOf(hash);
+  if (::unlink(mark.c_str()) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return ErrnoStatus("unlink " + mark);
+  }
+  return FsyncDir(FolderOf(mark));
 }
 
 Result<Bytes> ChunkStore::Get(const Hash256& hash) const {
@@ -77,6 +128,7 @@ Result<Bytes> ChunkStore::Get(const Hash256& hash) const {
 Status ChunkStore::Adopt(ChunkStore& staging, const Hash256& hash) {
   const std::string from = staging.PathOf(hash);
   if (Has(hash)) return staging.Remove(hash);
+  CREDMESH_RETURN_IF_ERROR(RefusePurged(hash));
   const std::string path = PathOf(hash);
   const std::string sub = path.substr(0, path.rfind('/'));
   if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
@@ -97,7 +149,7 @@ Result<ChunkStore::Usage> ChunkStore::Measure() const {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     const std::string name = it->path().filename().string();
-    if (name.size() != 64) continue;  // skips *.tmp leftovers
+    if (name.size() != 64) continue;  // skips *.tmp leftovers and *.purged marks
     ++u.chunks;
     u.bytes += static_cast<int64_t>(it->file_size(ec));
   }

@@ -16,17 +16,22 @@ namespace credmesh {
 // or absent after a crash. Reads re-hash the bytes, so a chunk corrupted on
 // disk is reported (kCorruption), never returned. Not thread-safe for writes
 // of the same chunk from two threads; distinct chunks are fine.
+//
+// A purged chunk (docs/files.md §7) leaves a mark, DIR/<2>/<64>.purged, and
+// the store refuses to hold it again, whoever asks: the mark is written
+// durably before the bytes are deleted, and Put/PutVerified check it.
 class ChunkStore {
  public:
   // Opens (creating if needed) a store rooted at `dir`.
   static Result<ChunkStore> Open(const std::string& dir);
 
   // Stores `data` under its hash and returns the hash. Storing a chunk that is
-  // already present is a no-op. Errors: kResourceExhausted (disk full),
-  // kIoError.
+  // already present is a no-op. Errors: kFailedPrecondition (the chunk was
+  // purged: never stored again), kResourceExhausted (disk full), kIoError.
   Result<Hash256> Put(ByteView data);
   // Stores `data` that the caller claims hashes to `expected` (a chunk from a
-  // peer). Fails with kCorruption, storing nothing, if it does not.
+  // peer). Fails with kCorruption, storing nothing, if it does not, and
+  // with kFailedPrecondition if the chunk was purged.
   Status PutVerified(const Hash256& expected, ByteView data);
   // True iff the chunk is present (not checked for corruption).
   bool Has(const Hash256& hash) const;
@@ -36,10 +41,21 @@ class ChunkStore {
   // Moves chunk `hash` from `staging` (a store on the same file system that
   // holds it, e.g. a bundle's staging area) into this store by a rename and
   // an fsync of the folder. If it is here already the staged copy is just
-  // removed. Errors: kNotFound if `staging` lacks it, kIoError.
+  // removed. Errors: kNotFound if `staging` lacks it, kFailedPrecondition if
+  // the chunk is purged here (as Put), kIoError.
   Status Adopt(ChunkStore& staging, const Hash256& hash);
   // Deletes a chunk; removing an absent chunk is not an error.
   Status Remove(const Hash256& hash);
+
+  // Purges a chunk: durably marks it purged, then deletes its bytes and
+  // makes the deletion durable. Idempotent, so a purge cut by a crash is
+  // finished by running it again.
+  Status MarkPurged(const Hash256& hash);
+  // Lifts the mark (the chunk belongs to a file that is not purged after
+  // all); the chunk may then be stored again. Idempotent.
+  Status Unmark(const Hash256& hash);
+  // True iff the chunk is marked purged.
+  bool IsPurged(const Hash256& hash) const;
 
   struct Usage {
     int64_t chunks = 0;
@@ -53,6 +69,8 @@ class ChunkStore {
  private:
   explicit ChunkStore(std::string dir) : dir_(std::move(dir)) {}
   std::string PathOf(const Hash256& hash) const;
+  std::string MarkPathOf(const Hash256& hash) const { return PathOf(hash) + ".purged"; }
+  Status RefusePurged(const Hash256& hash) const;
   Status WriteChunk(const Hash256& hash, ByteView data);
 
   std::string dir_;

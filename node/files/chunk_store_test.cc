@@ -83,5 +83,62 @@ TEST_CASE(
   CHECK(store->Remove(*h).ok());
 }
 
+TEST_CASE("chunk store: a purged chunk is deleted and never stored again until unmarked") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  Bytes a = StorePattern(5000, 3);
+  Bytes b = StorePattern(5000, 4);
+  auto ha = store->Put(a);
+  auto hb = store->Put(b);
+  REQUIRE(ha.ok());
+  REQUIRE(hb.ok());
+  REQUIRE(store->MarkPurged(*ha).ok());
+  CHECK_FALSE(store->Has(*ha));
+  CHECK(store->IsPurged(*ha));
+  CHECK(store->Has(*hb));  // only the purged chunk goes
+  CHECK_FALSE(store->IsPurged(*hb));
+  REQUIRE(store->MarkPurged(*ha).ok());  // idempotent
+  auto usage = store->Measure();
+  REQUIRE(usage.ok());
+  CHECK(usage->chunks == 1);  // the mark is not a chunk
+
+  // Neither a local attach nor a peer's verified chunk brings it back.
+  auto put = store->Put(a);
+  REQUIRE_FALSE(put.ok());
+  CHECK(put.status().code() == Status::Code::kFailedPrecondition);
+  CHECK(put.status().message().find("purged") != std::string::npos);
+  Status verified = store->PutVerified(*ha, a);
+  CHECK(verified.code() == Status::Code::kFailedPrecondition);
+  CHECK_FALSE(store->Has(*ha));
+  // A store opened again on the folder still refuses it.
+  auto reopened = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(reopened.ok());
+  CHECK_FALSE(reopened->Put(a).ok());
+  // Nor does a bundle's staging area handing the chunk over.
+  auto staging = ChunkStore::Open(t.File("staging"));
+  REQUIRE(staging.ok());
+  REQUIRE(staging->Put(a).ok());
+  CHECK(store->Adopt(*staging, *ha).code() == Status::Code::kFailedPrecondition);
+  CHECK_FALSE(store->Has(*ha));
+
+  // A crash after the mark, before the deletion: the bytes are still there,
+  // refused to readers of the mark, and purging again deletes them.
+  std::filesystem::copy_file(t.File("chunks") + "/" + hb->hex().substr(0, 2) + "/" + hb->hex(),
+                             t.File("saved"));
+  REQUIRE(store->MarkPurged(*hb).ok());
+  std::filesystem::copy_file(t.File("saved"),
+                             t.File("chunks") + "/" + hb->hex().substr(0, 2) + "/" + hb->hex());
+  CHECK(store->Has(*hb));
+  REQUIRE(store->MarkPurged(*hb).ok());
+  CHECK_FALSE(store->Has(*hb));
+
+  REQUIRE(store->Unmark(*ha).ok());
+  REQUIRE(store->Unmark(*ha).ok());
+  CHECK_FALSE(store->IsPurged(*ha));
+  REQUIRE(store->Put(a).ok());
+  CHECK(store->Has(*ha));
+}
+
 }  // namespace
 }  // namespace credmesh

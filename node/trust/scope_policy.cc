@@ -103,6 +103,9 @@ bool MayWrite(const std::vector<Role>& roles, const std::string& kind, const std
   if (StartsWith(kind, "submission.")) return s.cls == "school" && Has(roles, Role::kEducator);
   if (StartsWith(kind, "review.")) return s.cls == "school" && Has(roles, Role::kReviewer);
   if (StartsWith(kind, "award.")) return s.cls == "public" && (admin || Has(roles, Role::kIssuer));
+  // Evidence lives in school scopes; purging it is an admin's act (a privacy
+  // request), by an admin of that school or of the district.
+  if (kind == "evidence.purge") return s.cls == "school" && admin;
   return admin;
 }
 
@@ -122,6 +125,7 @@ std::string RequiredRolesText(const std::string& kind) {
   if (StartsWith(kind, "catalog.") || StartsWith(kind, "award.")) return "issuer or admin";
   if (StartsWith(kind, "submission.")) return "educator";
   if (StartsWith(kind, "review.")) return "reviewer";
+  if (kind == "evidence.purge") return "admin";
   if (kind == "trust.grant" || kind == "trust.revoke") return "admin";
   if (kind == "trust.node_cert" || kind == "district.genesis") return "root";
   return "admin";

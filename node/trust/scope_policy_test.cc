@@ -74,6 +74,14 @@ TEST_CASE("node/scope_policy: MayWrite: the policy table") {
   CHECK_FALSE(MayWrite(R{Role::kReviewer}, "award.grant", "public/valley", d));
   CHECK_FALSE(MayWrite(R{Role::kIssuer}, "award.grant", "public/hill", d));
 
+  // Purging evidence (school scopes): an admin covering the school only.
+  CHECK(MayWrite(R{Role::kAdmin}, "evidence.purge", "school/pine", d));
+  CHECK_FALSE(MayWrite(R{Role::kAdmin}, "evidence.purge", "district/valley", d));
+  CHECK_FALSE(MayWrite(R{Role::kIssuer}, "evidence.purge", "school/pine", d));
+  CHECK_FALSE(MayWrite(R{Role::kReviewer}, "evidence.purge", "school/pine", d));
+  CHECK_FALSE(MayWrite(R{Role::kSchoolNode}, "evidence.purge", "school/pine", d));
+  CHECK(RequiredRolesText("evidence.purge") == "admin");
+
   CHECK(MayWrite(R{Role::kAdmin}, "person.profile", "school/pine", d));
   CHECK(MayWrite(R{Role::kSchoolNode}, "person.profile", "school/pine", d));
   CHECK_FALSE(MayWrite(R{Role::kEducator}, "person.profile", "school/pine", d));
