@@ -110,7 +110,7 @@ int RunAdd(const Context& ctx, const PersonArgs& a) {
   return kExitOk;
 }
 
-Result<std::pair<PublicKey, std::string>> ResolvePerson(Node& n, const std::string& who) {
+Result<std::pair<PublicKey, std::string>> ResolveGrantee(Node& n, const std::string& who) {
   auto entry = PersonKeyStore(n.dir()).Find(who);
   if (entry.ok()) return std::make_pair(entry->key, entry->name);
   if (auto key = PublicKey::FromHex(who)) return std::make_pair(*key, std::string());
@@ -126,7 +126,7 @@ int RunGrant(const Context& ctx, const PersonArgs& a) {
   if (!node.ok()) return Fail(node.status());
   Node& n = **node;
   if (Status s = CheckEnrolled(n); !s.ok()) return Fail(s);
-  auto person = ResolvePerson(n, a.who);
+  auto person = ResolveGrantee(n, a.who);
   if (!person.ok()) return Fail(person.status());
   GrantSigner signer;
   if (Status s = PickSigner(n, a, signer); !s.ok()) return Fail(s);
