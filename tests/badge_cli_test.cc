@@ -111,8 +111,10 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   c.Ok("submission reflect " + s + " --pre 'Why a hinge question'" + kEd);
   c.Ok("submission evidence " + s + " --slot lesson-plan --text 'Plan naming student Zoe Q.'" +
        kEd);
-  c.Ok("submission evidence " + s + " --slot class-results --text '18/30 chose B'" + kEd);
-  c.Ok("submission evidence " + s + " --slot decision-and-impact --text 'Retaught; 27/30'" + kEd);
+  c.Ok("submission evidence " + s +
+       " --slot class-results --student-outcome --text '18/30 chose B'" + kEd);
+  c.Ok("submission evidence " + s +
+       " --slot decision-and-impact --student-outcome --text 'Retaught; 27/30'" + kEd);
   c.Ok("submission reflect " + s + " --post 'What the students showed'" + kEd);
   c.Ok("submission submit " + s + kEd);
   c.Ok("review add " + s +

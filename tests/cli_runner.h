@@ -66,6 +66,12 @@ class CliRunner {
     return Spawn("exec '" + CredmeshBinary() + "' " + args, stdin_text);
   }
 
+  // Runs any shell `command` in dir() (e.g. credmesh under script(1), which
+  // gives it a terminal), in the same environment as Run.
+  CliResult RunShell(const std::string& command, const std::string& stdin_text = "") const {
+    return Spawn(command, stdin_text);
+  }
+
   // Runs and requires exit code 0; returns stdout.
   std::string Ok(const std::string& args) const {
     CliResult r = Run(args);

@@ -81,9 +81,10 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
   c.Ok("submission reflect " + s + " --post 'The hinge question showed a shared misconception' " +
        kEd);
   c.Refused("submission submit " + s + " " + kEd, "required evidence slot class-results is empty");
-  c.Ok("submission evidence " + s + " --slot class-results --text '18/30 chose B' " + kEd);
   c.Ok("submission evidence " + s +
-       " --slot decision-and-impact --text 'Retaught with a number line' " + kEd);
+       " --slot class-results --student-outcome --text '18/30 chose B' " + kEd);
+  c.Ok("submission evidence " + s +
+       " --slot decision-and-impact --student-outcome --text 'Retaught with a number line' " + kEd);
   c.Ok("submission submit " + s + " " + kEd);
   CHECK(c.Json("submission show " + s)["status"] == "submitted");
   c.Refused("submission evidence " + s + " --slot lesson-plan --text late " + kEd,

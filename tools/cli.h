@@ -89,8 +89,13 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx);  // submission ...
 void RegisterAwardCommands(CLI::App& app, Context& ctx);       // award ..., portfolio
 void RegisterEvidenceCommands(CLI::App& app, Context& ctx);    // evidence list|get
 void RegisterBadgeCommands(CLI::App& app, Context& ctx);       // badge export|verify|status-list
+void RegisterInboxCommand(CLI::App& app, Context& ctx);        // inbox --as PERSON
 // The sync part of `status` (cmd_sync.cc): peers and records per scope.
 Status AddSyncStatus(Node& node, nlohmann::json& j);
 void PrintSyncStatus(const nlohmann::json& j);
+// The superseded part of `status` (cred_cli.cc): outcomes that lost to a
+// concurrent record.
+Status AddSupersededStatus(Node& node, nlohmann::json& j);
+void PrintSupersededStatus(const nlohmann::json& j);
 
 }  // namespace credmesh::cli

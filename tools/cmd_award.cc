@@ -73,16 +73,29 @@ int RunRecognize(const Context& ctx, const AwardArgs& a) {
   return WriteStep(ctx, **node, kAwardRecognitionKind, award->scope, award->id, b.ToValue(), a.as);
 }
 
+// Also finds an award that lost (no valid issue left) and says why.
 int RunShow(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
-  auto award = LoadAward(**node, a.id);
-  if (!award.ok()) return Fail(award.status());
+  auto view = ShowAwardView((*node)->store(), a.id);
+  if (!view.ok()) return Fail(view.status());
+  if (!*view)
+    return Fail(Status::NotFound("no award " + a.id + " (see: credmesh submission list)"));
   if (ctx.json) {
-    PrintJson(AwardJson(*award));
+    PrintJson(AwardViewJson(**view));
     return kExitOk;
   }
-  const AwardState& d = *award;
+  auto superseded = [&] {
+    for (const SupersededOutcome& s : (*view)->superseded) {
+      std::cout << "SUPERSEDED " << DescribeSuperseded(s) << "\n";
+    }
+  };
+  if (!(*view)->award) {
+    std::cout << "award " << (*view)->id << "  [not issued: every award.issue was superseded]\n";
+    superseded();
+    return kExitOk;
+  }
+  const AwardState& d = *(*view)->award;
   std::cout << "award " << d.id << "  [" << d.Status() << "]\n"
             << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
             << d.issue.educator.hex() << "\n"
@@ -95,6 +108,7 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
               << (d.revoked ? "  [void: award revoked]" : "")
               << (r.body.note.empty() ? "" : "  " + r.body.note) << "\n";
   }
+  superseded();
   return kExitOk;
 }
 
@@ -164,7 +178,8 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
   rec->add_option("--issuer", a->issuer, "Who grants the recognition (default: this node's name)");
   OnRun(rec, ctx, [&ctx, a] { return RunRecognize(ctx, *a); });
 
-  CLI::App* show = sub("show", "Show an award", false);
+  CLI::App* show =
+      sub("show", "Show an award, and any award record a concurrent one superseded", false);
   show->add_option("ID", a->id, "Award or submission id")->required();
   OnRun(show, ctx, [&ctx, a] { return RunShow(ctx, *a); });
 

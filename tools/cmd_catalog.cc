@@ -6,6 +6,7 @@
 #include "node/credentials/catalog_bodies.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
+#include "tools/catalog_text.h"
 #include "tools/cred_cli.h"
 
 namespace credmesh::cli {
@@ -174,17 +175,21 @@ int RunShow(const Context& ctx, const CatalogArgs& a) {
     return Fail(
         Status::NotFound("no definition or stack " + a.id + " (see: credmesh catalog list)"));
   const CatalogItem& it = **item;
-  std::string text;
+  std::string text, card;
   if (it.kind == "definition") {
     auto d = LoadDefinition(db, a.id, a.version);
     if (!d.ok()) return Fail(d.status());
     if (!*d) return Fail(Status::NotFound(a.id + " has no version " + std::to_string(a.version)));
+    (*d)->retired = it.retired && (a.version == 0 || a.version == it.version);
     text = DefinitionToJson(**d);
+    card = DefinitionCard(**d);
   } else {
     auto s = LoadStack(db, a.id, a.version);
     if (!s.ok()) return Fail(s.status());
     if (!*s) return Fail(Status::NotFound(a.id + " has no version " + std::to_string(a.version)));
+    (*s)->retired = it.retired && (a.version == 0 || a.version == it.version);
     text = StackToJson(**s);
+    card = StackCard(**s);
   }
   auto versions =
       CatalogVersions(db, it.kind == "definition" ? DefinitionEntity(a.id) : StackEntity(a.id));
@@ -196,10 +201,10 @@ int RunShow(const Context& ctx, const CatalogArgs& a) {
     PrintJson(j);
     return kExitOk;
   }
-  std::cout << it.kind << " " << it.id << "  current v" << it.version
-            << (it.retired ? "  [retired]" : "") << "  versions held:";
+  std::cout << card << "\n"
+            << it.kind << " " << it.id << ": current version " << it.version << ", versions held:";
   for (int64_t v : *versions) std::cout << " " << v;
-  std::cout << "\n" << text;
+  std::cout << "  (raw JSON: --json; a catalog file: credmesh catalog export)\n";
   return kExitOk;
 }
 
@@ -259,7 +264,10 @@ void RegisterCatalogCommands(CLI::App& app, Context& ctx) {
                    "Only entries whose id, title, competency or method contain this");
   OnRun(list, ctx, [&ctx, a] { return RunList(ctx, *a); });
 
-  CLI::App* show = cat->add_subcommand("show", "Show a definition or stack");
+  CLI::App* show = cat->add_subcommand(
+      "show",
+      "Show a definition as a card (competency, key method, components, research, resources, "
+      "requirements, rubric) or a stack; --json for the raw record body");
   AddDirOption(show, ctx);
   AddJsonOption(show, ctx);
   show->add_option("ID", a->id, "Definition or stack id")->required();

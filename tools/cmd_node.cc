@@ -92,6 +92,7 @@ int RunStatus(const Context& ctx) {
                         {"evidence_files", files_json}};
     if (Status s = AddTrustStatus(**node, j); !s.ok()) return Fail(s);
     if (Status s = AddSyncStatus(**node, j); !s.ok()) return Fail(s);
+    if (Status s = AddSupersededStatus(**node, j); !s.ok()) return Fail(s);
     PrintJson(j);
     return kExitOk;
   }
@@ -117,6 +118,9 @@ int RunStatus(const Context& ctx) {
   nlohmann::json sync;
   if (Status s = AddSyncStatus(**node, sync); !s.ok()) return Fail(s);
   PrintSyncStatus(sync);
+  nlohmann::json superseded;
+  if (Status s = AddSupersededStatus(**node, superseded); !s.ok()) return Fail(s);
+  PrintSupersededStatus(superseded);
   return kExitOk;
 }
 

@@ -23,6 +23,7 @@ struct SubArgs {
       decision;
   int64_t version = 0;
   bool pre = false, post = false;
+  bool student_outcome = false;  // evidence: it shows the effect on students
   std::vector<std::string> levels;
 };
 
@@ -126,6 +127,7 @@ int RunEvidence(const Context& ctx, const SubArgs& a) {
   EvidenceBody b;
   b.attempt = *attempt;
   b.slot = a.slot;
+  b.student_outcome = a.student_outcome;  // always written: the submit rule reads it
   if (!a.text.empty()) {
     b.text = a.text;
   } else {
@@ -164,7 +166,20 @@ int RunResubmit(const Context& ctx, const SubArgs& a) {
                    b->ToValue(), a.as);
 }
 
+// Without --level, the levels come from a walk through the rubric on the
+// terminal (AskLevels); without a terminal that is a usage error.
 int RunReview(const Context& ctx, const SubArgs& a) {
+  const bool interactive = a.levels.empty();
+  if (interactive && !StdinIsTty()) {
+    std::cerr << "credmesh: error: no --level given and standard input is not a terminal: give "
+                 "--level CRITERION=LEVEL for every rubric criterion (see: credmesh review queue), "
+                 "or run on a terminal to be asked criterion by criterion\n";
+    return kExitUsage;
+  }
+  if (!interactive && a.decision.empty()) {
+    std::cerr << "credmesh: error: --decision is required (awarded or not-yet)\n";
+    return kExitUsage;
+  }
   auto l = Load(ctx, a.id);
   if (!l.ok()) return Fail(l.status());
   auto attempt = CurrentAttemptNumber(l->sub());
@@ -174,9 +189,28 @@ int RunReview(const Context& ctx, const SubArgs& a) {
   b.feedback = a.feedback;
   if (b.feedback.empty())
     return Fail(Status::InvalidArgument("--feedback is required, whatever the decision"));
-  if (a.decision == "awarded")
+  std::string decision = a.decision;
+  if (interactive) {
+    auto def =
+        LoadDefinition(l->node->store().db(), l->sub().open.definition, l->sub().open.version);
+    if (!def.ok()) return Fail(def.status());
+    if (!*def) {
+      return Fail(Status::FailedPrecondition("definition " + l->sub().open.definition +
+                                             " is not held here: cannot show its rubric"));
+    }
+    auto levels = AskLevels(**def, std::cin, std::cerr);
+    if (!levels.ok()) return Fail(levels.status());
+    b.levels = *levels;
+    while (decision.empty()) {
+      std::cerr << "decision [awarded/not-yet]: " << std::flush;
+      if (!std::getline(std::cin, decision)) {
+        return Fail(Status::FailedPrecondition("no decision given (input ended)"));
+      }
+    }
+  }
+  if (decision == "awarded")
     b.decision = kDecisionAwarded;
-  else if (a.decision == "not-yet" || a.decision == "not_yet")
+  else if (decision == "not-yet" || decision == "not_yet")
     b.decision = kDecisionNotYet;
   else
     return Fail(Status::InvalidArgument("--decision must be awarded or not-yet"));
@@ -265,7 +299,8 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
     if (at.pre) std::cout << "  pre_reflection: " << at.pre->text << "\n";
     if (at.post) std::cout << "  post_reflection: " << at.post->text << "\n";
     for (const EvidenceItem& e : at.evidence) {
-      std::cout << "  evidence [" << e.body.slot << "] ";
+      std::cout << "  evidence [" << e.body.slot << "] "
+                << (e.body.student_outcome.value_or(false) ? "[student outcome] " : "");
       if (e.body.text) {
         std::cout << *e.body.text << "\n";
       } else if (e.body.file) {
@@ -295,7 +330,11 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
     if (aw.revoked) std::cout << " (" << aw.revoke_reason << ")";
     std::cout << "  CEU " << FormatCeu(aw.ActiveCeuHundredths()) << "\n";
   }
+  for (const SupersededOutcome& s : v.superseded) {
+    std::cout << "SUPERSEDED " << DescribeSuperseded(s) << "\n";
+  }
   for (const IgnoredRecord& i : d.ignored) {
+    if (i.lost_to) continue;  // listed above
     std::cout << "ignored " << i.kind << " " << i.id.hex().substr(0, 16) << ": " << i.reason
               << "\n";
   }
@@ -356,6 +395,9 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
                  "(default 1024 MiB) per file and max_submission_mb per attempt");
   ev->add_option("--type", a->type,
                  "Media type of --file (default: guessed from its content and name)");
+  ev->add_flag("--student-outcome", a->student_outcome,
+               "This evidence shows the effect on students (student work, results, recordings); "
+               "a slot whose definition requires proof of student outcome needs at least one");
   OnRun(ev, ctx, [&ctx, a] { return RunEvidence(ctx, *a); });
 
   CLI::App* submit = Sub(sub, ctx, "submit", "Submit the current attempt (freezes it)", *a, true);
@@ -390,11 +432,15 @@ void RegisterSubmissionCommands(CLI::App& app, Context& ctx) {
   CLI::App* add =
       Sub(review, ctx, "add", "Score the current attempt against the rubric and decide", *a, true);
   add->add_option("ID", a->id, "Submission id")->required();
-  add->add_option("--level", a->levels, "CRITERION=LEVEL, once per rubric criterion")->required();
+  add->add_option("--level", a->levels,
+                  "CRITERION=LEVEL, once per rubric criterion; without it, a terminal walks the "
+                  "criteria one by one, showing each level's descriptor");
   AddFreeText(add, "--feedback", a->feedback, "Feedback for the educator (required)",
               TextNeed::kRequired);
-  add->add_option("--decision", a->decision, "awarded or not-yet")->required();
+  add->add_option("--decision", a->decision,
+                  "awarded or not-yet (required with --level; asked for on a terminal)");
   OnRun(add, ctx, [&ctx, a] { return RunReview(ctx, *a); });
+  RegisterReviewQueueCommand(review, ctx);
 }
 
 }  // namespace credmesh::cli

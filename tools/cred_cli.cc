@@ -6,6 +6,7 @@
 #include "node/trust/person_keys.h"
 #include "node/trust/trust_index.h"
 #include "tools/trust_cli.h"
+#include "tools/cred_json.h"
 
 namespace credmesh::cli {
 
@@ -54,6 +55,40 @@ Result<AwardState> LoadAward(Node& node, const std::string& id) {
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who) {
   CREDMESH_ASSIGN_OR_RETURN(Person p, FindPerson(node, who));
   return p.key;
+}
+
+std::string DescribeSuperseded(const SupersededOutcome& s) {
+  return s.kind + " " + s.record.hex().substr(0, 16) + " (by " + s.author.hex().substr(0, 16) +
+         ", " + FormatHlc(s.hlc) + ") lost to " + s.by.kind + " " +
+         s.by.record.hex().substr(0, 16) + ": " + s.why;
+}
+
+Status AddSupersededStatus(Node& node, nlohmann::json& j) {
+  CREDMESH_ASSIGN_OR_RETURN(auto all, ListSuperseded(node.store()));
+  auto list = nlohmann::json::array();
+  for (const auto& s : all) list.push_back(SupersededJson(s));
+  j["superseded"] = list;
+  return Status::Ok();
+}
+
+void PrintSupersededStatus(const nlohmann::json& j) {
+  const auto& list = j["superseded"];
+  std::cout << "  superseded: " << list.size() << " outcome(s) lost to a concurrent record";
+  if (list.empty()) {
+    std::cout << "\n";
+    return;
+  }
+  std::cout << " (credmesh submission show ID explains each)\n";
+  constexpr size_t kShown = 10;
+  for (size_t i = 0; i < list.size() && i < kShown; ++i) {
+    const auto& s = list[i];
+    std::cout << "    " << s["submission"].get<std::string>() << ": "
+              << s["kind"].get<std::string>() << " " << s["record"].get<std::string>().substr(0, 16)
+              << " lost to " << s["by"]["kind"].get<std::string>() << " "
+              << s["by"]["record"].get<std::string>().substr(0, 16) << ": "
+              << s["why"].get<std::string>() << "\n";
+  }
+  if (list.size() > kShown) std::cout << "    ... and " << list.size() - kShown << " more\n";
 }
 
 std::string FormatCeu(int64_t hundredths) {

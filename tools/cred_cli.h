@@ -2,8 +2,12 @@
 // submission, review, award, portfolio).
 #pragma once
 
+#include <istream>
+#include <map>
+#include <ostream>
 #include <string>
 
+#include "node/credentials/catalog_model.h"
 #include "node/credentials/lifecycle_views.h"
 #include "node/evidence_purge.h"
 #include "tools/cli.h"
@@ -38,5 +42,18 @@ std::string PersonLabel(Node& node, const PublicKey& key);
 // evidence's own scope, so only nodes that may read that scope hold it.
 std::string PurgeText(Node& node, const PurgeInfo& purge);
 nlohmann::json PurgeJson(Node& node, const PurgeInfo& purge);
+// One line about a superseded outcome: what lost, to which record, why.
+std::string DescribeSuperseded(const SupersededOutcome& s);
+
+// cmd_review.cc: `review queue`, added under `review` by cmd_submission.cc.
+void RegisterReviewQueueCommand(CLI::App* review, Context& ctx);
+// True when standard input is a terminal.
+bool StdinIsTty();
+// Walks the rubric of `d` criterion by criterion: prints each criterion with
+// its level descriptors on `out` and reads a level (number, id or title) from
+// `in`, asking again after an answer that names no level. Ends with the
+// judgement (total, passing rule). FailedPrecondition if `in` ends first.
+Result<std::map<std::string, std::string>> AskLevels(const CredentialDefinition& d,
+                                                     std::istream& in, std::ostream& out);
 
 }  // namespace credmesh::cli

@@ -13,7 +13,14 @@ nlohmann::json EvidenceJson(const EvidenceItem& e) {
                  {"size", e.body.file->size},
                  {"hash", e.body.file->hash.hex()}};
   }
+  // Declared by the educator; null on records from before the declaration.
+  j["student_outcome"] =
+      e.body.student_outcome ? nlohmann::json(*e.body.student_outcome) : nlohmann::json(nullptr);
   return j;
+}
+
+nlohmann::json LostToJson(const LostTo& l) {
+  return {{"record", l.record.hex()}, {"kind", l.kind}};
 }
 
 nlohmann::json ReflectionJson(const std::optional<ReflectionItem>& r) {
@@ -24,9 +31,35 @@ nlohmann::json ReflectionJson(const std::optional<ReflectionItem>& r) {
 nlohmann::json IgnoredJson(const std::vector<IgnoredRecord>& ignored) {
   auto out = nlohmann::json::array();
   for (const auto& i : ignored) {
-    out.push_back({{"record", i.id.hex()}, {"kind", i.kind}, {"hlc", i.hlc}, {"reason", i.reason}});
+    nlohmann::json j = {
+        {"record", i.id.hex()}, {"kind", i.kind}, {"hlc", i.hlc}, {"reason", i.reason}};
+    if (i.lost_to) j["superseded_by"] = LostToJson(*i.lost_to);
+    out.push_back(std::move(j));
   }
   return out;
+}
+
+nlohmann::json ReviewJson(const ReviewItem& r) {
+  return {{"record", r.id.hex()},
+          {"reviewer", r.reviewer.hex()},
+          {"hlc", r.hlc},
+          {"levels", r.body.levels},
+          {"feedback", r.body.feedback},
+          {"decision", r.body.decision},
+          {"total", r.total},
+          {"passes", r.passes}};
+}
+
+nlohmann::json SupersededListJson(const std::vector<SupersededOutcome>& list) {
+  auto out = nlohmann::json::array();
+  for (const auto& s : list) out.push_back(SupersededJson(s));
+  return out;
+}
+
+nlohmann::json CriterionJson(const RubricCriterion& c) {
+  nlohmann::json j = {{"id", c.id}, {"title", c.title}, {"descriptors", c.descriptors}};
+  j["slot"] = c.slot.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.slot);
+  return j;
 }
 
 }  // namespace
@@ -58,16 +91,7 @@ nlohmann::json SubmissionJson(const SubmissionState& s) {
       aj["submitted_hlc"] = a.submitted_hlc;
     }
     auto reviews = nlohmann::json::array();
-    for (const auto& r : a.reviews) {
-      reviews.push_back({{"record", r.id.hex()},
-                         {"reviewer", r.reviewer.hex()},
-                         {"hlc", r.hlc},
-                         {"levels", r.body.levels},
-                         {"feedback", r.body.feedback},
-                         {"decision", r.body.decision},
-                         {"total", r.total},
-                         {"passes", r.passes}});
-    }
+    for (const auto& r : a.reviews) reviews.push_back(ReviewJson(r));
     aj["reviews"] = reviews;
     if (a.deciding_review) aj["deciding_review"] = a.deciding_review->hex();
     attempts.push_back(aj);
@@ -80,6 +104,93 @@ nlohmann::json SubmissionJson(const SubmissionState& s) {
 nlohmann::json SubmissionViewJson(const SubmissionView& v) {
   nlohmann::json j = SubmissionJson(v.submission);
   j["award"] = v.award ? AwardJson(*v.award) : nlohmann::json(nullptr);
+  j["superseded"] = SupersededListJson(v.superseded);
+  return j;
+}
+
+nlohmann::json AwardViewJson(const AwardView& v) {
+  nlohmann::json j = v.award ? AwardJson(*v.award)
+                             : nlohmann::json{{"id", v.id},
+                                              {"submission", SubmissionOfAward(v.id).value_or("")},
+                                              {"status", "none"}};
+  j["superseded"] = SupersededListJson(v.superseded);
+  return j;
+}
+
+nlohmann::json SupersededJson(const SupersededOutcome& s) {
+  return {
+      {"submission", s.submission}, {"record", s.record.hex()}, {"kind", s.kind}, {"hlc", s.hlc},
+      {"author", s.author.hex()},   {"by", LostToJson(s.by)},   {"why", s.why}};
+}
+
+nlohmann::json QueueEntryJson(const QueueEntry& e) {
+  const Rubric& rubric = e.definition.rubric;
+  auto levels = nlohmann::json::array();
+  for (const RubricLevel& l : rubric.levels) {
+    levels.push_back({{"id", l.id}, {"title", l.title}, {"score", l.score}});
+  }
+  auto slots = nlohmann::json::array();
+  for (const QueueSlot& q : e.slots) {
+    auto evidence = nlohmann::json::array();
+    for (const EvidenceItem& i : q.evidence) evidence.push_back(EvidenceJson(i));
+    auto criteria = nlohmann::json::array();
+    for (const RubricCriterion& c : q.criteria) criteria.push_back(CriterionJson(c));
+    slots.push_back(
+        {{"id", q.slot.id},
+         {"title", q.slot.title},
+         {"what_counts", q.slot.what_counts},
+         {"proof_of_student_outcome_required", q.slot.proof_of_student_outcome_required},
+         {"student_outcome_missing", q.student_outcome_missing},
+         {"evidence", evidence},
+         {"criteria", criteria}});
+  }
+  auto whole = nlohmann::json::array();
+  for (const RubricCriterion& c : e.whole_criteria) whole.push_back(CriterionJson(c));
+  auto earlier = nlohmann::json::array();
+  for (const ReviewItem& r : e.earlier_reviews) earlier.push_back(ReviewJson(r));
+  nlohmann::json rule = nlohmann::json::object();
+  const PassingRule& p = rubric.passing_rule;
+  if (p.min_level_score_each) rule["min_level_score_each"] = *p.min_level_score_each;
+  if (p.min_total) rule["min_total"] = *p.min_total;
+  if (!p.min_level_score_for.empty()) rule["min_level_score_for"] = p.min_level_score_for;
+  if (p.min_count_at_or_above) {
+    rule["min_count_at_or_above"] = {{"score", p.min_count_at_or_above->score},
+                                     {"count", p.min_count_at_or_above->count}};
+  }
+  return {{"submission", e.submission},
+          {"scope", e.scope},
+          {"educator", e.educator.hex()},
+          {"definition", e.definition.id},
+          {"version", e.definition.version},
+          {"title", e.definition.title},
+          {"attempt", e.attempt},
+          {"submit_record", e.submit_record.hex()},
+          {"submitted_hlc", e.submitted_hlc},
+          {"pre_reflection", ReflectionJson(e.pre)},
+          {"post_reflection", ReflectionJson(e.post)},
+          {"levels", levels},
+          {"slots", slots},
+          {"whole_submission_criteria", whole},
+          {"passing_rule", rule},
+          {"earlier_reviews", earlier}};
+}
+
+nlohmann::json InboxItemJson(const InboxItem& i) {
+  nlohmann::json j = {{"key", i.key},
+                      {"kind", InboxKindName(i.kind)},
+                      {"submission", i.submission},
+                      {"definition", i.definition},
+                      {"record", i.record.hex()},
+                      {"hlc", i.hlc},
+                      {"by", i.by.hex()},
+                      {"new", i.is_new}};
+  if (i.kind == InboxKind::kFeedback || i.kind == InboxKind::kDecision) {
+    j["attempt"] = i.attempt;
+    j["decision"] = i.decision;
+  }
+  if (!i.text.empty()) j["text"] = i.text;
+  if (i.kind == InboxKind::kRecognition) j["ceu_hundredths"] = i.ceu_hundredths;
+  if (i.superseded) j["superseded"] = SupersededJson(*i.superseded);
   return j;
 }
 

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   RegisterAwardCommands(app, ctx);
   RegisterEvidenceCommands(app, ctx);
   RegisterBadgeCommands(app, ctx);
+  RegisterInboxCommand(app, ctx);
 
   if (auto unknown = FindUnknownCommand(app, std::vector<std::string>(argv + 1, argv + argc))) {
     std::cerr << "credmesh: error: " << *unknown << "\n";

@@ -1,13 +1,27 @@
 #include "node/credentials/award_state.h"
 
 #include <algorithm>
+#include <map>
 
 namespace credmesh {
 namespace {
 
-// Why `b` is not a valid award of `sub`; "" if it is.
+// What made attempt `a` of `sub` lose the award decision that review
+// `review` gave it: the record the review lost to, else the withdraw that
+// closed the attempt. nullopt when nothing superseded it (records missing).
+std::optional<LostTo> WhyNotAwarded(const SubmissionState& sub, const Attempt& a,
+                                    const RecordId& review) {
+  for (const IgnoredRecord& i : sub.ignored) {
+    if (i.id == review && i.lost_to) return i.lost_to;
+  }
+  if (a.withdraw_record) return LostTo{*a.withdraw_record, kSubmissionWithdrawKind};
+  return std::nullopt;
+}
+
+// Why `b` is not a valid award of `sub`; "" if it is. Sets `lost_to` when a
+// concurrent step of the submission superseded the decision it certifies.
 std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& r,
-                                   const SubmissionState& sub) {
+                                   const SubmissionState& sub, std::optional<LostTo>& lost_to) {
   if (!sub.definition_known) return "the submission's definition is not held here";
   if (r.scope != "public/" + sub.open.district) {
     return "award scope " + r.scope + " is not public/" + sub.open.district;
@@ -21,6 +35,7 @@ std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& 
   }
   const Attempt& a = sub.attempts[b.attempt - 1];
   if (a.status != AttemptStatus::kAwarded) {
+    lost_to = WhyNotAwarded(sub, a, b.review);
     return "attempt " + std::to_string(b.attempt) + " is " +
            std::string(AttemptStatusName(a.status)) + ", not awarded";
   }
@@ -31,6 +46,7 @@ std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& 
                  : "the referenced review is not a passing review";
     }
   }
+  lost_to = WhyNotAwarded(sub, a, b.review);
   return "the referenced review is not a valid review of attempt " + std::to_string(b.attempt);
 }
 
@@ -50,15 +66,20 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
   a.id = award_entity;
   a.submission = SubmissionOfAward(award_entity).value_or("");
   const SubmissionState* sub = submission && submission->opened ? submission : nullptr;
-  auto ignore = [&](const DomainRecord& r, std::string why) {
-    a.ignored.push_back({r.id, r.kind, r.hlc, std::move(why)});
+  auto ignore = [&](const DomainRecord& r, std::string why,
+                    std::optional<LostTo> lost_to = std::nullopt) {
+    a.ignored.push_back({r.id, r.kind, r.hlc, std::move(why), r.author, std::move(lost_to)});
   };
+  // The award.issue records that lost, and what each lost to.
+  std::map<RecordId, std::optional<LostTo>> lost_issues;
   // Issue first (revocations and recognitions reference the winning issue,
   // whatever their timestamps).
   for (const auto& r : records) {
     if (r.kind != kAwardIssueKind) continue;
     if (a.issued) {
-      ignore(r, "already issued by record " + a.issue_record.hex());
+      LostTo winner{a.issue_record, kAwardIssueKind};
+      lost_issues[r.id] = winner;
+      ignore(r, "already issued by record " + a.issue_record.hex(), winner);
       continue;
     }
     auto b = AwardIssueBody::Parse(r.body);
@@ -75,8 +96,10 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
       continue;
     }
     if (sub) {
-      if (auto why = CheckAgainstSubmission(*b, r, *sub); !why.empty()) {
-        ignore(r, why);
+      std::optional<LostTo> lost_to;
+      if (auto why = CheckAgainstSubmission(*b, r, *sub, lost_to); !why.empty()) {
+        if (lost_to) lost_issues[r.id] = lost_to;
+        ignore(r, why, lost_to);
         continue;
       }
     }
@@ -94,8 +117,17 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
       ignore(r, "kind " + r.kind + " does not belong to an award");
       continue;
     }
+    // A revocation or recognition of an issue that lost, lost with it.
+    std::optional<RecordId> names_issue;
+    if (r.kind == kAwardRevokeKind) {
+      if (auto b = AwardRevokeBody::Parse(r.body); b.ok()) names_issue = b->issue;
+    } else if (auto b = RecognitionBody::Parse(r.body); b.ok()) {
+      names_issue = b->issue;
+    }
+    std::optional<LostTo> issue_lost_to;
+    if (names_issue && lost_issues.count(*names_issue)) issue_lost_to = lost_issues[*names_issue];
     if (!a.issued) {
-      ignore(r, "no valid award.issue for " + award_entity);
+      ignore(r, "no valid award.issue for " + award_entity, issue_lost_to);
       continue;
     }
     if (r.scope != a.scope) {
@@ -109,11 +141,12 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
         continue;
       }
       if (b->issue != a.issue_record) {
-        ignore(r, "revokes another issue record");
+        ignore(r, "revokes another issue record", issue_lost_to);
         continue;
       }
       if (a.revoked) {
-        ignore(r, "already revoked by record " + a.revoke_record.hex());
+        ignore(r, "already revoked by record " + a.revoke_record.hex(),
+               LostTo{a.revoke_record, kAwardRevokeKind});
         continue;
       }
       a.revoked = true;
@@ -127,7 +160,7 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
         continue;
       }
       if (b->issue != a.issue_record) {
-        ignore(r, "recognizes another issue record");
+        ignore(r, "recognizes another issue record", issue_lost_to);
         continue;
       }
       a.recognitions.push_back({r.id, r.hlc, r.author, *b});

@@ -74,7 +74,7 @@ Status Recompute(Store& store, const std::string& entity) {
   std::string kind;
   for (const auto& r : records) {
     auto ignore = [&](std::string why) {
-      ignored.push_back({r.id, r.kind, r.hlc, std::move(why)});
+      ignored.push_back({r.id, r.kind, r.hlc, std::move(why), r.author, std::nullopt});
     };
     if (r.kind.rfind("catalog.", 0) != 0) continue;  // not ours
     if (r.scope.rfind("district/", 0) != 0) {

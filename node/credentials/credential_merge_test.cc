@@ -160,6 +160,42 @@ TEST_CASE("merge rules: documented outcomes of conflicting steps") {
   CHECK((*items)[0].retired);
 }
 
+TEST_CASE("merge rules: a submit needs declared proof of student outcome where the slot asks") {
+  Factory f;
+  const CredentialDefinition def = SampleDefinition();
+  f.Definition(def, T(1));
+  f.Open("sub-p", def, T(2));
+  RecordId pre = f.Reflect("sub-p", 1, "pre", T(3));
+  RecordId post = f.Reflect("sub-p", 1, "post", T(4));
+  // lesson-plan does not require proof; class-results and decision-and-impact do.
+  std::vector<RecordId> ev = {f.Evidence("sub-p", 1, "lesson-plan", T(5), false),
+                              f.Evidence("sub-p", 1, "class-results", T(6), false),
+                              f.Evidence("sub-p", 1, "decision-and-impact", T(7), true)};
+  RecordId refused = f.Submit("sub-p", 1, ev, pre, post, T(8));
+  ev.push_back(f.Evidence("sub-p", 1, "class-results", T(9), true));
+  f.Submit("sub-p", 1, ev, pre, post, T(10));
+  // Legacy evidence (no declaration) counts, so earlier submissions keep their state.
+  f.Draft("sub-legacy", def, 20);
+  World w;
+  w.Ingest(f.all);
+
+  SubmissionView p = w.Show("sub-p");
+  CHECK(p.submission.Status() == "submitted");
+  const IgnoredRecord* why = nullptr;
+  for (const auto& i : p.submission.ignored) why = i.id == refused ? &i : why;
+  REQUIRE(why != nullptr);
+  CHECK(why->reason.find("proof of student outcome missing in slot(s) class-results:") !=
+        std::string::npos);
+  CHECK(why->reason.find("decision-and-impact") == std::string::npos);
+  CHECK(Status(w, "sub-legacy") == "submitted");
+
+  std::vector<EvidenceItem> items;
+  for (const auto& e : p.submission.Current()->evidence) items.push_back(e);
+  CHECK(MissingStudentOutcome(def, items).empty());
+  items.pop_back();  // drop the declared class-results item
+  CHECK(MissingStudentOutcome(def, items) == std::vector<std::string>{"class-results"});
+}
+
 TEST_CASE("merge rules: any permutation and any split of the records gives identical state") {
   Scenario s;
   World reference;

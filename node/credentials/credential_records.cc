@@ -185,6 +185,7 @@ Value EvidenceBody::ToValue() const {
     }
     m["file"] = std::move(f);
   }
+  if (student_outcome) m["student_outcome"] = *student_outcome;
   return m;
 }
 Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
@@ -193,6 +194,7 @@ Result<EvidenceBody> EvidenceBody::Parse(const Value& body) {
   b.attempt = ReadAttempt(r);
   b.slot = r.Text("slot", 64);
   b.text = r.OptText("text");
+  if (r.Raw("student_outcome")) b.student_outcome = r.Bool("student_outcome");
   if (const Value* f = r.Raw("file")) {
     Reader fr(*f, "submission.evidence file");
     EvidenceFile ef;

@@ -9,9 +9,9 @@
 //   scope school/<s>, entity = submission id ("sub-<hex>")
 //     submission.open        {definition, version, educator, district}
 //     submission.reflection  {attempt, phase: pre|post, text}
-//     submission.evidence    {attempt, slot, text}
+//     submission.evidence    {attempt, slot, text[, student_outcome]}
 //                            | {attempt, slot, file: {name, type, size, hash[, chunk_size,
-//                            chunks]}}
+//                            chunks]}[, student_outcome]}
 //     submission.submit      {attempt, evidence: [record id...], pre, post}
 //     submission.withdraw    {attempt}
 //     submission.resubmit    {attempt, previous}   (attempt = previous + 1)
@@ -108,6 +108,12 @@ struct EvidenceBody {
   std::string slot;
   std::optional<std::string> text;  // exactly one of text / file
   std::optional<EvidenceFile> file;
+  // The educator's declaration that the item shows the effect on students
+  // (student work, results, recordings; docs/merge-rules.md §2). The CLI
+  // always writes it; records from before it existed carry none (nullopt).
+  std::optional<bool> student_outcome;
+  // True unless the record explicitly says false (legacy records count).
+  bool CountsAsStudentOutcome() const { return student_outcome.value_or(true); }
   Value ToValue() const;
   static Result<EvidenceBody> Parse(const Value& body);
 };

@@ -54,17 +54,17 @@ TEST_CASE("credential records: an evidence file's manifest round-trips and must 
   e.file->chunks.pop_back();  // a 2-chunk size with one chunk listed
   CHECK(EvidenceBody::Parse(e.ToValue()).status().message().find("count does not match") !=
         std::string::npos);
-  Value odd = EvidenceBody{1, "video", std::nullopt, f}.ToValue();
+  Value odd = EvidenceBody{1, "video", std::nullopt, f, std::nullopt}.ToValue();
   odd.as_map()["file"].as_map()["chunks"] = Bytes(33, 1);
   CHECK(EvidenceBody::Parse(odd).status().message().find("32-byte chunk hashes") !=
         std::string::npos);
-  Value big = EvidenceBody{1, "video", std::nullopt, f}.ToValue();
+  Value big = EvidenceBody{1, "video", std::nullopt, f, std::nullopt}.ToValue();
   big.as_map()["file"].as_map()["chunk_size"] = int64_t{1} << 20;
   CHECK_FALSE(EvidenceBody::Parse(big).ok());
 
   EvidenceFile described{"old.pdf", "application/pdf", 10, Hash256{}, 0,
                          {}};  // before the chunk store
-  EvidenceBody old{1, "plan", std::nullopt, described};
+  EvidenceBody old{1, "plan", std::nullopt, described, std::nullopt};
   auto o = EvidenceBody::Parse(old.ToValue());
   REQUIRE(o.ok());
   CHECK_FALSE(o->file->has_manifest());
@@ -84,6 +84,25 @@ TEST_CASE("credential records: a purge body names a file hash and a reason") {
   Value bad = p.ToValue();
   bad.as_map()["file"] = "abc";
   CHECK(PurgeBody::Parse(bad).status().message().find("64 hex digits") != std::string::npos);
+}
+
+TEST_CASE("credential records: evidence declares student outcome, legacy records count as one") {
+  EvidenceBody e{1, "results", std::string("18 of 26 correct"), std::nullopt, std::nullopt};
+  auto legacy = EvidenceBody::Parse(e.ToValue());
+  REQUIRE(legacy.ok());
+  CHECK_FALSE(legacy->student_outcome.has_value());
+  CHECK(e.ToValue().as_map().count("student_outcome") == 0);
+  CHECK(legacy->CountsAsStudentOutcome());
+  for (bool declared : {true, false}) {
+    e.student_outcome = declared;
+    auto back = EvidenceBody::Parse(e.ToValue());
+    REQUIRE(back.ok());
+    CHECK(back->student_outcome == declared);
+    CHECK(back->CountsAsStudentOutcome() == declared);
+  }
+  Value bad = e.ToValue();
+  bad.as_map()["student_outcome"] = std::string("yes");
+  CHECK(EvidenceBody::Parse(bad).status().message().find("student_outcome") != std::string::npos);
 }
 
 }  // namespace

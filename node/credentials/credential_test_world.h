@@ -85,11 +85,14 @@ class Factory {
         ReflectionBody{attempt, phase, phase + " reflection " + std::to_string(hlc)}.ToValue(),
         educator);
   }
-  RecordId Evidence(const std::string& sub, int attempt, const std::string& slot, uint64_t hlc) {
+  // `student_outcome` unset: a record from before the declaration existed.
+  RecordId Evidence(const std::string& sub, int attempt, const std::string& slot, uint64_t hlc,
+                    std::optional<bool> student_outcome = std::nullopt) {
     EvidenceBody b;
     b.attempt = attempt;
     b.slot = slot;
     b.text = "evidence for " + slot + " at " + std::to_string(hlc);
+    b.student_outcome = student_outcome;
     return Add(kSubmissionEvidenceKind, school, sub, hlc, b.ToValue(), educator);
   }
   RecordId Submit(const std::string& sub, int attempt, std::vector<RecordId> evidence, RecordId pre,

@@ -1,6 +1,7 @@
 #include "node/credentials/lifecycle_views.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "node/credentials/catalog_projection.h"
@@ -10,10 +11,10 @@
 namespace credmesh {
 namespace {
 
-Result<std::vector<std::string>> Column(Database& db, const std::string& sql,
-                                        const std::string& arg) {
+Result<std::vector<std::string>> ViewColumn(Database& db, const std::string& sql,
+                                            const std::string& arg) {
   CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  st.Bind(1, arg);
+  if (!arg.empty()) st.Bind(1, arg);
   std::vector<std::string> out;
   while (true) {
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -28,11 +29,11 @@ Result<std::optional<std::string>> ResolveId(Database& db, const char* table,
   for (char c : prefix) {
     if (c == '%' || c == '_' || c == '\\') return Status::InvalidArgument("bad id " + prefix);
   }
-  CREDMESH_ASSIGN_OR_RETURN(auto ids,
-                            Column(db,
-                                   std::string("SELECT id FROM ") + table +
-                                       " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
-                                   prefix));
+  CREDMESH_ASSIGN_OR_RETURN(
+      auto ids, ViewColumn(db,
+                           std::string("SELECT id FROM ") + table +
+                               " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
+                           prefix));
   if (ids.empty()) return std::optional<std::string>();
   if (ids.size() > 1 && ids[0] != prefix) {
     return Status::InvalidArgument("id prefix " + prefix + " is ambiguous");
@@ -54,6 +55,10 @@ Result<SubmissionSummary> SummaryFromRow(const Statement& st) {
   s.updated_hlc = static_cast<uint64_t>(st.ColumnInt(7));
   if (!st.ColumnIsNull(8)) s.award_status = st.ColumnText(8);
   return s;
+}
+
+bool SupersededOrder(const SupersededOutcome& a, const SupersededOutcome& b) {
+  return a.hlc != b.hlc ? a.hlc < b.hlc : a.record < b.record;
 }
 
 constexpr char kSummarySql[] =
@@ -81,6 +86,22 @@ Result<std::vector<SubmissionSummary>> ListSubmissions(Database& db, const Submi
   return out;
 }
 
+std::vector<SupersededOutcome> SupersededIn(const std::string& submission_id,
+                                            const SubmissionState* submission,
+                                            const AwardState* award) {
+  std::vector<SupersededOutcome> out;
+  for (const auto* ignored :
+       {submission ? &submission->ignored : nullptr, award ? &award->ignored : nullptr}) {
+    if (!ignored) continue;
+    for (const IgnoredRecord& i : *ignored) {
+      if (!i.lost_to) continue;
+      out.push_back({submission_id, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason});
+    }
+  }
+  std::sort(out.begin(), out.end(), SupersededOrder);
+  return out;
+}
+
 Result<std::optional<SubmissionView>> ShowSubmission(Store& store, const std::string& id) {
   CREDMESH_ASSIGN_OR_RETURN(auto full, ResolveId(store.db(), "submissions", id));
   if (!full) return std::optional<SubmissionView>();
@@ -89,7 +110,9 @@ Result<std::optional<SubmissionView>> ShowSubmission(Store& store, const std::st
     return Status::Corruption("submission " + *full +
                               " is listed but its open record is not valid");
   }
-  SubmissionView view{std::move(*state.submission), std::nullopt};
+  std::vector<SupersededOutcome> superseded =
+      SupersededIn(*full, &*state.submission, state.award ? &*state.award : nullptr);
+  SubmissionView view{std::move(*state.submission), std::nullopt, std::move(superseded)};
   if (state.award && state.award->issued) view.award = std::move(*state.award);
   return std::optional<SubmissionView>(std::move(view));
 }
@@ -105,6 +128,44 @@ Result<std::optional<AwardState>> ShowAward(Store& store, const std::string& id)
     return Status::Corruption("award " + *full + " is listed but its issue record is not valid");
   }
   return std::optional<AwardState>(std::move(*state.award));
+}
+
+Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& id) {
+  const std::string key = SubmissionOfAward(id) ? id : AwardEntity(id);
+  // Issued awards are rows of `awards`; one that lost has only ignored records.
+  CREDMESH_ASSIGN_OR_RETURN(auto full,
+                            ResolveId(store.db(),
+                                      "(SELECT id FROM awards UNION SELECT entity AS id FROM "
+                                      "lifecycle_ignored WHERE kind LIKE 'award.%')",
+                                      key));
+  if (!full) return std::optional<AwardView>();
+  auto submission = SubmissionOfAward(*full);
+  if (!submission) return Status::Corruption("award id " + *full + " names no submission");
+  CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, *submission));
+  AwardView view;
+  view.id = *full;
+  if (state.award) {
+    view.superseded = SupersededIn(*submission, nullptr, &*state.award);
+    if (state.award->issued) view.award = std::move(*state.award);
+  }
+  if (!view.award && view.superseded.empty()) return std::optional<AwardView>();
+  return std::optional<AwardView>(std::move(view));
+}
+
+Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      auto entities, ViewColumn(store.db(), "SELECT DISTINCT entity FROM lifecycle_ignored", ""));
+  std::set<std::string> submissions;
+  for (const auto& e : entities) submissions.insert(SubmissionOfAward(e).value_or(e));
+  std::vector<SupersededOutcome> out;
+  for (const auto& sub : submissions) {
+    CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
+    auto found = SupersededIn(sub, state.submission ? &*state.submission : nullptr,
+                              state.award ? &*state.award : nullptr);
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  std::sort(out.begin(), out.end(), SupersededOrder);
+  return out;
 }
 
 Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {

@@ -1,9 +1,9 @@
 // lifecycle_views.h: the read models of the micro-credential lifecycle — what
-// `submission list|show`, `award show` and `portfolio` display — as typed
-// values. Each is read from the lifecycle tables (lifecycle_projection.h) and,
-// for the full state of a submission or award, recomputed from its valid
-// records (ComputeLifecycle), which equals what the projection derived.
-// Rendering (text or JSON) is the caller's business.
+// `submission list|show`, `award show`, `portfolio` and the superseded part of
+// `status` display — as typed values. Each is read from the lifecycle tables
+// (lifecycle_projection.h) and, for the full state of a submission or award, recomputed from its
+// valid records (ComputeLifecycle), which equals what the projection derived. Rendering (text or
+// JSON) is the caller's business.
 #pragma once
 
 #include <cstdint>
@@ -41,11 +41,32 @@ struct SubmissionFilter {
 Result<std::vector<SubmissionSummary>> ListSubmissions(Database& db,
                                                        const SubmissionFilter& filter);
 
+// A step that took effect where it was written and later lost, once
+// concurrent records met, to another record (docs/merge-rules.md, "Outcomes
+// are never silent"): an award whose deciding review a withdraw or
+// resubmission voided, a resubmission an award overtook, a second issue of
+// one award, a review of a superseded attempt...
+struct SupersededOutcome {
+  std::string submission;  // the submission it belongs to
+  RecordId record;         // the record that lost
+  std::string kind;
+  uint64_t hlc = 0;
+  PublicKey author;
+  LostTo by;        // the record it lost to
+  std::string why;  // the merge rule's reason
+};
+// The superseded outcomes among the ignored records of `submission` and
+// `award` (either may be null), by (hlc, record id).
+std::vector<SupersededOutcome> SupersededIn(const std::string& submission_id,
+                                            const SubmissionState* submission,
+                                            const AwardState* award);
+
 // A submission (opened: a valid submission.open exists) with its award, when
-// one was issued.
+// one was issued, and every outcome of either that was superseded.
 struct SubmissionView {
   SubmissionState submission;
   std::optional<AwardState> award;
+  std::vector<SupersededOutcome> superseded;
 };
 // `id` may be a unique prefix; nullopt if no opened submission matches;
 // InvalidArgument when ambiguous or when it holds '%', '_' or '\'.
@@ -54,6 +75,21 @@ Result<std::optional<SubmissionView>> ShowSubmission(Store& store, const std::st
 // An issued award by award id ("award:<sub>") or submission id (prefixes ok);
 // nullopt if none.
 Result<std::optional<AwardState>> ShowAward(Store& store, const std::string& id);
+
+// What `award show` displays: the award, when one is issued, and its award.*
+// records that were superseded — so an award that lost (e.g. its review was
+// voided by a concurrent withdraw) is still found and explained.
+struct AwardView {
+  std::string id;                   // award:<submission id>
+  std::optional<AwardState> award;  // when a valid award.issue exists
+  std::vector<SupersededOutcome> superseded;
+};
+// By award or submission id (prefixes ok); nullopt when the node holds neither
+// an issued award nor a superseded award record for it.
+Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& id);
+
+// Every superseded outcome this node holds, by (hlc, record id).
+Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store);
 
 // An award of a portfolio, with the title of its definition (the id when the
 // catalog does not hold it).

@@ -126,5 +126,113 @@ TEST_CASE("lifecycle views: a portfolio totals the active awards") {
   CHECK(nobody->submissions.empty());
 }
 
+// Partitions whose merge makes outcomes lose (docs/merge-rules.md): the
+// educator's resubmission to a concurrent award, an award to a concurrent
+// withdraw, a second issue (and a recognition of it) to the first; plus a
+// review of a draft, ignored without losing to anything.
+struct Partitioned {
+  Factory f;
+  CredentialDefinition def = SampleDefinition();
+  World w;
+  RecordId rs_award, rs_resubmit, wd_withdraw, wd_review, wd_issue, first_issue, second_issue,
+      lost_recognition;
+  Partitioned() {
+    f.Definition(def, T(1));
+    f.Draft("sub-rs", def, 10);
+    f.Review("sub-rs", 1, def, false, T(20), f.reviewer);
+    rs_award = f.Review("sub-rs", 1, def, true, T(21), f.reviewer2);  // on another node
+    rs_resubmit = f.Add(kSubmissionResubmitKind, f.school, "sub-rs", T(22),
+                        ResubmitBody{2, 1}.ToValue(), f.educator);  // saw only "not yet"
+
+    f.Draft("sub-wd", def, 30);
+    wd_withdraw = f.Add(kSubmissionWithdrawKind, f.school, "sub-wd", T(40),
+                        AttemptBody{1}.ToValue(), f.educator);
+    wd_review = f.Review("sub-wd", 1, def, true, T(41), f.reviewer);  // at the hub
+    wd_issue = f.Issue("sub-wd", 1, def, wd_review, T(42));
+
+    f.Draft("sub-2i", def, 50);
+    RecordId review = f.Review("sub-2i", 1, def, true, T(60), f.reviewer);
+    first_issue = f.Issue("sub-2i", 1, def, review, T(61));
+    AwardIssueBody again{"sub-2i", 1, review, def.id, def.version, f.educator.public_key(),
+                         f.school};
+    second_issue = f.Add(kAwardIssueKind, "public/" + f.district, AwardEntity("sub-2i"), T(62),
+                         again.ToValue(), f.reviewer2);
+    lost_recognition =
+        f.Add(kAwardRecognitionKind, "public/" + f.district, AwardEntity("sub-2i"), T(63),
+              RecognitionBody{second_issue, 100, "State board", ""}.ToValue(), f.reviewer2);
+
+    f.Draft("sub-dr", def, 70, /*submit=*/false);
+    f.Review("sub-dr", 1, def, false, T(80), f.reviewer);  // ignored: a draft, lost to nothing
+    w.Ingest(f.all);
+  }
+};
+
+TEST_CASE("lifecycle views: a resubmission overtaken by an award is shown as superseded") {
+  Partitioned p;
+  SubmissionView v = p.w.Show("sub-rs");
+  CHECK(v.submission.Status() == "awarded");
+  REQUIRE(v.superseded.size() == 1);
+  const SupersededOutcome& s = v.superseded[0];
+  CHECK(s.submission == "sub-rs");
+  CHECK(s.record == p.rs_resubmit);
+  CHECK(s.kind == kSubmissionResubmitKind);
+  CHECK(s.author == p.f.educator.public_key());
+  CHECK(s.by == LostTo{p.rs_award, kReviewAddKind});
+  CHECK(s.why.find("attempt 1 is awarded") != std::string::npos);
+}
+
+TEST_CASE(
+    "lifecycle views: an award voided by a concurrent withdraw is still found and explained") {
+  Partitioned p;
+  auto issued = ShowAward(p.w.store(), "sub-wd");
+  REQUIRE(issued.ok());
+  CHECK(!issued->has_value());  // no valid award.issue
+
+  auto view = ShowAwardView(p.w.store(), "award:sub-w");
+  REQUIRE(view.ok());
+  REQUIRE(view->has_value());
+  CHECK((*view)->id == "award:sub-wd");
+  CHECK(!(*view)->award);
+  REQUIRE((*view)->superseded.size() == 1);
+  CHECK((*view)->superseded[0].record == p.wd_issue);
+  CHECK((*view)->superseded[0].by == LostTo{p.wd_withdraw, kSubmissionWithdrawKind});
+
+  SubmissionView v = p.w.Show("sub-wd");
+  CHECK(v.submission.Status() == "withdrawn");
+  REQUIRE(v.superseded.size() == 2);  // the review, then the award that relied on it
+  CHECK(v.superseded[0].record == p.wd_review);
+  CHECK(v.superseded[0].by.record == p.wd_withdraw);
+  CHECK(v.superseded[1].record == p.wd_issue);
+}
+
+TEST_CASE("lifecycle views: a second issue and its recognition lose to the first issue") {
+  Partitioned p;
+  auto view = ShowAwardView(p.w.store(), "sub-2i");
+  REQUIRE(view.ok());
+  REQUIRE(view->has_value());
+  REQUIRE((*view)->award);
+  CHECK((*view)->award->issue_record == p.first_issue);
+  REQUIRE((*view)->superseded.size() == 2);
+  CHECK((*view)->superseded[0].record == p.second_issue);
+  CHECK((*view)->superseded[0].author == p.f.reviewer2.public_key());
+  CHECK((*view)->superseded[1].record == p.lost_recognition);
+  for (const auto& s : (*view)->superseded) CHECK(s.by == LostTo{p.first_issue, kAwardIssueKind});
+  auto none = ShowAwardView(p.w.store(), "sub-dr");
+  REQUIRE(none.ok());
+  CHECK(!none->has_value());
+}
+
+TEST_CASE("lifecycle views: the node-wide list holds every superseded outcome and nothing else") {
+  Partitioned p;
+  auto all = ListSuperseded(p.w.store());
+  REQUIRE(all.ok());
+  std::vector<RecordId> lost;
+  for (const auto& s : *all) lost.push_back(s.record);
+  CHECK(lost == std::vector<RecordId>{p.rs_resubmit, p.wd_review, p.wd_issue, p.second_issue,
+                                      p.lost_recognition});
+  CHECK(p.w.Show("sub-dr").submission.ignored.size() == 1);  // ignored, but lost to nothing
+  CHECK(p.w.Show("sub-dr").superseded.empty());
+}
+
 }  // namespace
 }  // namespace credmesh::testing

@@ -44,6 +44,19 @@ const ReviewItem* SubmissionState::FindReview(const RecordId& id, int64_t* attem
   return nullptr;
 }
 
+std::vector<std::string> MissingStudentOutcome(const CredentialDefinition& definition,
+                                               const std::vector<EvidenceItem>& evidence) {
+  std::vector<std::string> missing;
+  for (const EvidenceSlot& slot : definition.submission_requirements) {
+    if (!slot.proof_of_student_outcome_required) continue;
+    bool shown = std::any_of(evidence.begin(), evidence.end(), [&](const EvidenceItem& e) {
+      return e.body.slot == slot.id && e.body.CountsAsStudentOutcome();
+    });
+    if (!shown) missing.push_back(slot.id);
+  }
+  return missing;
+}
+
 namespace {
 
 bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
@@ -54,9 +67,10 @@ class Replay {
   Replay(SubmissionState& s, CatalogView& catalog) : s_(s), catalog_(catalog) {}
 
   void Step(const DomainRecord& r) {
+    lost_to_.reset();
     std::string why = Apply(r);
     if (!why.empty()) {
-      s_.ignored.push_back({r.id, r.kind, r.hlc, why});
+      s_.ignored.push_back({r.id, r.kind, r.hlc, why, r.author, lost_to_});
     } else if (s_.opened) {
       s_.updated_hlc = std::max(s_.updated_hlc, r.hlc);
     }
@@ -88,10 +102,15 @@ class Replay {
 
   Attempt& Cur() { return s_.attempts.back(); }
 
+  // Notes that the step being applied lost to record `id` of `kind`.
+  void LoseTo(const RecordId& id, const char* kind) { lost_to_ = LostTo{id, kind}; }
+
   // Checks that `attempt` names the current attempt.
   std::string CheckAttempt(int64_t attempt) {
     if (attempt == Cur().number) return "";
-    if (attempt < Cur().number) {
+    if (attempt >= 1 && attempt < Cur().number) {
+      // Lost to the resubmission that started the attempt after it.
+      LoseTo(s_.attempts[attempt].started_record, kSubmissionResubmitKind);
       return "attempt " + std::to_string(attempt) + " was superseded by attempt " +
              std::to_string(Cur().number);
     }
@@ -100,12 +119,20 @@ class Replay {
   }
 
   std::string NotDraft() {
+    if (Cur().withdraw_record) {
+      LoseTo(*Cur().withdraw_record, kSubmissionWithdrawKind);
+    } else if (Cur().submit_record) {
+      LoseTo(*Cur().submit_record, kSubmissionSubmitKind);
+    }
     return "attempt " + std::to_string(Cur().number) + " is " +
            std::string(AttemptStatusName(Cur().status)) + ", no longer a draft";
   }
 
   std::string Open(const DomainRecord& r) {
-    if (s_.opened) return "submission already opened";
+    if (s_.opened) {
+      LoseTo(s_.open_record, kSubmissionOpenKind);
+      return "submission already opened";
+    }
     auto b = OpenBody::Parse(r.body);
     if (!b.ok()) return b.status().message();
     if (!StartsWith(r.scope, "school/")) return "submissions live in a school/<s> scope";
@@ -124,6 +151,7 @@ class Replay {
     Attempt a;
     a.number = 1;
     a.started_hlc = r.hlc;
+    a.started_record = r.id;
     s_.attempts.push_back(a);
     return "";
   }
@@ -185,6 +213,14 @@ class Replay {
                                 [&](const EvidenceItem& e) { return e.body.slot == slot.id; });
       if (!filled) return "required evidence slot " + slot.id + " is empty";
     }
+    if (auto missing = MissingStudentOutcome(*def_, frozen); !missing.empty()) {
+      std::string slots;
+      for (const auto& m : missing) slots += (slots.empty() ? "" : ", ") + m;
+      return "proof of student outcome missing in slot(s) " + slots +
+             ": the definition requires evidence there that shows the effect on students "
+             "(student work, results, recordings) and none of it is marked so "
+             "(credmesh submission evidence --student-outcome)";
+    }
     a.pre = reflection_items_[b->pre];
     a.post = reflection_items_[b->post];
     a.evidence = frozen;
@@ -195,7 +231,8 @@ class Replay {
       if (e.attempt != a.number) continue;  // carried over from an earlier attempt: not an ignore
       s_.ignored.push_back({e.id, kSubmissionEvidenceKind, e.hlc,
                             "not included when attempt " + std::to_string(a.number) +
-                                " was submitted (written concurrently with the submit)"});
+                                " was submitted (written concurrently with the submit)",
+                            s_.open.educator, LostTo{r.id, kSubmissionSubmitKind}});
     }
     return "";
   }
@@ -205,10 +242,16 @@ class Replay {
     if (!b.ok()) return b.status().message();
     if (auto why = CheckAttempt(b->attempt); !why.empty()) return why;
     Attempt& a = Cur();
-    if (a.status == AttemptStatus::kAwarded)
+    if (a.status == AttemptStatus::kAwarded) {
+      LoseTo(*a.deciding_review, kReviewAddKind);
       return "attempt was already awarded; it cannot be withdrawn";
-    if (a.status == AttemptStatus::kWithdrawn) return "already withdrawn";
+    }
+    if (a.status == AttemptStatus::kWithdrawn) {
+      LoseTo(*a.withdraw_record, kSubmissionWithdrawKind);
+      return "already withdrawn";
+    }
     a.status = AttemptStatus::kWithdrawn;
+    a.withdraw_record = r.id;
     a.closed_hlc = r.hlc;
     return "";
   }
@@ -219,6 +262,9 @@ class Replay {
     if (auto why = CheckAttempt(b->previous); !why.empty()) return why;
     const Attempt& prev = Cur();
     if (prev.status != AttemptStatus::kNotYet) {
+      // An award decided concurrently (awarded wins) or a withdraw overtook it.
+      if (prev.status == AttemptStatus::kAwarded) LoseTo(*prev.deciding_review, kReviewAddKind);
+      if (prev.withdraw_record) LoseTo(*prev.withdraw_record, kSubmissionWithdrawKind);
       return "only an attempt decided not yet can be resubmitted (attempt " +
              std::to_string(prev.number) + " is " + std::string(AttemptStatusName(prev.status)) +
              ")";
@@ -226,6 +272,7 @@ class Replay {
     Attempt next;
     next.number = prev.number + 1;
     next.started_hlc = r.hlc;
+    next.started_record = r.id;
     next.pre = prev.pre;  // carried over; the educator may rewrite them
     next.post = prev.post;
     next.evidence = prev.evidence;
@@ -240,8 +287,10 @@ class Replay {
     Attempt& a = Cur();
     if (a.status == AttemptStatus::kDraft)
       return "attempt " + std::to_string(a.number) + " is a draft, not submitted";
-    if (a.status == AttemptStatus::kWithdrawn)
+    if (a.status == AttemptStatus::kWithdrawn) {
+      LoseTo(*a.withdraw_record, kSubmissionWithdrawKind);
       return "attempt " + std::to_string(a.number) + " was withdrawn";
+    }
     if (r.author == s_.open.educator) return "an educator cannot review their own submission";
     auto judged = def_->rubric.Judge(b->levels);
     if (!judged.ok()) return judged.status().message();
@@ -271,6 +320,7 @@ class Replay {
   SubmissionState& s_;
   CatalogView& catalog_;
   const CredentialDefinition* def_ = nullptr;
+  std::optional<LostTo> lost_to_;                // what the step being applied lost to, if anything
   std::map<RecordId, std::string> reflections_;  // every reflection seen -> phase
   std::map<RecordId, ReflectionItem> reflection_items_;
 };

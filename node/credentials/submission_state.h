@@ -44,11 +44,23 @@ class CatalogView {
   virtual bool RetiredBefore(const std::string& id, uint64_t hlc) = 0;
 };
 
+// The record a step lost to: the step was legal where it was written, but a
+// concurrent record ordered before it made it illegal (a resubmission that an
+// award overtook, an award whose review a withdraw voided...). See
+// docs/merge-rules.md, "Concurrent conflicting steps".
+struct LostTo {
+  RecordId record;
+  std::string kind;
+  bool operator==(const LostTo&) const = default;
+};
+
 struct IgnoredRecord {
   RecordId id;
   std::string kind;
   uint64_t hlc = 0;
   std::string reason;
+  PublicKey author;
+  std::optional<LostTo> lost_to;  // set when another record superseded it
 };
 
 struct EvidenceItem {
@@ -81,12 +93,14 @@ struct Attempt {
   int64_t number = 1;
   AttemptStatus status = AttemptStatus::kDraft;
   uint64_t started_hlc = 0;
+  RecordId started_record;  // the submission.open (attempt 1) or submission.resubmit
   std::optional<ReflectionItem> pre, post;  // last-writer-wins while a draft
   std::vector<EvidenceItem> evidence;       // draft: all; submitted: the frozen set
   std::optional<RecordId> submit_record;
   uint64_t submitted_hlc = 0;
   std::vector<ReviewItem> reviews;          // append-only
   std::optional<RecordId> deciding_review;  // first awarded review, else latest not_yet
+  std::optional<RecordId> withdraw_record;  // when withdrawn
   uint64_t closed_hlc = 0;                  // withdrawn / decided at
 };
 
@@ -108,6 +122,13 @@ struct SubmissionState {
   const Attempt* Current() const { return attempts.empty() ? nullptr : &attempts.back(); }
   const ReviewItem* FindReview(const RecordId& id, int64_t* attempt_out = nullptr) const;
 };
+
+// The slots of `definition` that require proof of student outcome
+// (EvidenceSlot::proof_of_student_outcome_required) but hold no item of
+// `evidence` that counts as one (EvidenceBody::CountsAsStudentOutcome), in
+// definition order. A submit is legal only when this is empty.
+std::vector<std::string> MissingStudentOutcome(const CredentialDefinition& definition,
+                                               const std::vector<EvidenceItem>& evidence);
 
 // Replays `records` (any order; they are sorted here) of submission `id`.
 // Records of other entities or kinds are ignored with a reason.
