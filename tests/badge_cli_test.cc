@@ -140,6 +140,30 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   INFO(schema_out);
   CHECK(schema_rc == 0);
 
+  // The award froze what it meant: a catalog edit published afterwards (a
+  // version 2 with another title and competency) changes neither a new
+  // export's achievement nor the portfolio's title.
+  {
+    std::ifstream in(CREDMESH_SOURCE_DIR "/examples/catalog.json");
+    auto catalog = nlohmann::json::parse(in);
+    for (auto& d : catalog["definitions"]) {
+      if (d["id"] != "fa-whole-class-decisions") continue;
+      d["version"] = d["version"].get<int>() + 1;
+      d["title"] = "Renamed after the award";
+      d["competency"] = "A competency edited after the award.";
+    }
+    c.Write("edited.json", catalog.dump(2));
+    c.Ok("catalog import edited.json" + std::string(kIrene));
+    CHECK(c.Ok("catalog show fa-whole-class-decisions").find("Renamed after the award") !=
+          std::string::npos);
+    c.Ok("badge export " + award + " -o after-edit.json");
+    auto again = nlohmann::json::parse(c.Read("after-edit.json"));
+    CHECK(again["credentialSubject"]["achievement"] == cred["credentialSubject"]["achievement"]);
+    CHECK(again["name"] == cred["name"]);
+    auto portfolio = nlohmann::json::parse(c.Ok("portfolio 'Ed Ucator' --json"));
+    CHECK(portfolio["awards"][0]["title"] == cred["name"]);
+  }
+
   // Verified by the district's own node...
   c.Expect("badge verify badge.json", 0, "VALID");
   c.Expect("badge verify badge.jwt", 0, "VALID");

@@ -2,6 +2,8 @@
 #include <cmath>
 #include <iostream>
 
+#include "node/badges/badge_issuer.h"
+#include "node/credentials/award_snapshot.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_steps.h"
 #include "node/credentials/lifecycle_views.h"
@@ -23,6 +25,12 @@ int RunIssue(const Context& ctx, const AwardArgs& a) {
   const SubmissionState& sub = view->submission;
   auto b = NextAwardIssue(sub);
   if (!b.ok()) return Fail(b.status());
+  // Freeze what is awarded, so later catalog edits cannot change it.
+  auto district_name = DistrictDisplayName((*node)->store(), sub.open.district);
+  if (!district_name.ok()) return Fail(district_name.status());
+  auto frozen = FreezeAward((*node)->store().db(), sub, *b, *district_name);
+  if (!frozen.ok()) return Fail(frozen.status());
+  b->frozen = std::move(*frozen);
   auto key = SignerFor(**node, a.as);
   if (!key.ok()) return Fail(key.status());
   const std::string award = AwardEntity(b->submission);

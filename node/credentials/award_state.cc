@@ -26,9 +26,11 @@ std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& 
   }
   for (const ReviewItem& rv : a.reviews) {
     if (rv.id == b.review) {
-      return rv.body.decision == kDecisionAwarded && rv.passes
-                 ? ""
-                 : "the referenced review is not a passing review";
+      if (rv.body.decision != kDecisionAwarded || !rv.passes)
+        return "the referenced review is not a passing review";
+      if (b.frozen && b.frozen->levels != rv.body.levels)
+        return "the award's frozen levels are not those of the referenced review";
+      return "";
     }
   }
   return "the referenced review is not a valid review of attempt " + std::to_string(b.attempt);

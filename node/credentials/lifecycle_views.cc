@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "node/credentials/award_snapshot.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
@@ -9,8 +10,8 @@
 namespace credmesh {
 namespace {
 
-Result<std::vector<std::string>> Column(Database& db, const std::string& sql,
-                                        const std::string& arg) {
+Result<std::vector<std::string>> TextColumn(Database& db, const std::string& sql,
+                                            const std::string& arg) {
   CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
   st.Bind(1, arg);
   std::vector<std::string> out;
@@ -27,11 +28,11 @@ Result<std::optional<std::string>> ResolveId(Database& db, const char* table,
   for (char c : prefix) {
     if (c == '%' || c == '_' || c == '\\') return Status::InvalidArgument("bad id " + prefix);
   }
-  CREDMESH_ASSIGN_OR_RETURN(auto ids,
-                            Column(db,
-                                   std::string("SELECT id FROM ") + table +
-                                       " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
-                                   prefix));
+  CREDMESH_ASSIGN_OR_RETURN(
+      auto ids, TextColumn(db,
+                           std::string("SELECT id FROM ") + table +
+                               " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
+                           prefix));
   if (ids.empty()) return std::optional<std::string>();
   if (ids.size() > 1 && ids[0] != prefix) {
     return Status::InvalidArgument("id prefix " + prefix + " is ambiguous");
@@ -109,8 +110,8 @@ Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {
   std::vector<std::pair<std::string, int>> earned;
   CREDMESH_ASSIGN_OR_RETURN(
       auto submissions,
-      Column(db, "SELECT submission FROM awards WHERE educator = ? ORDER BY issued_hlc, id",
-             educator.hex()));
+      TextColumn(db, "SELECT submission FROM awards WHERE educator = ? ORDER BY issued_hlc, id",
+                 educator.hex()));
   for (const auto& sub : submissions) {
     CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
     if (!state.award || !state.award->issued) {
@@ -118,12 +119,16 @@ Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {
     }
     AwardState& a = *state.award;
     const std::string def = a.issue.definition;
-    CREDMESH_ASSIGN_OR_RETURN(auto item, FindCatalogItem(db, def));
     if (a.Status() == "active") {
       p.ceu_hundredths += a.ActiveCeuHundredths();
       earned.emplace_back(def, static_cast<int>(a.issue.version));
     }
-    std::string title = item ? item->title : def;
+    // The title awarded (frozen in the award), never a later version's.
+    // A cited record that is missing or disagrees costs only the check.
+    auto achievement = LoadAwardedAchievement(store, a);
+    std::string title = achievement.ok() ? achievement->title
+                        : a.issue.frozen ? a.issue.frozen->title
+                                         : def;
     p.awards.push_back({std::move(a), std::move(title)});
   }
   p.active_awards = earned.size();

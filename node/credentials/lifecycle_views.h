@@ -53,8 +53,9 @@ Result<std::optional<SubmissionView>> ShowSubmission(Store& store, const std::st
 // nullopt if none.
 Result<std::optional<AwardState>> ShowAward(Store& store, const std::string& id);
 
-// An award of a portfolio, with the title of its definition (the id when the
-// catalog does not hold it).
+// An award of a portfolio, with the title it was awarded under (frozen in the
+// award; for older awards the awarded version's title; the definition id
+// when the catalog does not hold that version).
 struct PortfolioAward {
   AwardState award;
   std::string title;
