@@ -171,11 +171,51 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   CHECK(verdict["valid"] == true);
   CHECK(verdict["revocation"].get<std::string>().rfind("not checked", 0) == 0);
   // ...and by an outsider only with the issuer's key given explicitly.
-  c.Outsider("badge verify badge.json", 1, "issuer not trusted");
+  // With nobody to trust (no district root, no --trust): unverifiable, exit 1.
+  c.Outsider("badge verify badge.json", 1, "UNVERIFIABLE");
+  c.Outsider("badge verify badge.jwt", 1, "nobody to trust");
+  c.Ok("init --dir lone --name 'Lone node'");
+  c.Expect("badge verify badge.json --dir lone", 1, "UNVERIFIABLE");
+  auto lone = nlohmann::json::parse(c.Run("badge verify badge.json --dir lone --json").second);
+  CHECK(lone["valid"] == false);
+  CHECK(lone["verdict"] == "unverifiable");
   const std::string issuer_did = cred["issuer"]["id"];
   c.Outsider("badge verify badge.jwt --trust " + issuer_did, 0, "VALID");
   c.Outsider("badge verify badge.json --trust " + issuer_did, 0, "VALID");
   c.Outsider("badge verify badge.json --trust bogus", 1, "--trust");
+
+  // The portfolio as a CLR 2.0 ClrCredential, both proof forms: the embedded
+  // badge passes the OB 3.0 schema, the whole verifies here and as an
+  // outsider with the issuer's key, and a changed embedded badge fails.
+  c.Ok("portfolio export 'Ed Ucator' -o clr.json" + std::string(kIrene));
+  c.Ok("portfolio export 'Ed Ucator' -o clr.jwt --format jwt" + std::string(kIrene));
+  c.Expect("portfolio export 'Ed Ucator' -o clr.json" + std::string(kIrene), 1, "--force");
+  auto clr = nlohmann::json::parse(c.Read("clr.json"));
+  CHECK(clr["type"] == nlohmann::json::array({"VerifiableCredential", "ClrCredential"}));
+  CHECK(clr["credentialSubject"]["type"] == nlohmann::json::array({"ClrSubject"}));
+  REQUIRE(clr["credentialSubject"]["verifiableCredential"].size() == 1);
+  CHECK(clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"] ==
+        cred["credentialSubject"]["achievement"]);
+  CHECK(c.Read("clr.json").find("ed@pine") == std::string::npos);
+  {
+    auto [rc, out] =
+        Shell("python3 '" CREDMESH_SOURCE_DIR "/tests/badge_schema_check.py' '" CREDMESH_SOURCE_DIR
+              "/tests/data/ob3/ob_v3p0_achievementcredential_schema.json' '" +
+              c.Path("clr.json").string() + "' '" + c.Path("clr.jwt").string() + "'");
+    INFO(out);
+    CHECK(rc == 0);
+  }
+  c.Expect("badge verify clr.json", 0, "all 1 embedded badge(s) verify");
+  c.Expect("badge verify clr.jwt", 0, "VALID");
+  c.Outsider("badge verify clr.json --trust " + cred["issuer"]["id"].get<std::string>(), 0,
+             "VALID");
+  c.Outsider("badge verify clr.json", 1, "UNVERIFIABLE");
+  auto bad_clr = clr;
+  bad_clr["credentialSubject"]["verifiableCredential"][0]["name"] = "Forged inside";
+  c.Write("bad-clr.json", bad_clr.dump(2));
+  c.Expect("badge verify bad-clr.json", 1, "signature does not match");
+  c.Expect("portfolio export 'Ed Ucator' -o x.json", 1, "--as");
+  c.Expect("portfolio export 'Nobody' -o y.json" + std::string(kIrene), 1, "Nobody");
 
   // Tampering: one changed value.
   auto tampered = cred;

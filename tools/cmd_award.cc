@@ -85,12 +85,15 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
   auto award = LoadAward(**node, a.id);
   if (!award.ok()) return Fail(award.status());
   if (ctx.json) {
-    PrintJson(AwardJson(*award));
+    PrintJson(AwardJson(*award, UnverifiedReason(**node)));
     return kExitOk;
   }
   const AwardState& d = *award;
-  std::cout << "award " << d.id << "  [" << d.Status() << "]\n"
-            << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
+  const auto unverified = UnverifiedReason(**node);
+  std::cout << "award " << d.id << "  [" << d.Status() << (unverified ? ", UNVERIFIED" : "")
+            << "]\n";
+  if (unverified) std::cout << "unverified: " << *unverified << "\n";
+  std::cout << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
             << d.issue.educator.hex() << "\n"
             << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
@@ -112,16 +115,21 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
   auto p = Portfolio((*node)->store(), *key);
   if (!p.ok()) return Fail(p.status());
   if (ctx.json) {
-    PrintJson(PortfolioJson(*p));
+    PrintJson(PortfolioJson(*p, UnverifiedReason(**node)));
     return kExitOk;
   }
-  std::cout << "portfolio of " << a.person << " (" << key->hex().substr(0, 16) << ")\n"
-            << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
+  const auto unverified = UnverifiedReason(**node);
+  std::cout << "portfolio of " << a.person << " (" << key->hex().substr(0, 16) << ")\n";
+  if (unverified) std::cout << "UNVERIFIED: " << *unverified << "\n";
+  std::cout << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
             << " CEU\n";
   for (const PortfolioAward& pa : p->awards) {
     const AwardState& aw = pa.award;
-    std::cout << "  " << (aw.Status() == "active" ? "earned  " : "REVOKED ") << aw.issue.definition
-              << " v" << aw.issue.version << "  " << pa.title << "  ("
+    std::cout << "  "
+              << (aw.Status() != "active" ? "REVOKED "
+                  : unverified            ? "claimed "
+                                          : "earned  ")
+              << aw.issue.definition << " v" << aw.issue.version << "  " << pa.title << "  ("
               << FormatHlc(aw.issued_hlc).substr(0, 10) << ")\n";
   }
   for (const CompletedStack& st : p->completed_stacks) {
@@ -170,11 +178,18 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
   show->add_option("ID", a->id, "Award or submission id")->required();
   OnRun(show, ctx, [&ctx, a] { return RunShow(ctx, *a); });
 
-  CLI::App* port = app.add_subcommand("portfolio", "Everything one educator has earned");
+  CLI::App* port = app.add_subcommand(
+      "portfolio", "Everything one educator has earned; `portfolio export` writes it as CLR 2.0");
   AddDirOption(port, ctx);
   AddJsonOption(port, ctx);
-  port->add_option("PERSON", a->person, "Person name, key prefix or full key")->required();
-  OnRun(port, ctx, [&ctx, a] { return RunPortfolio(ctx, *a); });
+  port->add_option("PERSON", a->person, "Person name, key prefix or full key");
+  RegisterPortfolioExport(port, ctx);
+  // The parent's callback runs after its subcommand's: only act alone.
+  port->callback([&ctx, a, port] {
+    if (!port->get_subcommands().empty()) return;
+    if (a->person.empty()) throw CLI::RequiredError("PERSON");
+    ctx.run = [&ctx, a] { return RunPortfolio(ctx, *a); };
+  });
 }
 
 }  // namespace credmesh::cli

@@ -77,17 +77,19 @@ nlohmann::json SubmissionJson(const SubmissionState& s) {
   return j;
 }
 
-nlohmann::json SubmissionViewJson(const SubmissionView& v) {
+nlohmann::json SubmissionViewJson(const SubmissionView& v, const Unverified& unverified) {
   nlohmann::json j = SubmissionJson(v.submission);
-  j["award"] = v.award ? AwardJson(*v.award) : nlohmann::json(nullptr);
+  j["award"] = v.award ? AwardJson(*v.award, unverified) : nlohmann::json(nullptr);
   return j;
 }
 
-nlohmann::json AwardJson(const AwardState& a) {
+nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified) {
   nlohmann::json j = {{"id", a.id}, {"submission", a.submission}, {"status", a.Status()}};
   if (a.issued) {
     j["scope"] = a.scope;
-    j["verified_locally"] = a.verified_locally;
+    j["verified"] = !unverified;
+    if (unverified) j["unverified"] = *unverified;
+    j["verified_locally"] = a.verified_locally && !unverified;
     j["issue_record"] = a.issue_record.hex();
     j["issued_hlc"] = a.issued_hlc;
     j["issuer"] = a.issuer.hex();
@@ -130,10 +132,10 @@ nlohmann::json SubmissionSummaryJson(const SubmissionSummary& s) {
           {"award", s.award_status ? nlohmann::json(*s.award_status) : nlohmann::json(nullptr)}};
 }
 
-nlohmann::json PortfolioJson(const PortfolioView& p) {
+nlohmann::json PortfolioJson(const PortfolioView& p, const Unverified& unverified) {
   auto awards = nlohmann::json::array();
   for (const auto& a : p.awards) {
-    nlohmann::json j = AwardJson(a.award);
+    nlohmann::json j = AwardJson(a.award, unverified);
     j["title"] = a.title;
     awards.push_back(std::move(j));
   }
@@ -143,9 +145,12 @@ nlohmann::json PortfolioJson(const PortfolioView& p) {
   }
   auto submissions = nlohmann::json::array();
   for (const auto& s : p.submissions) submissions.push_back(SubmissionSummaryJson(s));
-  return {{"educator", p.educator.hex()},     {"awards", awards},
-          {"active_awards", p.active_awards}, {"ceu_hundredths", p.ceu_hundredths},
-          {"completed_stacks", stacks},       {"submissions", submissions}};
+  nlohmann::json j = {{"educator", p.educator.hex()},     {"awards", awards},
+                      {"active_awards", p.active_awards}, {"ceu_hundredths", p.ceu_hundredths},
+                      {"completed_stacks", stacks},       {"submissions", submissions},
+                      {"verified", !unverified}};
+  if (unverified) j["unverified"] = *unverified;
+  return j;
 }
 
 }  // namespace credmesh::cli

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "node/credentials/award_state.h"
 #include "node/credentials/lifecycle_views.h"
@@ -11,11 +13,16 @@
 
 namespace credmesh::cli {
 
+// `unverified`: UnverifiedReason of the node (cli.h). When set, an award
+// says "verified": false with "unverified": the reason (and
+// "verified_locally": false); on a district node "verified": true.
+using Unverified = std::optional<std::string>;
+
 nlohmann::json SubmissionJson(const SubmissionState& s);
 // SubmissionJson with "award": AwardJson, or null.
-nlohmann::json SubmissionViewJson(const SubmissionView& v);
-nlohmann::json AwardJson(const AwardState& a);
+nlohmann::json SubmissionViewJson(const SubmissionView& v, const Unverified& unverified);
+nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified);
 nlohmann::json SubmissionSummaryJson(const SubmissionSummary& s);
-nlohmann::json PortfolioJson(const PortfolioView& p);
+nlohmann::json PortfolioJson(const PortfolioView& p, const Unverified& unverified);
 
 }  // namespace credmesh::cli
