@@ -121,6 +121,24 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
        " --feedback 'Strong' --decision awarded --as 'Rita Reviewer'");
   const std::string award = c.Line("award issue " + s + kIrene);
 
+  // Progress towards the sample stacks: one of the three the practitioner
+  // stack needs, the other two named as missing.
+  {
+    auto portfolio = nlohmann::json::parse(c.Ok("portfolio 'Ed Ucator' --json"));
+    nlohmann::json practitioner;
+    for (const auto& st : portfolio["stacks"])
+      if (st["id"] == "formative-assessment-practitioner") practitioner = st;
+    CHECK(practitioner["required"] == 3);
+    CHECK(practitioner["satisfied"] == nlohmann::json::array({"fa-whole-class-decisions"}));
+    CHECK(practitioner["missing"] ==
+          nlohmann::json::array({"fa-learning-intentions", "fa-individual-support"}));
+    CHECK(practitioner["complete"] == false);
+    CHECK(c.Ok("portfolio 'Ed Ucator'")
+              .find("formative-assessment-practitioner  Formative "
+                    "Assessment Practitioner  1 of 3  missing "
+                    "fa-learning-intentions fa-individual-support") != std::string::npos);
+  }
+
   // Export both forms; the default signer is the award's issuer.
   c.Ok("badge export " + award + " -o badge.json");
   c.Ok("badge export " + award + " -o badge.jwt --format jwt");

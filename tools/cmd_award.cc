@@ -1,4 +1,5 @@
 // credmesh award issue|revoke|recognize|show and credmesh portfolio PERSON.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -132,8 +133,20 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
               << aw.issue.definition << " v" << aw.issue.version << "  " << pa.title << "  ("
               << FormatHlc(aw.issued_hlc).substr(0, 10) << ")\n";
   }
-  for (const CompletedStack& st : p->completed_stacks) {
-    std::cout << "  stack   " << st.id << "  " << st.title << "\n";
+  // Progress towards each stack: n of the m entries it needs, and which are missing.
+  for (const StackProgress& st : p->stacks) {
+    std::cout << "  stack   " << st.id << "  " << st.title << "  "
+              << std::min<size_t>(st.satisfied.size(), st.required) << " of " << st.required
+              << (st.required < st.entries ? " (any " + std::to_string(st.required) + " of " +
+                                                 std::to_string(st.entries) + ")"
+                                           : "");
+    if (st.complete()) {
+      std::cout << (unverified ? "  complete (unverified)" : "  COMPLETE") << "\n";
+    } else {
+      std::cout << "  missing";
+      for (const auto& m : st.missing) std::cout << " " << m;
+      std::cout << "\n";
+    }
   }
   for (const SubmissionSummary& s : p->submissions) {
     if (s.status == "awarded") continue;

@@ -143,11 +143,27 @@ nlohmann::json PortfolioJson(const PortfolioView& p, const Unverified& unverifie
   for (const auto& s : p.completed_stacks) {
     stacks.push_back({{"id", s.id}, {"version", s.version}, {"title", s.title}});
   }
+  auto progress = nlohmann::json::array();
+  for (const auto& s : p.stacks) {
+    progress.push_back({{"id", s.id},
+                        {"version", s.version},
+                        {"title", s.title},
+                        {"retired", s.retired},
+                        {"required", s.required},
+                        {"entries", s.entries},
+                        {"satisfied", s.satisfied},
+                        {"missing", s.missing},
+                        {"complete", s.complete()}});
+  }
   auto submissions = nlohmann::json::array();
   for (const auto& s : p.submissions) submissions.push_back(SubmissionSummaryJson(s));
-  nlohmann::json j = {{"educator", p.educator.hex()},     {"awards", awards},
-                      {"active_awards", p.active_awards}, {"ceu_hundredths", p.ceu_hundredths},
-                      {"completed_stacks", stacks},       {"submissions", submissions},
+  nlohmann::json j = {{"educator", p.educator.hex()},
+                      {"awards", awards},
+                      {"active_awards", p.active_awards},
+                      {"ceu_hundredths", p.ceu_hundredths},
+                      {"completed_stacks", stacks},
+                      {"submissions", submissions},
+                      {"stacks", progress},
                       {"verified", !unverified}};
   if (unverified) j["unverified"] = *unverified;
   return j;

@@ -1,5 +1,6 @@
 #include "node/credentials/lifecycle_views.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "node/credentials/award_snapshot.h"
@@ -137,8 +138,26 @@ Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator) {
   CREDMESH_ASSIGN_OR_RETURN(auto stack_items, ListCatalog(db, sf));
   for (const auto& it : stack_items) {
     CREDMESH_ASSIGN_OR_RETURN(auto stack, LoadStack(db, it.id));
-    if (stack && stack->IsCompletedBy(earned))
-      p.completed_stacks.push_back({it.id, it.version, it.title});
+    if (!stack) continue;
+    const bool complete = stack->IsCompletedBy(earned);
+    if (complete) p.completed_stacks.push_back({it.id, it.version, it.title});
+    if (it.retired && !complete) continue;
+    StackProgress sp{it.id,
+                     it.version,
+                     it.title,
+                     it.retired,
+                     stack->RequiredCount(),
+                     static_cast<int>(stack->definitions.size()),
+                     {},
+                     {}};
+    for (const StackEntry& e : stack->definitions) {
+      const bool met = std::any_of(earned.begin(), earned.end(), [&](const auto& award) {
+        return award.first == e.definition_id && (!e.version || *e.version == award.second);
+      });
+      std::string label = e.definition_id + (e.version ? " v" + std::to_string(*e.version) : "");
+      (met ? sp.satisfied : sp.missing).push_back(std::move(label));
+    }
+    p.stacks.push_back(std::move(sp));
   }
   SubmissionFilter f;
   f.educator = educator.hex();
