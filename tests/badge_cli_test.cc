@@ -123,6 +123,24 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
        " --feedback 'Strong' --decision awarded --as 'Rita Reviewer'");
   const std::string award = c.Line("award issue " + s + kIrene);
 
+  // Progress towards the sample stacks: one of the three the practitioner
+  // stack needs, the other two named as missing.
+  {
+    auto portfolio = nlohmann::json::parse(c.Ok("portfolio 'Ed Ucator' --json"));
+    nlohmann::json practitioner;
+    for (const auto& st : portfolio["stacks"])
+      if (st["id"] == "formative-assessment-practitioner") practitioner = st;
+    CHECK(practitioner["required"] == 3);
+    CHECK(practitioner["satisfied"] == nlohmann::json::array({"fa-whole-class-decisions"}));
+    CHECK(practitioner["missing"] ==
+          nlohmann::json::array({"fa-learning-intentions", "fa-individual-support"}));
+    CHECK(practitioner["complete"] == false);
+    CHECK(c.Ok("portfolio 'Ed Ucator'")
+              .find("formative-assessment-practitioner  Formative "
+                    "Assessment Practitioner  1 of 3  missing "
+                    "fa-learning-intentions fa-individual-support") != std::string::npos);
+  }
+
   // Export both forms; the default signer is the award's issuer.
   c.Ok("badge export " + award + " -o badge.json");
   c.Ok("badge export " + award + " -o badge.jwt --format jwt");
@@ -142,6 +160,30 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   INFO(schema_out);
   CHECK(schema_rc == 0);
 
+  // The award froze what it meant: a catalog edit published afterwards (a
+  // version 2 with another title and competency) changes neither a new
+  // export's achievement nor the portfolio's title.
+  {
+    std::ifstream in(CREDMESH_SOURCE_DIR "/examples/catalog.json");
+    auto catalog = nlohmann::json::parse(in);
+    for (auto& d : catalog["definitions"]) {
+      if (d["id"] != "fa-whole-class-decisions") continue;
+      d["version"] = d["version"].get<int>() + 1;
+      d["title"] = "Renamed after the award";
+      d["competency"] = "A competency edited after the award.";
+    }
+    c.Write("edited.json", catalog.dump(2));
+    c.Ok("catalog import edited.json" + std::string(kIrene));
+    CHECK(c.Ok("catalog show fa-whole-class-decisions").find("Renamed after the award") !=
+          std::string::npos);
+    c.Ok("badge export " + award + " -o after-edit.json");
+    auto again = nlohmann::json::parse(c.Read("after-edit.json"));
+    CHECK(again["credentialSubject"]["achievement"] == cred["credentialSubject"]["achievement"]);
+    CHECK(again["name"] == cred["name"]);
+    auto portfolio = nlohmann::json::parse(c.Ok("portfolio 'Ed Ucator' --json"));
+    CHECK(portfolio["awards"][0]["title"] == cred["name"]);
+  }
+
   // Verified by the district's own node...
   c.Expect("badge verify badge.json", 0, "VALID");
   c.Expect("badge verify badge.jwt", 0, "VALID");
@@ -149,11 +191,51 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   CHECK(verdict["valid"] == true);
   CHECK(verdict["revocation"].get<std::string>().rfind("not checked", 0) == 0);
   // ...and by an outsider only with the issuer's key given explicitly.
-  c.Outsider("badge verify badge.json", 1, "issuer not trusted");
+  // With nobody to trust (no district root, no --trust): unverifiable, exit 1.
+  c.Outsider("badge verify badge.json", 1, "UNVERIFIABLE");
+  c.Outsider("badge verify badge.jwt", 1, "nobody to trust");
+  c.Ok("init --dir lone --name 'Lone node'");
+  c.Expect("badge verify badge.json --dir lone", 1, "UNVERIFIABLE");
+  auto lone = nlohmann::json::parse(c.Run("badge verify badge.json --dir lone --json").second);
+  CHECK(lone["valid"] == false);
+  CHECK(lone["verdict"] == "unverifiable");
   const std::string issuer_did = cred["issuer"]["id"];
   c.Outsider("badge verify badge.jwt --trust " + issuer_did, 0, "VALID");
   c.Outsider("badge verify badge.json --trust " + issuer_did, 0, "VALID");
   c.Outsider("badge verify badge.json --trust bogus", 1, "--trust");
+
+  // The portfolio as a CLR 2.0 ClrCredential, both proof forms: the embedded
+  // badge passes the OB 3.0 schema, the whole verifies here and as an
+  // outsider with the issuer's key, and a changed embedded badge fails.
+  c.Ok("portfolio export 'Ed Ucator' -o clr.json" + std::string(kIrene));
+  c.Ok("portfolio export 'Ed Ucator' -o clr.jwt --format jwt" + std::string(kIrene));
+  c.Expect("portfolio export 'Ed Ucator' -o clr.json" + std::string(kIrene), 1, "--force");
+  auto clr = nlohmann::json::parse(c.Read("clr.json"));
+  CHECK(clr["type"] == nlohmann::json::array({"VerifiableCredential", "ClrCredential"}));
+  CHECK(clr["credentialSubject"]["type"] == nlohmann::json::array({"ClrSubject"}));
+  REQUIRE(clr["credentialSubject"]["verifiableCredential"].size() == 1);
+  CHECK(clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"] ==
+        cred["credentialSubject"]["achievement"]);
+  CHECK(c.Read("clr.json").find("ed@pine") == std::string::npos);
+  {
+    auto [rc, out] =
+        Shell("python3 '" CREDMESH_SOURCE_DIR "/tests/badge_schema_check.py' '" CREDMESH_SOURCE_DIR
+              "/tests/data/ob3/ob_v3p0_achievementcredential_schema.json' '" +
+              c.Path("clr.json").string() + "' '" + c.Path("clr.jwt").string() + "'");
+    INFO(out);
+    CHECK(rc == 0);
+  }
+  c.Expect("badge verify clr.json", 0, "all 1 embedded badge(s) verify");
+  c.Expect("badge verify clr.jwt", 0, "VALID");
+  c.Outsider("badge verify clr.json --trust " + cred["issuer"]["id"].get<std::string>(), 0,
+             "VALID");
+  c.Outsider("badge verify clr.json", 1, "UNVERIFIABLE");
+  auto bad_clr = clr;
+  bad_clr["credentialSubject"]["verifiableCredential"][0]["name"] = "Forged inside";
+  c.Write("bad-clr.json", bad_clr.dump(2));
+  c.Expect("badge verify bad-clr.json", 1, "signature does not match");
+  c.Expect("portfolio export 'Ed Ucator' -o x.json", 1, "--as");
+  c.Expect("portfolio export 'Nobody' -o y.json" + std::string(kIrene), 1, "Nobody");
 
   // Tampering: one changed value.
   auto tampered = cred;

@@ -87,6 +87,18 @@ Result<const SigningKey*> SignerFor(Node& node, const std::string& as) {
   return key;
 }
 
+std::optional<std::string> UnverifiedReason(const Node& node) {
+  if (!node.config().district.empty() && PublicKey::FromHex(node.config().root_key))
+    return std::nullopt;
+  return "this node has no district root (not enrolled): signatures are checked, but not "
+         "whether their authors may write, so nothing here is verified";
+}
+
+std::string ShownState(const Node& node, RecordState state) {
+  if (state == RecordState::kValid && UnverifiedReason(node)) return "unverified";
+  return std::string(RecordStateName(state));
+}
+
 void AddForceOption(CLI::App* cmd, bool& force) {
   cmd->add_flag("--force", force, "Overwrite the output file if it exists");
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "node/node.h"
@@ -61,6 +62,14 @@ Result<std::unique_ptr<Node>> OpenNode(const Context& ctx);
 // The key that signs a write: the node's own key when `as` is empty, else the
 // person named by --as, unlocked with their passphrase (trust layer).
 Result<const SigningKey*> SignerFor(Node& node, const std::string& as);
+// A node with no district root (standalone, or not enrolled yet) stores
+// what it receives after checking signatures only: it cannot tell whether
+// an author may write, so nothing it holds is "valid" or "verified". Views
+// say "unverified" and give this reason instead. nullopt on a district node.
+std::optional<std::string> UnverifiedReason(const Node& node);
+// The state a view shows for a stored record: RecordStateName, except
+// "unverified" for what a node without a district root stores as valid.
+std::string ShownState(const Node& node, RecordState state);
 // Adds --force to a command that writes an output file.
 void AddForceOption(CLI::App* cmd, bool& force);
 // Ok when nothing exists at `path` or `force` is set; else AlreadyExists
@@ -90,6 +99,8 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx);       // award ..., por
 void RegisterEvidenceCommands(CLI::App& app, Context& ctx);    // evidence list|get
 void RegisterBadgeCommands(CLI::App& app, Context& ctx);       // badge export|verify|status-list
 void RegisterInboxCommand(CLI::App& app, Context& ctx);        // inbox --as PERSON
+// `portfolio export` (cmd_badge.cc), added to the `portfolio` command.
+void RegisterPortfolioExport(CLI::App* portfolio, Context& ctx);
 // The sync part of `status` (cmd_sync.cc): peers and records per scope.
 Status AddSyncStatus(Node& node, nlohmann::json& j);
 void PrintSyncStatus(const nlohmann::json& j);

@@ -1,7 +1,10 @@
 // credmesh award issue|revoke|recognize|show and credmesh portfolio PERSON.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
+#include "node/badges/badge_issuer.h"
+#include "node/credentials/award_snapshot.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_steps.h"
 #include "node/credentials/lifecycle_views.h"
@@ -25,6 +28,12 @@ int RunIssue(const Context& ctx, const AwardArgs& a) {
   const SubmissionState& sub = view->submission;
   auto b = NextAwardIssue(sub);
   if (!b.ok()) return Fail(b.status());
+  // Freeze what is awarded, so later catalog edits cannot change it.
+  auto district_name = DistrictDisplayName((*node)->store(), sub.open.district);
+  if (!district_name.ok()) return Fail(district_name.status());
+  auto frozen = FreezeAward((*node)->store().db(), sub, *b, *district_name);
+  if (!frozen.ok()) return Fail(frozen.status());
+  b->frozen = std::move(*frozen);
   auto key = SignerFor(**node, a.as);
   if (!key.ok()) return Fail(key.status());
   const std::string award = AwardEntity(b->submission);
@@ -82,7 +91,7 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
   if (!*view)
     return Fail(Status::NotFound("no award " + a.id + " (see: credmesh submission list)"));
   if (ctx.json) {
-    PrintJson(AwardViewJson(**view));
+    PrintJson(AwardViewJson(**view, UnverifiedReason(**node)));
     return kExitOk;
   }
   auto superseded = [&] {
@@ -96,8 +105,11 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
     return kExitOk;
   }
   const AwardState& d = *(*view)->award;
-  std::cout << "award " << d.id << "  [" << d.Status() << "]\n"
-            << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
+  const auto unverified = UnverifiedReason(**node);
+  std::cout << "award " << d.id << "  [" << d.Status() << (unverified ? ", UNVERIFIED" : "")
+            << "]\n";
+  if (unverified) std::cout << "unverified: " << *unverified << "\n";
+  std::cout << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
             << d.issue.educator.hex() << "\n"
             << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
@@ -120,24 +132,41 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
   auto p = Portfolio((*node)->store(), person->keys);
   if (!p.ok()) return Fail(p.status());
   if (ctx.json) {
-    PrintJson(PortfolioJson(*p));
+    PrintJson(PortfolioJson(*p, UnverifiedReason(**node)));
     return kExitOk;
   }
+  const auto unverified = UnverifiedReason(**node);
   std::cout << "portfolio of " << (person->name.empty() ? a.person : person->name) << " ("
             << person->key.hex().substr(0, 16) << ")\n";
   for (size_t i = 1; i < person->keys.size(); ++i) {
     std::cout << "  earlier key " << person->keys[i].hex().substr(0, 16) << "\n";
   }
+  if (unverified) std::cout << "UNVERIFIED: " << *unverified << "\n";
   std::cout << p->active_awards << " active credential(s), " << FormatCeu(p->ceu_hundredths)
             << " CEU\n";
   for (const PortfolioAward& pa : p->awards) {
     const AwardState& aw = pa.award;
-    std::cout << "  " << (aw.Status() == "active" ? "earned  " : "REVOKED ") << aw.issue.definition
-              << " v" << aw.issue.version << "  " << pa.title << "  ("
+    std::cout << "  "
+              << (aw.Status() != "active" ? "REVOKED "
+                  : unverified            ? "claimed "
+                                          : "earned  ")
+              << aw.issue.definition << " v" << aw.issue.version << "  " << pa.title << "  ("
               << FormatHlc(aw.issued_hlc).substr(0, 10) << ")\n";
   }
-  for (const CompletedStack& st : p->completed_stacks) {
-    std::cout << "  stack   " << st.id << "  " << st.title << "\n";
+  // Progress towards each stack: n of the m entries it needs, and which are missing.
+  for (const StackProgress& st : p->stacks) {
+    std::cout << "  stack   " << st.id << "  " << st.title << "  "
+              << std::min<size_t>(st.satisfied.size(), st.required) << " of " << st.required
+              << (st.required < st.entries ? " (any " + std::to_string(st.required) + " of " +
+                                                 std::to_string(st.entries) + ")"
+                                           : "");
+    if (st.complete()) {
+      std::cout << (unverified ? "  complete (unverified)" : "  COMPLETE") << "\n";
+    } else {
+      std::cout << "  missing";
+      for (const auto& m : st.missing) std::cout << " " << m;
+      std::cout << "\n";
+    }
   }
   for (const SubmissionSummary& s : p->submissions) {
     if (s.status == "awarded") continue;
@@ -183,11 +212,18 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
   show->add_option("ID", a->id, "Award or submission id")->required();
   OnRun(show, ctx, [&ctx, a] { return RunShow(ctx, *a); });
 
-  CLI::App* port = app.add_subcommand("portfolio", "Everything one educator has earned");
+  CLI::App* port = app.add_subcommand(
+      "portfolio", "Everything one educator has earned; `portfolio export` writes it as CLR 2.0");
   AddDirOption(port, ctx);
   AddJsonOption(port, ctx);
-  port->add_option("PERSON", a->person, "Person name, key prefix or full key")->required();
-  OnRun(port, ctx, [&ctx, a] { return RunPortfolio(ctx, *a); });
+  port->add_option("PERSON", a->person, "Person name, key prefix or full key");
+  RegisterPortfolioExport(port, ctx);
+  // The parent's callback runs after its subcommand's: only act alone.
+  port->callback([&ctx, a, port] {
+    if (!port->get_subcommands().empty()) return;
+    if (a->person.empty()) throw CLI::RequiredError("PERSON");
+    ctx.run = [&ctx, a] { return RunPortfolio(ctx, *a); };
+  });
 }
 
 }  // namespace credmesh::cli

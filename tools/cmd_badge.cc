@@ -9,10 +9,12 @@
 #include "node/badges/badge_issuer.h"
 #include "node/badges/badge_verifier.h"
 #include "node/badges/multibase.h"
+#include "node/badges/portfolio_export.h"
 #include "node/badges/vc_proof.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "node/credentials/lifecycle_views.h"
 #include "tools/cli.h"
+#include "tools/cred_cli.h"
 #include "tools/trust_cli.h"
 
 namespace credmesh::cli {
@@ -178,13 +180,18 @@ int RunVerify(const Context& ctx, const BadgeArgs& a) {
       district_id = (*node)->config().district;
     }
   }
+  // No district root here and no --trust: nobody to trust, so the verdict
+  // can be "unverifiable" at best (never valid).
   EitherTrust trust(given.empty() ? nullptr : &given, district ? &*district : nullptr);
-  o.trust = &trust;
+  o.trust = (district || !given.empty()) ? &trust : nullptr;
   BadgeVerdict v = VerifyBadge(*text, o);
   if (ctx.json) {
     PrintJson(v.ToJson());
   } else {
-    std::cout << (v.valid ? "VALID" : "NOT VALID") << ": " << a.file << "\n";
+    std::cout << (v.verdict == kVerdictValid          ? "VALID"
+                  : v.verdict == kVerdictUnverifiable ? "UNVERIFIABLE"
+                                                      : "NOT VALID")
+              << ": " << a.file << "\n";
     auto j = v.ToJson();
     if (!j["name"].get<std::string>().empty())
       std::cout << "  badge:      " << j["name"].get<std::string>() << "  ("
@@ -209,7 +216,84 @@ int RunVerify(const Context& ctx, const BadgeArgs& a) {
   return v.valid ? kExitOk : kExitFailure;
 }
 
+struct PortfolioExportArgs {
+  std::string person, out, format = "di", as, root_key, status_list_url, name;
+  bool force = false;
+};
+
+int RunPortfolioExport(const Context& ctx, const PortfolioExportArgs& a) {
+  if (Status s = CheckOverwrite(a.out, a.force); !s.ok()) return Fail(s);
+  auto node = OpenDistrictNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  Node& n = **node;
+  auto educator = ResolvePerson(n, a.person);
+  if (!educator.ok()) return Fail(educator.status());
+  BadgeArgs signer_args;
+  signer_args.as = a.as;
+  signer_args.root_key = a.root_key;
+  auto signer = BadgeSigner(n, signer_args, "");
+  if (!signer.ok()) return Fail(signer.status());
+  if (Status s = CheckIssuingKey(n, (*signer)->public_key()); !s.ok()) return Fail(s);
+  PortfolioExportRequest req{
+      n.config().district, *educator,
+      a.status_list_url.empty() ? DefaultStatusListUrl(n.config()) : a.status_list_url, a.name};
+  const int64_t now = n.clock().NowMillis();
+  auto clr = BuildPortfolioClr(n.store(), req, **signer, now);
+  if (!clr.ok()) return Fail(clr.status());
+  std::string text;
+  if (a.format == "jwt") {
+    auto jwt = SignVcJwt(clr->credential, **signer);
+    if (!jwt.ok()) return Fail(jwt.status());
+    text = *jwt + "\n";
+  } else {
+    auto signed_clr = AddEddsaJcsProof(clr->credential, **signer, FormatDateTime(now));
+    if (!signed_clr.ok()) return Fail(signed_clr.status());
+    text = signed_clr->dump(2) + "\n";
+  }
+  if (Status s = WriteText(a.out, text); !s.ok()) return Fail(s);
+  auto skipped = nlohmann::json::array();
+  for (const auto& [id, why] : clr->skipped) skipped.push_back({{"award", id}, {"reason", why}});
+  if (ctx.json) {
+    PrintJson({{"file", a.out},
+               {"id", clr->credential["id"]},
+               {"format", a.format},
+               {"issuer", DidKeyOf((*signer)->public_key())},
+               {"awards", clr->included},
+               {"stacks", clr->stacks},
+               {"skipped", skipped}});
+  } else {
+    std::cout << a.out << ": CLR 2.0 " << clr->credential["id"].get<std::string>() << ", "
+              << clr->included.size() << " badge(s), " << clr->stacks.size()
+              << " completed stack(s), " << (a.format == "jwt" ? "VC-JWT" : "eddsa-jcs-2022")
+              << ", signed by " << DidKeyOf((*signer)->public_key()) << "\n";
+    for (const auto& [id, why] : clr->skipped)
+      std::cout << "  skipped " << id << ": " << why << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
+
+void RegisterPortfolioExport(CLI::App* portfolio, Context& ctx) {
+  auto a = std::make_shared<PortfolioExportArgs>();
+  CLI::App* exp = portfolio->add_subcommand(
+      "export", "Write an educator's badges as a signed CLR 2.0 ClrCredential (stacks included)");
+  AddDirOption(exp, ctx);
+  AddJsonOption(exp, ctx);
+  exp->add_option("PERSON", a->person, "Person name, key prefix or full key")->required();
+  exp->add_option("-o,--out", a->out, "Output file")->required();
+  exp->add_option("--format", a->format,
+                  "di: JSON with an eddsa-jcs-2022 proof (default); jwt: a VC-JWT")
+      ->check(CLI::IsMember({"di", "jwt"}));
+  exp->add_option("--as", a->as, "Sign as this issuer");
+  exp->add_option("--root-key", a->root_key, "Sign with the district root key in FILE");
+  exp->add_option("--status-list-url", a->status_list_url,
+                  "URL of the status list the embedded badges name (as given to badge export)");
+  exp->add_option("--name", a->name,
+                  "The record's name (default: \"<district> micro-credentials\")");
+  AddForceOption(exp, a->force);
+  OnRun(exp, ctx, [&ctx, a] { return RunPortfolioExport(ctx, *a); });
+}
 
 void RegisterBadgeCommands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<BadgeArgs>();

@@ -12,7 +12,7 @@ struct LogArgs {
   size_t limit = 0;
 };
 
-nlohmann::json RowJson(const RecordRow& r) {
+nlohmann::json RowJson(const Node& node, const RecordRow& r) {
   nlohmann::json j = {{"id", r.id.hex()},
                       {"kind", r.kind},
                       {"scope", r.scope},
@@ -20,9 +20,10 @@ nlohmann::json RowJson(const RecordRow& r) {
                       {"timestamp", r.hlc},
                       {"time", FormatHlc(r.hlc)},
                       {"author", r.author.hex()},
-                      {"state", RecordStateName(r.state)},
+                      {"state", ShownState(node, r.state)},
                       {"size", r.size}};
   if (!r.reason.empty()) j["reason"] = r.reason;
+  if (auto why = UnverifiedReason(node); why && r.state == RecordState::kValid) j["reason"] = *why;
   return j;
 }
 
@@ -43,27 +44,33 @@ int RunLog(const Context& ctx, const LogArgs& args) {
   if (!args.kind.empty()) q.kind = args.kind;
   if (!args.scope.empty()) q.scope = args.scope;
   if (!args.entity.empty()) q.entity = args.entity;
+  const auto unverified = UnverifiedReason(**node);
+  bool none = false;  // the --state asked for cannot occur on this node
   if (!args.state.empty()) {
-    if (args.state == "valid")
+    // Without a district root nothing is valid: what is stored as valid is
+    // "unverified" (and `--state valid` finds nothing).
+    if (args.state == (unverified ? "unverified" : "valid"))
       q.state = RecordState::kValid;
+    else if (args.state == "valid" || args.state == "unverified")
+      none = true;
     else if (args.state == "pending")
       q.state = RecordState::kPending;
     else if (args.state == "denied")
       q.state = RecordState::kDenied;
     else
-      return Fail(Status::InvalidArgument("--state must be valid, pending or denied"));
+      return Fail(Status::InvalidArgument("--state must be valid, pending, denied or unverified"));
   }
   q.limit = args.limit;
   q.newest_first = true;
   RecordStore& rs = (*node)->store().records();
-  auto rows = rs.List(q);
+  auto rows = none ? Result<std::vector<RecordRow>>(std::vector<RecordRow>{}) : rs.List(q);
   if (!rows.ok()) return Fail(rows.status());
   if (ctx.json) {
     auto arr = nlohmann::json::array();
     for (const auto& r : *rows) {
       auto text = NoteText(rs, r);
       if (!text.ok()) return Fail(text.status());
-      arr.push_back(RowJson(r));
+      arr.push_back(RowJson(**node, r));
       if (r.kind == "note") arr.back()["text"] = *text;
     }
     PrintJson({{"records", arr}});
@@ -72,7 +79,8 @@ int RunLog(const Context& ctx, const LogArgs& args) {
   for (const auto& r : *rows) {
     std::cout << r.id.hex().substr(0, 16) << "  " << FormatHlc(r.hlc) << "  " << r.kind << "  "
               << r.scope << "  by " << r.author.hex().substr(0, 16);
-    if (r.state != RecordState::kValid) std::cout << "  [" << RecordStateName(r.state) << "]";
+    if (r.state != RecordState::kValid || unverified)
+      std::cout << "  [" << ShownState(**node, r.state) << "]";
     auto text = NoteText(rs, r);
     if (!text.ok()) return Fail(text.status());
     // Quoted and escaped, so a note cannot forge log lines.
@@ -84,6 +92,7 @@ int RunLog(const Context& ctx, const LogArgs& args) {
     std::cout << "\n";
   }
   if (rows->empty()) std::cerr << "no records\n";
+  if (unverified && !rows->empty()) std::cerr << "unverified: " << *unverified << "\n";
   return kExitOk;
 }
 
@@ -100,7 +109,7 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
   if (!rec.ok()) return Fail(rec.status());
   auto row = rs.GetRow(ids->front());
   if (!row.ok()) return Fail(row.status());
-  nlohmann::json j = RowJson(**row);
+  nlohmann::json j = RowJson(**node, **row);
   j["body"] = ValueToJson(rec->record().body);
   j["signature"] = rec->record().signature.hex();
   if (ctx.json) {
@@ -113,8 +122,8 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
             << "entity:    " << rec->record().entity << "\n"
             << "timestamp: " << FormatHlc(rec->record().hlc) << " (" << rec->record().hlc << ")\n"
             << "author:    " << rec->record().author.hex() << "\n"
-            << "state:     " << RecordStateName((*row)->state)
-            << ((*row)->reason.empty() ? "" : " (" + (*row)->reason + ")") << "\n"
+            << "state:     " << j["state"].get<std::string>()
+            << (j.contains("reason") ? " (" + j["reason"].get<std::string>() + ")" : "") << "\n"
             << "signature: " << rec->record().signature.hex() << "\n"
             << "body:\n"
             << j["body"].dump(2) << "\n";
@@ -155,8 +164,14 @@ int RunVerify(const Context& ctx) {
   });
   if (progress && checked >= 20000) std::cerr << "\n";
   if (!s.ok()) return Fail(s);
+  // Ids and signatures only: whether authors may write is the ledger's
+  // business, and a node with no district root cannot judge it at all.
+  const auto unverified = UnverifiedReason(**node);
   if (ctx.json) {
-    PrintJson({{"records", *total}, {"ok", problems.empty()}, {"problems", problems}});
+    PrintJson({{"records", *total},
+               {"ok", problems.empty()},
+               {"problems", problems},
+               {"authority_checked", !unverified}});
   } else {
     for (const auto& p : problems) {
       if (p.contains("record")) {
@@ -168,6 +183,7 @@ int RunVerify(const Context& ctx) {
     }
     std::cout << (problems.empty() ? "ok: " : "FAILED: ") << *total << " records checked, "
               << problems.size() << " problem(s)\n";
+    if (unverified) std::cout << "unverified: " << *unverified << "\n";
   }
   return problems.empty() ? kExitOk : kExitFailure;
 }

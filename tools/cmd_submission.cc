@@ -346,7 +346,7 @@ int RunShow(const Context& ctx, const SubArgs& a) {
   auto files = FileBytesOf(*l->node, l->sub().id);
   if (!files.ok()) return Fail(files.status());
   if (ctx.json) {
-    nlohmann::json doc = SubmissionViewJson(l->view);
+    nlohmann::json doc = SubmissionViewJson(l->view, UnverifiedReason(*l->node));
     AddFileBytes(*l->node, *files, doc);
     PrintJson(doc);
   } else {

@@ -236,20 +236,28 @@ Status AddSyncStatus(Node& node, nlohmann::json& j) {
   CREDMESH_ASSIGN_OR_RETURN(Statement st,
                             db.Prepare("SELECT scope, sum(state = 0), sum(state != 0) FROM records "
                                        "GROUP BY scope ORDER BY scope"));
+  // A node with no district root verifies nobody's authority: what it
+  // stores as valid is counted as "unverified".
+  const auto unverified = UnverifiedReason(node);
+  const char* valid_key = unverified ? "unverified" : "valid";
   nlohmann::json scopes = nlohmann::json::object();
   for (;;) {
     CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    scopes[st.ColumnText(0)] = {{"valid", st.ColumnInt(1)}, {"not_valid", st.ColumnInt(2)}};
+    scopes[st.ColumnText(0)] = {{valid_key, st.ColumnInt(1)}, {"not_valid", st.ColumnInt(2)}};
   }
   j["scopes"] = scopes;
+  if (unverified) j["unverified"] = *unverified;
   return Status::Ok();
 }
 
 void PrintSyncStatus(const nlohmann::json& j) {
-  std::cout << "  records per scope (valid / quarantined or denied):\n";
+  const bool unverified = j.contains("unverified");
+  const char* valid_key = unverified ? "unverified" : "valid";
+  if (unverified) std::cout << "  UNVERIFIED: " << j["unverified"].get<std::string>() << "\n";
+  std::cout << "  records per scope (" << valid_key << " / quarantined or denied):\n";
   for (const auto& [scope, v] : j["scopes"].items()) {
-    std::cout << "    " << scope << ": " << v["valid"].get<int64_t>() << " / "
+    std::cout << "    " << scope << ": " << v[valid_key].get<int64_t>() << " / "
               << v["not_valid"].get<int64_t>() << "\n";
   }
   std::cout << "  peers:" << (j["peers"].empty() ? " none" : "") << "\n";

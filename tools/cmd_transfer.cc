@@ -66,20 +66,30 @@ int RunImport(const Context& ctx, const TransferArgs& a) {
     if (!s.ok()) return Fail(s.status());
     total += *s;
   }
+  // Without a district root, "valid" would be a lie: nobody's authority was
+  // checked, so the records count as unverified.
+  const auto unverified = UnverifiedReason(**node);
+  const size_t valid = unverified ? 0 : total.valid;
+  const size_t unchecked = unverified ? total.valid : 0;
   if (ctx.json) {
-    PrintJson({{"received", total.received},
-               {"inserted", total.inserted},
-               {"duplicates", total.duplicates},
-               {"rejected", total.rejected},
-               {"valid", total.valid},
-               {"pending", total.pending},
-               {"denied", total.denied},
-               {"errors", total.errors}});
+    nlohmann::json j = {{"received", total.received},
+                        {"inserted", total.inserted},
+                        {"duplicates", total.duplicates},
+                        {"rejected", total.rejected},
+                        {"valid", valid},
+                        {"unverified", unchecked},
+                        {"pending", total.pending},
+                        {"denied", total.denied},
+                        {"errors", total.errors}};
+    if (unverified) j["unverified_reason"] = *unverified;
+    PrintJson(j);
   } else {
     std::cout << "imported " << total.received << " record(s): " << total.inserted << " new ("
-              << total.valid << " valid, " << total.pending << " pending, " << total.denied
-              << " denied), " << total.duplicates << " duplicate(s), " << total.rejected
-              << " rejected\n";
+              << (unverified ? std::to_string(unchecked) + " unverified, "
+                             : std::to_string(valid) + " valid, ")
+              << total.pending << " pending, " << total.denied << " denied), " << total.duplicates
+              << " duplicate(s), " << total.rejected << " rejected\n";
+    if (unverified) std::cout << "  unverified: " << *unverified << "\n";
     for (const auto& e : total.errors) std::cout << "  rejected: " << e << "\n";
   }
   return total.rejected ? kExitFailure : kExitOk;

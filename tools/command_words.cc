@@ -62,6 +62,10 @@ std::optional<std::string> FindUnknownCommand(CLI::App& app, const std::vector<s
       path += " " + word;
       continue;
     }
+    // A command with both subcommands and positionals of its own
+    // (`portfolio PERSON` / `portfolio export`): the word is its argument.
+    if (!current->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty())
+      return std::nullopt;
     std::vector<std::string> names;
     for (CLI::App* s : subs) names.push_back(s->get_name());
     std::string msg = "unknown command '" + path + " " + word + "'";

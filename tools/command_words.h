@@ -14,7 +14,8 @@ namespace credmesh::cli {
 // Returns a usage error ("unknown command 'credmesh peer lst'; did you mean
 // 'list'?") when a word in `args` (argv without the program name) stands
 // where `app` expects a subcommand name and names none; nullopt otherwise.
-// Option values (`--dir X`) are skipped; words after `--` are not checked.
+// Option values (`--dir X`) are skipped; words after `--` are not checked; a
+// command that takes positionals besides its subcommands takes any word.
 std::optional<std::string> FindUnknownCommand(CLI::App& app, const std::vector<std::string>& args);
 
 // The candidate closest to `word` by edit distance (or that it is a prefix

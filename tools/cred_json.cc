@@ -101,15 +101,15 @@ nlohmann::json SubmissionJson(const SubmissionState& s) {
   return j;
 }
 
-nlohmann::json SubmissionViewJson(const SubmissionView& v) {
+nlohmann::json SubmissionViewJson(const SubmissionView& v, const Unverified& unverified) {
   nlohmann::json j = SubmissionJson(v.submission);
-  j["award"] = v.award ? AwardJson(*v.award) : nlohmann::json(nullptr);
+  j["award"] = v.award ? AwardJson(*v.award, unverified) : nlohmann::json(nullptr);
   j["superseded"] = SupersededListJson(v.superseded);
   return j;
 }
 
-nlohmann::json AwardViewJson(const AwardView& v) {
-  nlohmann::json j = v.award ? AwardJson(*v.award)
+nlohmann::json AwardViewJson(const AwardView& v, const Unverified& unverified) {
+  nlohmann::json j = v.award ? AwardJson(*v.award, unverified)
                              : nlohmann::json{{"id", v.id},
                                               {"submission", SubmissionOfAward(v.id).value_or("")},
                                               {"status", "none"}};
@@ -194,11 +194,13 @@ nlohmann::json InboxItemJson(const InboxItem& i) {
   return j;
 }
 
-nlohmann::json AwardJson(const AwardState& a) {
+nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified) {
   nlohmann::json j = {{"id", a.id}, {"submission", a.submission}, {"status", a.Status()}};
   if (a.issued) {
     j["scope"] = a.scope;
-    j["verified_locally"] = a.verified_locally;
+    j["verified"] = !unverified;
+    if (unverified) j["unverified"] = *unverified;
+    j["verified_locally"] = a.verified_locally && !unverified;
     j["issue_record"] = a.issue_record.hex();
     j["issued_hlc"] = a.issued_hlc;
     j["issuer"] = a.issuer.hex();
@@ -241,10 +243,10 @@ nlohmann::json SubmissionSummaryJson(const SubmissionSummary& s) {
           {"award", s.award_status ? nlohmann::json(*s.award_status) : nlohmann::json(nullptr)}};
 }
 
-nlohmann::json PortfolioJson(const PortfolioView& p) {
+nlohmann::json PortfolioJson(const PortfolioView& p, const Unverified& unverified) {
   auto awards = nlohmann::json::array();
   for (const auto& a : p.awards) {
-    nlohmann::json j = AwardJson(a.award);
+    nlohmann::json j = AwardJson(a.award, unverified);
     j["title"] = a.title;
     awards.push_back(std::move(j));
   }
@@ -252,17 +254,33 @@ nlohmann::json PortfolioJson(const PortfolioView& p) {
   for (const auto& s : p.completed_stacks) {
     stacks.push_back({{"id", s.id}, {"version", s.version}, {"title", s.title}});
   }
+  auto progress = nlohmann::json::array();
+  for (const auto& s : p.stacks) {
+    progress.push_back({{"id", s.id},
+                        {"version", s.version},
+                        {"title", s.title},
+                        {"retired", s.retired},
+                        {"required", s.required},
+                        {"entries", s.entries},
+                        {"satisfied", s.satisfied},
+                        {"missing", s.missing},
+                        {"complete", s.complete()}});
+  }
   auto submissions = nlohmann::json::array();
   for (const auto& s : p.submissions) submissions.push_back(SubmissionSummaryJson(s));
   auto keys = nlohmann::json::array();
   for (const auto& k : p.keys) keys.push_back(k.hex());
-  return {{"educator", p.educator.hex()},
-          {"keys", keys},
-          {"awards", awards},
-          {"active_awards", p.active_awards},
-          {"ceu_hundredths", p.ceu_hundredths},
-          {"completed_stacks", stacks},
-          {"submissions", submissions}};
+  nlohmann::json j = {{"educator", p.educator.hex()},
+                      {"keys", keys},
+                      {"awards", awards},
+                      {"active_awards", p.active_awards},
+                      {"ceu_hundredths", p.ceu_hundredths},
+                      {"completed_stacks", stacks},
+                      {"submissions", submissions},
+                      {"stacks", progress},
+                      {"verified", !unverified}};
+  if (unverified) j["unverified"] = *unverified;
+  return j;
 }
 
 }  // namespace credmesh::cli

@@ -3,6 +3,7 @@
 #include "node/badges/multibase.h"
 #include "node/badges/status_list.h"
 #include "node/badges/vc_proof.h"
+#include "node/credentials/award_snapshot.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
@@ -24,7 +25,9 @@ constexpr Migration kMigrations[] = {
      ") WITHOUT ROWID;"},
 };
 
-Result<std::string> DistrictName(Store& store, const std::string& district) {
+}  // namespace
+
+Result<std::string> DistrictDisplayName(Store& store, const std::string& district) {
   RecordQuery q;
   q.kind = kGenesisKind;
   q.scope = "district/" + district;
@@ -38,8 +41,6 @@ Result<std::string> DistrictName(Store& store, const std::string& district) {
   }
   return "District " + district;
 }
-
-}  // namespace
 
 Result<DistrictIssuerTrust> DistrictIssuerTrust::Load(Database& db, const std::string& district,
                                                       const PublicKey& root) {
@@ -117,7 +118,7 @@ Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
 
   BadgeContent c;
   c.district = req.district;
-  CREDMESH_ASSIGN_OR_RETURN(c.issuer_name, DistrictName(store, req.district));
+  CREDMESH_ASSIGN_OR_RETURN(c.issuer_name, DistrictDisplayName(store, req.district));
   c.issuer_id = DidKeyOf(req.signer);
   c.valid_from_ms = HybridClock::Millis(a.issued_hlc);
   c.credential_id = DerivedUuidUrn("credmesh/badge/credential", issue_record->view());
@@ -125,22 +126,24 @@ Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
   // Public in the credential anyway; its job is to defeat precomputed tables.
   c.salt = Sha256(issue_record->view()).hex().substr(0, 32);
 
-  const std::string& def = a.issue.definition;
-  CREDMESH_ASSIGN_OR_RETURN(auto definition, LoadDefinition(db, def, a.issue.version));
-  if (!definition) {
-    return Status::NotFound("definition " + def + " v" + std::to_string(a.issue.version) +
-                            " is not held here");
+  // What was awarded, as frozen in the award (or, for older awards, the
+  // awarded version as held now and the deciding review).
+  auto achievement = LoadAwardedAchievement(store, a);
+  if (!achievement.ok()) return achievement.status();
+  c.definition = std::move(achievement->definition);
+  if (achievement->district_name) c.issuer_name = *achievement->district_name;
+  if (achievement->levels) {
+    c.levels = *achievement->levels;
+  } else {
+    auto review = store.records().Load(*review_id);
+    if (!review.ok()) {
+      return Status::FailedPrecondition("the deciding review of " + award_id + " (school scope " +
+                                        a.issue.school +
+                                        ") is not held on this node; export from the hub");
+    }
+    CREDMESH_ASSIGN_OR_RETURN(ReviewBody rb, ReviewBody::Parse(review->record().body));
+    c.levels = rb.levels;
   }
-  c.definition = std::move(*definition);
-
-  auto review = store.records().Load(*review_id);
-  if (!review.ok()) {
-    return Status::FailedPrecondition("the deciding review of " + award_id + " (school scope " +
-                                      a.issue.school +
-                                      ") is not held on this node; export from the hub");
-  }
-  CREDMESH_ASSIGN_OR_RETURN(ReviewBody rb, ReviewBody::Parse(review->record().body));
-  c.levels = rb.levels;
 
   // The person's newest e-mail under any of their keys: an educator who
   // moved school (person.rekey) is identified as they are now.

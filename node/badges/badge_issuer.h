@@ -50,6 +50,9 @@ class BadgeStatusIndex {
   Database& db_;
 };
 
+// The district's name from its genesis record ("District <d>" when not held).
+Result<std::string> DistrictDisplayName(Store& store, const std::string& district);
+
 struct BadgeRequest {
   std::string district;         // the node's district id
   std::string award;            // award or submission id (prefix ok)
@@ -58,13 +61,14 @@ struct BadgeRequest {
 };
 
 // Gathers the content of the award's badge: the award (must be issued and
-// not revoked), the awarded definition version, the deciding review's
-// levels, the educator's e-mail from the newest valid person.profile of any of
-// their keys (node/trust/person_directory.h), the
-// district's name from its genesis record, and (with a status list URL) the
-// award's status-list index. NotFound / FailedPrecondition with the reason
-// when something is missing (e.g. the submission's school scope is not held
-// here, so the review is unknown).
+// not revoked); what it froze when issued (award_snapshot.h: the cited
+// definition record, the district's name, the review's levels — for older
+// awards the awarded version as held now, the genesis name and the deciding
+// review); the educator's e-mail from the newest valid person.profile of any
+// of their keys (node/trust/person_directory.h); and (with a status list URL)
+// the award's status-list index. NotFound / FailedPrecondition with the
+// reason when something is missing (e.g. the submission's school scope is not
+// held here, so the review is unknown).
 Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& request);
 
 // The signed (eddsa-jcs-2022) BitstringStatusListCredential of this node's

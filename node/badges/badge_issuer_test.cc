@@ -6,6 +6,7 @@
 #include "node/badges/multibase.h"
 #include "node/badges/status_list.h"
 #include "node/badges/vc_proof.h"
+#include "node/credentials/catalog_projection.h"
 
 namespace credmesh {
 namespace {
@@ -94,6 +95,31 @@ TEST_CASE("badges/issuer: the status list sets exactly the revoked awards' bits"
   CHECK(bits.Get(1));
   CHECK(!bits.Get(0));
   CHECK(!bits.Get(2));
+}
+
+TEST_CASE("badges/issuer: a catalog edit after the award leaves the achievement as awarded") {
+  BadgeWorld w;
+  auto before = GatherBadgeContent(w.store(), w.Request());
+  REQUIRE(before.ok());
+  const auto achievement = BuildOpenBadgeCredential(*before)["credentialSubject"]["achievement"];
+  // The same version republished with other content (wins last-writer), a
+  // version 2, and a renamed district: none of it reaches the badge.
+  CredentialDefinition same = w.def;
+  same.title = "Renamed later";
+  same.competency = "Another competency.";
+  same.issuer.name = "Another issuer";
+  w.f.Definition(same, testing::T(50));
+  same.version += 1;
+  w.f.Definition(same, testing::T(51));
+  w.Ingest();
+  auto held = LoadDefinition(w.store().db(), w.def.id, w.def.version);
+  REQUIRE(held.ok());
+  REQUIRE((*held)->title == "Renamed later");
+  auto after = GatherBadgeContent(w.store(), w.Request());
+  REQUIRE(after.ok());
+  CHECK(after->definition == w.def);
+  CHECK(after->issuer_name == "Maple Valley USD");
+  CHECK(BuildOpenBadgeCredential(*after)["credentialSubject"]["achievement"] == achievement);
 }
 
 }  // namespace

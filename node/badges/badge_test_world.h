@@ -31,10 +31,13 @@ class BadgeWorld {
     def = SampleDefinition();
     f.Add(kGenesisKind, "district/" + f.district, "district", T(0),
           GenesisBody{"Maple Valley USD", f.district, root.public_key()}.ToValue(), root);
-    f.Definition(def, T(1));
+    definition_record = f.Definition(def, T(1));
     f.Draft(kSub, def, 2);
     review = f.Review(kSub, 1, def, true, T(20), f.reviewer);
-    f.Issue(kSub, 1, def, review, T(21));
+    // Frozen as `award issue` does (award_snapshot.h).
+    f.Issue(kSub, 1, def, review, T(21),
+            AwardSnapshot{definition_record, def.title, "Maple Valley USD",
+                          testing::Levels(def, true)});
     f.Add(kProfileKind, "district/" + f.district, "person/" + f.educator.public_key().hex(), T(22),
           Value(Value::Map{
               {"key", f.educator.public_key().hex()}, {"name", "Ed"}, {"email", kEmail}}),
@@ -82,6 +85,7 @@ class BadgeWorld {
   Factory f;
   SigningKey root = SigningKey::Generate();
   CredentialDefinition def;
+  RecordId definition_record;
   RecordId review;
 
  private:

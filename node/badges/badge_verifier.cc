@@ -66,6 +66,39 @@ void CheckRequiredFields(const nlohmann::json& c, std::vector<std::string>& prob
     problems.push_back("missing credentialSubject.achievement.criteria");
 }
 
+// The fields CLR 2.0 requires of a ClrCredential and its ClrSubject.
+void CheckClrFields(const nlohmann::json& c, std::vector<std::string>& problems) {
+  const auto& ctx = At(c, "@context");
+  if (!ctx.is_array() || ctx.empty() || ctx[0] != kVcContextV2) {
+    problems.push_back("@context must start with " + std::string(kVcContextV2));
+  } else if (std::none_of(ctx.begin(), ctx.end(), [](const nlohmann::json& x) {
+               return x.is_string() && x.get<std::string>().starts_with(
+                                           "https://purl.imsglobal.org/spec/clr/v2p0/context");
+             })) {
+    problems.push_back("@context lacks the CLR 2.0 context");
+  }
+  if (!At(c, "type").is_array() || !HasType(c, "VerifiableCredential"))
+    problems.push_back("type must be an array with VerifiableCredential and ClrCredential");
+  for (const char* f : {"id", "validFrom", "name"}) {
+    if (Str(c, f).empty()) problems.push_back(std::string("missing ") + f);
+  }
+  if (IssuerId(c).empty()) problems.push_back("missing issuer.id");
+  const auto& s = At(c, "credentialSubject");
+  if (!HasType(s, "ClrSubject")) problems.push_back("credentialSubject is not a ClrSubject");
+  const auto& vcs = At(s, "verifiableCredential");
+  if (!vcs.is_array() || vcs.empty())
+    problems.push_back("credentialSubject.verifiableCredential must list at least one credential");
+  const auto& assoc = At(s, "association");
+  if (!assoc.is_null() && !assoc.is_array()) problems.push_back("association must be a list");
+  for (const auto& as : assoc.is_array() ? assoc : nlohmann::json::array()) {
+    if (Str(as, "associationType").empty() || Str(as, "sourceId").empty() ||
+        Str(as, "targetId").empty()) {
+      problems.push_back("an association lacks associationType, sourceId or targetId");
+      break;
+    }
+  }
+}
+
 // Verifies the proof of a JSON credential; returns the signing key and time.
 Status CheckDataIntegrity(const nlohmann::json& doc, PublicKey& key, int64_t& signed_ms,
                           BadgeVerdict& v) {
@@ -104,6 +137,10 @@ void CheckStatus(const nlohmann::json& cred, const BadgeVerifyOptions& o, BadgeV
         "not checked: unsupported credentialStatus (want a revocation BitstringStatusListEntry)";
     return;
   }
+  if (o.trust == nullptr) {
+    v.revocation = "not checked: no trusted key to check the status list's signer against";
+    return;
+  }
   if (o.status_list.empty()) {
     v.revocation = "not checked: no status list given (" + Str(st, "statusListCredential") + ")";
     return;
@@ -126,8 +163,7 @@ void CheckStatus(const nlohmann::json& cred, const BadgeVerifyOptions& o, BadgeV
     v.problems.push_back("status list: " + s.message());
     return;
   }
-  if (auto s = o.trust ? o.trust->Check(key, signed_ms) : Status::Unauthorized("no trusted keys");
-      !s.ok()) {
+  if (auto s = o.trust->Check(key, signed_ms); !s.ok()) {
     v.problems.push_back("status list: signer not trusted: " + s.message());
     return;
   }
@@ -185,6 +221,7 @@ Status EitherTrust::Check(const PublicKey& key, int64_t at_ms) const {
 
 nlohmann::json BadgeVerdict::ToJson() const {
   return {{"valid", valid},
+          {"verdict", verdict},
           {"format", format},
           {"id", Str(credential, "id")},
           {"name", Str(credential, "name")},
@@ -195,7 +232,52 @@ nlohmann::json BadgeVerdict::ToJson() const {
           {"checks", checks}};
 }
 
+namespace {
+
+BadgeVerdict VerifyOne(std::string_view text, const BadgeVerifyOptions& o, bool nested);
+
+// A CLR's credentials: each verified as a badge on its own (proof, issuer,
+// fields, dates, revocation); the CLR is valid only if all of them are.
+void CheckEmbeddedBadges(const nlohmann::json& clr, const BadgeVerifyOptions& o, bool nested,
+                         BadgeVerdict& v) {
+  if (nested) {
+    v.problems.push_back("a CLR inside a CLR is not supported");
+    return;
+  }
+  const auto& vcs = At(At(clr, "credentialSubject"), "verifiableCredential");
+  size_t ok = 0, revoked = 0, unchecked = 0;
+  for (size_t i = 0; vcs.is_array() && i < vcs.size(); ++i) {
+    const auto& vc = vcs[i];
+    BadgeVerdict inner =
+        vc.is_string() ? VerifyOne(vc.get<std::string>(), o, true) : VerifyOne(vc.dump(), o, true);
+    const std::string what =
+        "verifiableCredential[" + std::to_string(i) + "] (" + Str(inner.credential, "name") + ")";
+    if (inner.revocation == "revoked") ++revoked;
+    if (inner.revocation.rfind("not checked", 0) == 0) ++unchecked;
+    if (inner.verdict == kVerdictValid) {
+      ++ok;
+    } else if (inner.verdict != kVerdictUnverifiable) {  // the CLR itself says so already
+      for (const auto& p : inner.problems) v.problems.push_back(what + ": " + p);
+    }
+  }
+  if (vcs.is_array() && ok == vcs.size())
+    v.checks.push_back("all " + std::to_string(ok) + " embedded badge(s) verify");
+  v.revocation = revoked ? std::to_string(revoked) + " embedded badge(s) revoked"
+                 : unchecked
+                     ? "not checked for " + std::to_string(unchecked) + " embedded badge(s)" +
+                           (o.status_list.empty() ? " (no status list given)" : "")
+                     : "not revoked";
+}
+
+}  // namespace
+
 BadgeVerdict VerifyBadge(std::string_view text, const BadgeVerifyOptions& o) {
+  return VerifyOne(text, o, false);
+}
+
+namespace {
+
+BadgeVerdict VerifyOne(std::string_view text, const BadgeVerifyOptions& o, bool nested) {
   BadgeVerdict v;
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
     text.remove_prefix(1);
@@ -232,20 +314,31 @@ BadgeVerdict VerifyBadge(std::string_view text, const BadgeVerifyOptions& o) {
 
   // The signer must be the issuer named in the credential, and trusted.
   auto issuer_key = ParseDidKey(IssuerId(v.credential));
+  bool nobody_to_trust = false;
   if (!issuer_key.ok() || *issuer_key != key) {
     v.problems.push_back("issuer.id " + IssuerId(v.credential) + " is not the signing key " +
                          DidKeyOf(key));
-  } else if (Status s = o.trust ? o.trust->Check(key, signed_ms)
-                                : Status::Unauthorized("no trusted issuer keys");
-             !s.ok()) {
+  } else if (o.trust == nullptr) {
+    nobody_to_trust = true;
+    v.problems.push_back(
+        "unverifiable: nobody to trust here (no district root on this node and no --trust "
+        "key), so the signature proves only that " +
+        DidKeyOf(key) + " signed it, not that an issuer of any district did");
+  } else if (Status s = o.trust->Check(key, signed_ms); !s.ok()) {
     v.problems.push_back("issuer not trusted: " + s.message());
   } else {
     v.checks.push_back("issuer " + DidKeyOf(key) + " is trusted");
   }
 
+  const bool clr = HasType(v.credential, "ClrCredential");
   size_t before = v.problems.size();
-  CheckRequiredFields(v.credential, v.problems);
-  if (v.problems.size() == before) v.checks.push_back("required OB 3.0 fields present");
+  if (clr) {
+    CheckClrFields(v.credential, v.problems);
+    if (v.problems.size() == before) v.checks.push_back("required CLR 2.0 fields present");
+  } else {
+    CheckRequiredFields(v.credential, v.problems);
+    if (v.problems.size() == before) v.checks.push_back("required OB 3.0 fields present");
+  }
 
   auto from = ParseDateTime(Str(v.credential, "validFrom"));
   if (!from.ok()) {
@@ -264,9 +357,17 @@ BadgeVerdict VerifyBadge(std::string_view text, const BadgeVerifyOptions& o) {
   if (from.ok() && o.now_ms >= *from)
     v.checks.push_back("within its validity period at " + FormatDateTime(o.now_ms));
 
-  CheckStatus(v.credential, o, v);
+  if (clr) {
+    CheckEmbeddedBadges(v.credential, o, nested, v);
+  } else {
+    CheckStatus(v.credential, o, v);
+  }
   v.valid = v.problems.empty();
+  v.verdict = v.valid                                       ? kVerdictValid
+              : (nobody_to_trust && v.problems.size() == 1) ? kVerdictUnverifiable
+                                                            : kVerdictNotValid;
   return v;
 }
 
+}  // namespace
 }  // namespace credmesh

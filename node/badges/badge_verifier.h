@@ -51,13 +51,23 @@ class EitherTrust final : public IssuerTrust {
 
 struct BadgeVerifyOptions {
   int64_t now_ms = 0;
-  const IssuerTrust* trust = nullptr;  // null: no key is trusted
+  // null: nobody to trust (a node with no district root, no --trust): the
+  // badge is at best "unverifiable", never valid.
+  const IssuerTrust* trust = nullptr;
   // The text of a BitstringStatusListCredential (signed, JSON), or empty.
   std::string status_list;
 };
 
+inline constexpr char kVerdictValid[] = "valid";
+inline constexpr char kVerdictNotValid[] = "not valid";
+inline constexpr char kVerdictUnverifiable[] = "unverifiable";
+
 struct BadgeVerdict {
   bool valid = false;
+  // kVerdictValid; kVerdictUnverifiable when the only thing missing is a
+  // trusted issuer key to check against (options.trust null); else
+  // kVerdictNotValid.
+  std::string verdict = kVerdictNotValid;
   std::string format;                 // "data-integrity" | "vc-jwt" | "" (unreadable)
   nlohmann::json credential;          // the credential as read (JWT: the payload)
   std::string issuer_key;             // did:key of the signer, when the proof checked out

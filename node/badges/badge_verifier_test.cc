@@ -152,6 +152,31 @@ TEST_CASE("badges/verifier: an untrusted or mismatched signer is rejected") {
   CHECK(!Verify(SignedDi(w), none).valid);
 }
 
+TEST_CASE("badges/verifier: with nobody to trust a good badge is unverifiable, never valid") {
+  BadgeWorld w;
+  BadgeVerifyOptions o;
+  o.now_ms = kNow;  // o.trust stays null: a node with no district root, no --trust
+  for (const std::string& text : {SignedDi(w), SignedJwt(w)}) {
+    BadgeVerdict v = VerifyBadge(text, o);
+    CHECK_FALSE(v.valid);
+    CHECK(v.verdict == kVerdictUnverifiable);
+    CHECK(Mentions(v, "nobody to trust"));
+    CHECK(v.ToJson()["verdict"] == "unverifiable");
+  }
+  // A status list cannot be trusted either.
+  o.status_list = "{}";
+  BadgeVerdict v = VerifyBadge(SignedDi(w), o);
+  CHECK(v.verdict == kVerdictUnverifiable);
+  CHECK(v.revocation.rfind("not checked", 0) == 0);
+  // A broken badge is still plainly not valid.
+  auto t = nlohmann::json::parse(SignedDi(w));
+  t["name"] = "Forged";
+  CHECK(VerifyBadge(t.dump(), o).verdict == kVerdictNotValid);
+  // With the district's keys it is valid.
+  auto trust = w.Trust();
+  CHECK(Verify(SignedDi(w), trust).verdict == kVerdictValid);
+}
+
 TEST_CASE("badges/verifier: validity period uses the injected clock") {
   BadgeWorld w;
   auto trust = w.Trust();

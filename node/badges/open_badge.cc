@@ -10,8 +10,7 @@ namespace credmesh {
 namespace {
 
 std::string AchievementId(const BadgeContent& c) {
-  return "urn:credmesh:" + c.district + ":definition:" + c.definition.id + ":v" +
-         std::to_string(c.definition.version);
+  return DefinitionAchievementId(c.district, c.definition.id, c.definition.version);
 }
 
 // The criteria narrative (Markdown): competency, method, what must be
@@ -47,6 +46,34 @@ std::string CriteriaNarrative(const CredentialDefinition& d) {
 }
 
 }  // namespace
+
+std::string DefinitionAchievementId(const std::string& district, const std::string& id,
+                                    int64_t version) {
+  return "urn:credmesh:" + district + ":definition:" + id + ":v" + std::to_string(version);
+}
+
+bool StackEntryMatches(const StackEntry& entry, const std::string& definition, int64_t version) {
+  return entry.definition_id == definition && (!entry.version || *entry.version == version);
+}
+
+nlohmann::json StackAchievement(const std::string& district, const Stack& s) {
+  std::string narrative = s.completion_rule.kind == CompletionRule::Kind::kAll
+                              ? "Awarded for earning all of these micro-credentials:\n"
+                              : "Awarded for earning at least " +
+                                    std::to_string(s.completion_rule.count) + " of these " +
+                                    std::to_string(s.definitions.size()) + " micro-credentials:\n";
+  for (const auto& e : s.definitions) {
+    narrative += "- " + e.definition_id +
+                 (e.version ? " (version " + std::to_string(*e.version) + " only)" : "") + "\n";
+  }
+  return {{"id", "urn:credmesh:" + district + ":stack:" + s.id + ":v" + std::to_string(s.version)},
+          {"type", {"Achievement"}},
+          {"achievementType", "Certificate"},
+          {"name", s.title},
+          {"description", s.description},
+          {"criteria", {{"narrative", narrative}}},
+          {"version", std::to_string(s.version)}};
+}
 
 std::string HashedEmail(const std::string& email, const std::string& salt) {
   std::string e = email;

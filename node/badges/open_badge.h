@@ -37,6 +37,17 @@ struct BadgeContent {
 
 nlohmann::json BuildOpenBadgeCredential(const BadgeContent& content);
 
+// "urn:credmesh:<d>:definition:<id>:v<version>": a definition version's
+// achievement id, in every badge that awards it.
+std::string DefinitionAchievementId(const std::string& district, const std::string& id,
+                                    int64_t version);
+// The Achievement of a stack (achievementType "Certificate"): id
+// "urn:credmesh:<d>:stack:<id>:v<version>", name, description and a criteria
+// narrative naming the completion rule and the definitions it counts.
+nlohmann::json StackAchievement(const std::string& district, const Stack& stack);
+// Whether an award of (definition, version) satisfies the stack entry.
+bool StackEntryMatches(const StackEntry& entry, const std::string& definition, int64_t version);
+
 // "sha256$" + hex(SHA-256(normalized e-mail + salt)); the e-mail is trimmed
 // and lower-cased first so that the holder can reproduce the hash.
 std::string HashedEmail(const std::string& email, const std::string& salt);

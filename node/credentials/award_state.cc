@@ -41,9 +41,11 @@ std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& 
   }
   for (const ReviewItem& rv : a.reviews) {
     if (rv.id == b.review) {
-      return rv.body.decision == kDecisionAwarded && rv.passes
-                 ? ""
-                 : "the referenced review is not a passing review";
+      if (rv.body.decision != kDecisionAwarded || !rv.passes)
+        return "the referenced review is not a passing review";
+      if (b.frozen && b.frozen->levels != rv.body.levels)
+        return "the award's frozen levels are not those of the referenced review";
+      return "";
     }
   }
   lost_to = WhyNotAwarded(sub, a, b.review);

@@ -313,9 +313,18 @@ Result<ReviewBody> ReviewBody::Parse(const Value& body) {
 }
 
 Value AwardIssueBody::ToValue() const {
-  return Map{{"submission", submission}, {"attempt", attempt}, {"review", review.hex()},
-             {"definition", definition}, {"version", version}, {"educator", educator.hex()},
-             {"school", school}};
+  Map m{{"submission", submission}, {"attempt", attempt}, {"review", review.hex()},
+        {"definition", definition}, {"version", version}, {"educator", educator.hex()},
+        {"school", school}};
+  if (frozen) {
+    Map lv;
+    for (const auto& [c, l] : frozen->levels) lv[c] = l;
+    m["frozen"] = Map{{"definition_record", frozen->definition_record.hex()},
+                      {"title", frozen->title},
+                      {"district_name", frozen->district_name},
+                      {"levels", std::move(lv)}};
+  }
+  return m;
 }
 Result<AwardIssueBody> AwardIssueBody::Parse(const Value& body) {
   Reader r(body, "award.issue");
@@ -327,6 +336,27 @@ Result<AwardIssueBody> AwardIssueBody::Parse(const Value& body) {
   b.version = r.Int("version", 1, 1'000'000);
   b.educator = r.Hex<32>("educator");
   b.school = r.Text("school", 128);
+  if (const Value* f = r.Raw("frozen")) {
+    Reader fr(*f, "award.issue frozen");
+    AwardSnapshot snap;
+    snap.definition_record = fr.Hex<32>("definition_record");
+    snap.title = fr.Text("title", 1000);
+    snap.district_name = fr.Text("district_name", 1000);
+    const Value* lv = fr.Raw("levels");
+    if (!lv || !lv->is_map() || lv->as_map().size() > 64) {
+      fr.Fail("levels", "required map criterion -> level (at most 64)");
+    } else {
+      for (const auto& [c, l] : lv->as_map()) {
+        if (!l.is_string() || l.as_string().size() > 64 || c.size() > 64) {
+          fr.Fail("levels." + c, "must be a level id");
+          break;
+        }
+        snap.levels[c] = l.as_string();
+      }
+    }
+    if (!fr.status().ok()) return fr.status();
+    b.frozen = std::move(snap);
+  }
   return Done(r, std::move(b));
 }
 

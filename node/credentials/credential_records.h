@@ -18,7 +18,8 @@
 //     review.add             {attempt, levels: {criterion: level}, feedback,
 //                             decision: awarded|not_yet}
 //   scope public/<d>, entity "award:<submission id>"
-//     award.issue        {submission, attempt, review, definition, version, educator, school}
+//     award.issue        {submission, attempt, review, definition, version, educator, school,
+//                         frozen?: {definition_record, title, district_name, levels}}
 //     award.revoke       {issue, reason}
 //     award.recognition  {issue, ceu_hundredths, issuer, note}
 //
@@ -162,6 +163,18 @@ struct ReviewBody {
   static Result<ReviewBody> Parse(const Value& body);
 };
 
+// What an award meant when it was issued: the exact catalog.definition record
+// of the awarded version (whose content gives the description, criteria and
+// rubric), its title, the district's name and the levels of the deciding
+// review. Written by every issuer since issue 14; older awards lack it.
+struct AwardSnapshot {
+  RecordId definition_record;
+  std::string title;
+  std::string district_name;
+  std::map<std::string, std::string> levels;  // criterion id -> level id
+  bool operator==(const AwardSnapshot&) const = default;
+};
+
 struct AwardIssueBody {
   std::string submission;
   int64_t attempt = 1;
@@ -170,6 +183,7 @@ struct AwardIssueBody {
   int64_t version = 0;
   PublicKey educator;
   std::string school;  // the submission's scope, "school/<s>"
+  std::optional<AwardSnapshot> frozen;
   Value ToValue() const;
   static Result<AwardIssueBody> Parse(const Value& body);
 };

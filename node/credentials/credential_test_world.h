@@ -118,8 +118,8 @@ class Factory {
     return Add(kReviewAddKind, school, sub, hlc, b.ToValue(), who);
   }
   RecordId Issue(const std::string& sub, int attempt, const CredentialDefinition& d,
-                 RecordId review, uint64_t hlc) {
-    AwardIssueBody b{sub, attempt, review, d.id, d.version, educator.public_key(), school};
+                 RecordId review, uint64_t hlc, std::optional<AwardSnapshot> frozen = {}) {
+    AwardIssueBody b{sub, attempt, review, d.id, d.version, educator.public_key(), school, frozen};
     return Add(kAwardIssueKind, "public/" + district, AwardEntity(sub), hlc, b.ToValue(), issuer);
   }
 };

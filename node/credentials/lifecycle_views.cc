@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "node/credentials/award_snapshot.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
@@ -198,12 +199,16 @@ Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys
     }
     AwardState& a = *state.award;
     const std::string def = a.issue.definition;
-    CREDMESH_ASSIGN_OR_RETURN(auto item, FindCatalogItem(db, def));
     if (a.Status() == "active") {
       p.ceu_hundredths += a.ActiveCeuHundredths();
       earned.emplace_back(def, static_cast<int>(a.issue.version));
     }
-    std::string title = item ? item->title : def;
+    // The title awarded (frozen in the award), never a later version's.
+    // A cited record that is missing or disagrees costs only the check.
+    auto achievement = LoadAwardedAchievement(store, a);
+    std::string title = achievement.ok() ? achievement->title
+                        : a.issue.frozen ? a.issue.frozen->title
+                                         : def;
     p.awards.push_back({std::move(a), std::move(title)});
   }
   p.active_awards = earned.size();
@@ -212,8 +217,26 @@ Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys
   CREDMESH_ASSIGN_OR_RETURN(auto stack_items, ListCatalog(db, sf));
   for (const auto& it : stack_items) {
     CREDMESH_ASSIGN_OR_RETURN(auto stack, LoadStack(db, it.id));
-    if (stack && stack->IsCompletedBy(earned))
-      p.completed_stacks.push_back({it.id, it.version, it.title});
+    if (!stack) continue;
+    const bool complete = stack->IsCompletedBy(earned);
+    if (complete) p.completed_stacks.push_back({it.id, it.version, it.title});
+    if (it.retired && !complete) continue;
+    StackProgress sp{it.id,
+                     it.version,
+                     it.title,
+                     it.retired,
+                     stack->RequiredCount(),
+                     static_cast<int>(stack->definitions.size()),
+                     {},
+                     {}};
+    for (const StackEntry& e : stack->definitions) {
+      const bool met = std::any_of(earned.begin(), earned.end(), [&](const auto& award) {
+        return award.first == e.definition_id && (!e.version || *e.version == award.second);
+      });
+      std::string label = e.definition_id + (e.version ? " v" + std::to_string(*e.version) : "");
+      (met ? sp.satisfied : sp.missing).push_back(std::move(label));
+    }
+    p.stacks.push_back(std::move(sp));
   }
   SubmissionFilter f;
   f.educator_keys = keys;

@@ -91,8 +91,9 @@ Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& 
 // Every superseded outcome this node holds, by (hlc, record id).
 Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store);
 
-// An award of a portfolio, with the title of its definition (the id when the
-// catalog does not hold it).
+// An award of a portfolio, with the title it was awarded under (frozen in the
+// award; for older awards the awarded version's title; the definition id
+// when the catalog does not hold that version).
 struct PortfolioAward {
   AwardState award;
   std::string title;
@@ -102,6 +103,22 @@ struct CompletedStack {
   int64_t version = 0;
   std::string title;
 };
+// Progress towards one stack (docs/badges.md, "Stacks in the portfolio"):
+// entries are the stack's definition references in catalog order; an entry
+// is satisfied when an active award of the educator matches it (same
+// definition; and same version when the entry pins one).
+struct StackProgress {
+  std::string id;
+  int64_t version = 0;
+  std::string title;
+  bool retired = false;
+  int required = 0;                    // Stack::RequiredCount(): entries needed
+  int entries = 0;                     // entries in the stack
+  std::vector<std::string> satisfied;  // entry labels ("id" or "id v2"), in order
+  std::vector<std::string> missing;    // the other entries' labels
+  bool complete() const { return static_cast<int>(satisfied.size()) >= required; }
+};
+
 // Everything one educator has, under any of their keys.
 struct PortfolioView {
   PublicKey educator;                  // the current key
@@ -110,7 +127,10 @@ struct PortfolioView {
   size_t active_awards = 0;
   int64_t ceu_hundredths = 0;                    // sum over active awards
   std::vector<CompletedStack> completed_stacks;  // completed by the active awards
-  std::vector<SubmissionSummary> submissions;    // all of the educator's, by id
+  // Every stack of the catalog (current version) that is not retired, or
+  // that the active awards complete; by stack id.
+  std::vector<StackProgress> stacks;
+  std::vector<SubmissionSummary> submissions;  // all of the educator's, by id
 };
 Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator);
 // The portfolio of a person who signed with several keys (person.rekey, in

@@ -234,5 +234,56 @@ TEST_CASE("lifecycle views: the node-wide list holds every superseded outcome an
   CHECK(p.w.Show("sub-dr").superseded.empty());
 }
 
+Stack TwoEntryStack(const std::string& id, const CredentialDefinition& def, std::optional<int> pin,
+                    CompletionRule rule, bool retired = false) {
+  Stack s;
+  s.id = id;
+  s.version = 1;
+  s.title = "Stack " + id;
+  s.description = "A test stack.";
+  s.definitions = {{def.id, pin}, {"fa-learning-intentions", std::nullopt}};
+  s.completion_rule = rule;
+  s.retired = retired;
+  return s;
+}
+
+TEST_CASE("lifecycle views: a portfolio shows progress towards each stack") {
+  Awarded a;
+  a.f.all.clear();
+  const CompletionRule all{CompletionRule::Kind::kAll, 0};
+  const CompletionRule any1{CompletionRule::Kind::kAtLeast, 1};
+  for (const Stack& s :
+       {TwoEntryStack("both", a.def, std::nullopt, all),
+        TwoEntryStack("either", a.def, a.def.version, any1),
+        TwoEntryStack("later-version", a.def, a.def.version + 1, any1),
+        TwoEntryStack("gone", a.def, a.def.version + 1, any1, /*retired=*/true),
+        TwoEntryStack("gone-but-done", a.def, std::nullopt, any1, /*retired=*/true)}) {
+    a.f.Add(kCatalogStackKind, "district/" + a.f.district, StackEntity(s.id), T(60), StackToBody(s),
+            a.f.issuer);
+  }
+  a.w.Ingest(a.f.all);
+  auto p = Portfolio(a.w.store(), a.f.educator.public_key());
+  REQUIRE(p.ok());
+  std::map<std::string, StackProgress> by_id;
+  for (const auto& s : p->stacks) by_id[s.id] = s;
+  REQUIRE(by_id.size() == 4);  // "gone" is retired and incomplete
+  const std::string def = a.def.id;
+  CHECK(by_id["both"].required == 2);
+  CHECK(by_id["both"].satisfied == std::vector<std::string>{def});
+  CHECK(by_id["both"].missing == std::vector<std::string>{"fa-learning-intentions"});
+  CHECK_FALSE(by_id["both"].complete());
+  CHECK(by_id["either"].complete());
+  CHECK(by_id["either"].satisfied ==
+        std::vector<std::string>{def + " v" + std::to_string(a.def.version)});
+  CHECK_FALSE(by_id["later-version"].complete());  // pinned to a version not awarded
+  CHECK(by_id["later-version"].missing.size() == 2);
+  CHECK(by_id["gone-but-done"].retired);
+  CHECK(by_id["gone-but-done"].complete());
+  std::vector<std::string> done;
+  for (const auto& c : p->completed_stacks) done.push_back(c.id);
+  CHECK(done == std::vector<std::string>{"either", "gone-but-done"});
+}
+
+
 }  // namespace
 }  // namespace credmesh::testing
