@@ -70,8 +70,8 @@ Result<EvidenceFileTotals> CountEvidenceFiles(Store& store, const ChunkStore& ch
 
 // What this node pulls from a peer granted `scopes`: the chunks of files
 // named by valid evidence records of those scopes that `chunks` lacks and
-// no purge covers (docs/files.md §7), each once, in fetch order (record by record, file order within each), at most
-// `limit` of them.
+// no purge covers (docs/files.md §7), each once, in fetch order (record by record, file order
+// within each), at most `limit` of them.
 Result<std::vector<Hash256>> ChunksToFetch(Store& store, const ChunkStore& chunks,
                                            const std::vector<std::string>& scopes, size_t limit);
 

@@ -69,11 +69,13 @@ TEST_CASE("people e2e: the hub resolves a school's educator and the portfolio fo
   d.Ok("submission evidence --dir pine " + s +
        " --slot lesson-plan --text 'Plan' --as 'Ed Educator'");
   CliResult from_stdin = d.Run("submission evidence --dir pine " + s +
-                                   " --slot class-results --text-file - --as 'Ed Educator'",
+                                   " --slot class-results --student-outcome --text-file -"
+                                   " --as 'Ed Educator'",
                                "18 of 26 correct\nmost common wrong answer: 3/8 > 1/2\n");
   REQUIRE(from_stdin.exit_code == 0);
   d.Ok("submission evidence --dir pine " + s +
-       " --slot decision-and-impact --text 'Retaught; 24 of 26' --as 'Ed Educator'");
+       " --slot decision-and-impact --student-outcome --text 'Retaught; 24 of 26'"
+       " --as 'Ed Educator'");
   d.Ok("submission reflect --dir pine " + s + " --post 'What they showed' --as 'Ed Educator'");
   d.Ok("submission submit --dir pine " + s + " --as 'Ed Educator'");
   d.Write("feedback.txt", "Strong outcome evidence.\nNext: try a second hinge question.\n");

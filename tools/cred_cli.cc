@@ -5,8 +5,8 @@
 #include "node/credentials/credential_checks.h"
 #include "node/trust/person_keys.h"
 #include "node/trust/trust_index.h"
-#include "tools/trust_cli.h"
 #include "tools/cred_json.h"
+#include "tools/trust_cli.h"
 
 namespace credmesh::cli {
 

@@ -153,8 +153,8 @@ struct Partitioned {
     f.Draft("sub-2i", def, 50);
     RecordId review = f.Review("sub-2i", 1, def, true, T(60), f.reviewer);
     first_issue = f.Issue("sub-2i", 1, def, review, T(61));
-    AwardIssueBody again{"sub-2i", 1, review, def.id, def.version, f.educator.public_key(),
-                         f.school};
+    AwardIssueBody again{
+        "sub-2i", 1, review, def.id, def.version, f.educator.public_key(), f.school, std::nullopt};
     second_issue = f.Add(kAwardIssueKind, "public/" + f.district, AwardEntity("sub-2i"), T(62),
                          again.ToValue(), f.reviewer2);
     lost_recognition =
@@ -283,7 +283,6 @@ TEST_CASE("lifecycle views: a portfolio shows progress towards each stack") {
   for (const auto& c : p->completed_stacks) done.push_back(c.id);
   CHECK(done == std::vector<std::string>{"either", "gone-but-done"});
 }
-
 
 }  // namespace
 }  // namespace credmesh::testing
