@@ -35,11 +35,7 @@ nlohmann::json BuildClrCredential(const ClrContent& c) {
                             {"achievement", std::move(achievements)}};
   if (!associations.empty()) subject["association"] = std::move(associations);
   if (c.email) {
-    subject["identifier"] = {{{"type", "IdentityObject"},
-                              {"identityHash", HashedEmail(*c.email, c.salt)},
-                              {"identityType", "emailAddress"},
-                              {"hashed", true},
-                              {"salt", c.salt}}};
+    subject["identifier"] = HashedEmailIdentifier(*c.email, c.salt);
   }
   return {
       {"@context", {kVcContextV2, kClrContext, kOb3Context}},

@@ -83,6 +83,14 @@ std::string HashedEmail(const std::string& email, const std::string& salt) {
   return "sha256$" + Sha256(AsBytes(e + salt)).hex();
 }
 
+nlohmann::json HashedEmailIdentifier(const std::string& email, const std::string& salt) {
+  return {{{"type", "IdentityObject"},
+           {"identityHash", HashedEmail(email, salt)},
+           {"identityType", "emailAddress"},
+           {"hashed", true},
+           {"salt", salt}}};
+}
+
 std::string DerivedUuidUrn(std::string_view tag, ByteView seed) {
   std::string input(tag);
   input.push_back('\0');
@@ -146,11 +154,7 @@ nlohmann::json BuildOpenBadgeCredential(const BadgeContent& c) {
                             {"achievement", std::move(achievement)},
                             {"result", std::move(results)}};
   if (c.email) {
-    subject["identifier"] = {{{"type", "IdentityObject"},
-                              {"identityHash", HashedEmail(*c.email, c.salt)},
-                              {"identityType", "emailAddress"},
-                              {"hashed", true},
-                              {"salt", c.salt}}};
+    subject["identifier"] = HashedEmailIdentifier(*c.email, c.salt);
   }
 
   // Evidence names what was submitted and judged, never what it contained:

@@ -51,6 +51,9 @@ bool StackEntryMatches(const StackEntry& entry, const std::string& definition, i
 // "sha256$" + hex(SHA-256(normalized e-mail + salt)); the e-mail is trimmed
 // and lower-cased first so that the holder can reproduce the hash.
 std::string HashedEmail(const std::string& email, const std::string& salt);
+// The subject's `identifier` array: one hashed emailAddress IdentityObject
+// (OB 3.0 and CLR 2.0 identify the holder the same way).
+nlohmann::json HashedEmailIdentifier(const std::string& email, const std::string& salt);
 
 // "urn:uuid:" + a UUID (RFC 9562 version 8, name-based) derived from `tag`
 // and `seed`: the same inputs always give the same id.
