@@ -144,6 +144,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   // Export both forms; the default signer is the award's issuer.
   c.Ok("badge export " + award + " -o badge.json");
   c.Ok("badge export " + award + " -o badge.jwt --format jwt");
+  c.Expect("badge export " + award + " -o badge.json", 1, "exists; pass --force");
   auto cred = nlohmann::json::parse(c.Read("badge.json"));
   CHECK(cred["type"] == nlohmann::json::array({"VerifiableCredential", "OpenBadgeCredential"}));
   CHECK(cred["proof"][0]["cryptosuite"] == "eddsa-jcs-2022");
@@ -248,7 +249,9 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   c.Expect("badge verify badge.json --status-list list.json", 0, "not revoked");
   c.Ok("award revoke " + award + " --reason 'evidence reused'" + kIrene);
   c.Expect("badge verify badge.json --status-list list.json", 0, "not revoked");  // the old list
-  c.Ok("badge status-list -o list.json" + std::string(kIrene));
+  // A new list never replaces the old file unless asked to.
+  c.Expect("badge status-list -o list.json" + std::string(kIrene), 1, "--force");
+  c.Ok("badge status-list -o list.json --force" + std::string(kIrene));
   c.Expect("badge verify badge.json --status-list list.json", 1, "revoked");
   c.Expect("badge verify badge.jwt --status-list list.json", 1, "revoked");
   c.Expect("badge export " + award + " -o again.json", 1, "revoked");

@@ -23,6 +23,7 @@ namespace {
 struct BadgeArgs {
   std::string award, out, format = "di", as, root_key, status_list_url, file, status_list;
   std::vector<std::string> trust;
+  bool force = false;
 };
 
 // The URL badges name in credentialStatus when --status-list-url is not given.
@@ -86,6 +87,7 @@ Status CheckIssuingKey(Node& node, const PublicKey& key) {
 int RunExport(const Context& ctx, const BadgeArgs& a) {
   if (a.format != "di" && a.format != "jwt")
     return Fail(Status::InvalidArgument("--format is di or jwt"));
+  if (Status s = CheckOverwrite(a.out, a.force); !s.ok()) return Fail(s);
   auto node = OpenDistrictNode(ctx);
   if (!node.ok()) return Fail(node.status());
   Node& n = **node;
@@ -130,6 +132,7 @@ int RunExport(const Context& ctx, const BadgeArgs& a) {
 }
 
 int RunStatusList(const Context& ctx, const BadgeArgs& a) {
+  if (Status s = CheckOverwrite(a.out, a.force); !s.ok()) return Fail(s);
   auto node = OpenDistrictNode(ctx);
   if (!node.ok()) return Fail(node.status());
   Node& n = **node;
@@ -315,6 +318,7 @@ void RegisterBadgeCommands(CLI::App& app, Context& ctx) {
   exp->add_option(
       "--status-list-url", a->status_list_url,
       "URL where the status list is published (default urn:credmesh:<district>:status-list:1)");
+  AddForceOption(exp, a->force);
   OnRun(exp, ctx, [&ctx, a] { return RunExport(ctx, *a); });
 
   CLI::App* ver = badge->add_subcommand("verify",
@@ -336,6 +340,7 @@ void RegisterBadgeCommands(CLI::App& app, Context& ctx) {
   sl->add_option("--as", a->as, "Sign as this issuer");
   sl->add_option("--root-key", a->root_key, "Sign with the district root key in FILE");
   sl->add_option("--status-list-url", a->status_list_url, "The list's URL, as given to export");
+  AddForceOption(sl, a->force);
   OnRun(sl, ctx, [&ctx, a] { return RunStatusList(ctx, *a); });
 }
 
