@@ -372,7 +372,9 @@ TEST_CASE("sync files: a file crosses loopback ZeroMQ and the receiver can assem
   auto client = SyncClient::Connect(ctx, pine.node->identity(), *pine.backend, *pine.policy,
                                     w.clock, (*server)->endpoint(), co);
   REQUIRE(client.ok());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // A bound against a hang, not a speed check: under TSan this loop alone
+  // takes ~20 s of CPU; a passing run leaves as soon as the client is done.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!(*client)->done() && std::chrono::steady_clock::now() < deadline) {
     zmq::pollitem_t items[] = {{(*server)->socket().handle(), 0, ZMQ_POLLIN, 0},
                                {(*client)->socket().handle(), 0, ZMQ_POLLIN, 0}};
