@@ -132,17 +132,7 @@ Status Recompute(Store& store, const std::string& entity) {
     events.push_back({r.hlc, r.id, retired});
     versions[number] = std::move(v);  // later in replay order wins
   }
-  for (const auto& i : ignored) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st,
-                              db.Prepare("INSERT OR REPLACE INTO catalog_ignored(record_id, "
-                                         "entity, kind, hlc, reason) VALUES (?,?,?,?,?)"));
-    CREDMESH_RETURN_IF_ERROR(st.Bind(1, i.id.view())
-                                 .Bind(2, entity)
-                                 .Bind(3, i.kind)
-                                 .Bind(4, static_cast<int64_t>(i.hlc))
-                                 .Bind(5, i.reason)
-                                 .Run());
-  }
+  CREDMESH_RETURN_IF_ERROR(WriteIgnoredRows(db, "catalog_ignored", entity, ignored));
   for (const auto& e : events) {
     CREDMESH_ASSIGN_OR_RETURN(
         Statement st,

@@ -46,22 +46,6 @@ Status Run(Database& db, const char* sql, const std::vector<std::string>& args) 
   return st->Run();
 }
 
-Status InsertIgnored(Database& db, const std::string& entity,
-                     const std::vector<IgnoredRecord>& ignored) {
-  for (const auto& i : ignored) {
-    CREDMESH_ASSIGN_OR_RETURN(Statement st,
-                              db.Prepare("INSERT OR REPLACE INTO lifecycle_ignored(record_id, "
-                                         "entity, kind, hlc, reason) VALUES (?,?,?,?,?)"));
-    CREDMESH_RETURN_IF_ERROR(st.Bind(1, i.id.view())
-                                 .Bind(2, entity)
-                                 .Bind(3, i.kind)
-                                 .Bind(4, static_cast<int64_t>(i.hlc))
-                                 .Bind(5, i.reason)
-                                 .Run());
-  }
-  return Status::Ok();
-}
-
 // ComputeLifecycle, also collecting the definitions named by the valid
 // submission.open records (submission_refs) when `refs` is not null.
 Result<LifecycleState> Compute(Store& store, const std::string& id, std::set<std::string>* refs) {
@@ -110,7 +94,7 @@ Status RecomputeSubmission(Store& store, const std::string& id) {
         Run(db, "INSERT OR IGNORE INTO submission_refs VALUES (?, ?)", {id, d}));
   }
   if (const auto& sub = state.submission) {
-    CREDMESH_RETURN_IF_ERROR(InsertIgnored(db, id, sub->ignored));
+    CREDMESH_RETURN_IF_ERROR(WriteIgnoredRows(db, "lifecycle_ignored", id, sub->ignored));
     if (sub->opened) {
       CREDMESH_ASSIGN_OR_RETURN(Statement st,
                                 db.Prepare("INSERT INTO submissions(id, scope, district, "
@@ -130,7 +114,7 @@ Status RecomputeSubmission(Store& store, const std::string& id) {
   }
   if (!state.award) return Status::Ok();
   const AwardState& award = *state.award;
-  CREDMESH_RETURN_IF_ERROR(InsertIgnored(db, award_id, award.ignored));
+  CREDMESH_RETURN_IF_ERROR(WriteIgnoredRows(db, "lifecycle_ignored", award_id, award.ignored));
   if (!award.issued) return Status::Ok();
   CREDMESH_ASSIGN_OR_RETURN(Statement st,
                             db.Prepare("INSERT INTO awards(id, submission, scope, educator, "
