@@ -38,17 +38,22 @@ Status ExecBound(Database& db, const char* sql, ByteView blob) {
   return st->Bind(1, blob).Run();
 }
 
+// The hashes in column 0 of every row `st` (bound) yields.
+Result<std::vector<Hash256>> HashColumn(Statement& st) {
+  std::vector<Hash256> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    if (auto h = Hash256::FromView(st.ColumnBlob(0))) out.push_back(*h);
+  }
+  return out;
+}
+
 Result<std::vector<Hash256>> ChunksOfRecord(Database& db, const RecordId& record) {
   CREDMESH_ASSIGN_OR_RETURN(StatementLease st,
                             db.Cached("SELECT chunk FROM purge_evidence_chunks WHERE record = ?"));
   st->Bind(1, record.view());
-  std::vector<Hash256> out;
-  while (true) {
-    CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    if (auto h = Hash256::FromView(st->ColumnBlob(0))) out.push_back(*h);
-  }
-  return out;
+  return HashColumn(*st);
 }
 
 Result<std::vector<Hash256>> ChunksOfFile(Database& db, const ScopedFile& f) {
@@ -57,13 +62,7 @@ Result<std::vector<Hash256>> ChunksOfFile(Database& db, const ScopedFile& f) {
       db.Cached("SELECT DISTINCT c.chunk FROM purge_evidence_chunks c JOIN purge_evidence_files "
                 "f ON f.record = c.record WHERE f.scope = ? AND f.file = ?"));
   st->Bind(1, f.first).Bind(2, f.second.view());
-  std::vector<Hash256> out;
-  while (true) {
-    CREDMESH_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    if (auto h = Hash256::FromView(st->ColumnBlob(0))) out.push_back(*h);
-  }
-  return out;
+  return HashColumn(*st);
 }
 
 Result<bool> AnyRow(Database& db, const char* sql) {
