@@ -364,31 +364,32 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   ExpectRejected({0xc1}, kBad, "malformed");
   ExpectRejected(Encoded(Value::Map{}), kBad, "expected an array");
   ExpectRejected(Encoded(A{5}), kBad, "a range must be an array");
-  ExpectRejected(Encoded(A{A{-1}}), kBad, "2 to 5 elements");
-  ExpectRejected(Encoded(A{A{-1, "x", Fp(), 5}}), kBad, "must be integers");
-  ExpectRejected(Encoded(A{A{-1, 4}}), kBad, "unknown mode 4");
-  ExpectRejected(Encoded(A{A{-1, 3}}), kBad, "wrong number of elements");
-  ExpectRejected(Encoded(A{A{-1, 3, Bytes{}}}), kBad, "lists no ids");
-  ExpectRejected(Encoded(A{A{-1, 3, Bytes(12, 1)}}), kBad, "multiple of 8");
-  ExpectRejected(Encoded(A{A{-1, 1}}), kBad, "wrong number of elements");
-  ExpectRejected(Encoded(A{A{-1, 1, Bytes(15, 1), 5}}), kBad, "16 bytes");
-  ExpectRejected(Encoded(A{A{-1, 1, Fp()}}), kBad, "wrong number of elements");  // no count
-  ExpectRejected(Encoded(A{A{-1, 1, Fp(), -1}}), kBad, "count is negative");
-  ExpectRejected(Encoded(A{A{-1, 1, Fp(), "5"}}), kBad, "count must be an integer");
-  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes{1}, Bytes{1}}}), kBad, "2 to 5 elements");
-  ExpectRejected(Encoded(A{A{-1, 1, "fingerprint", 5}}), kBad, "fingerprint must be bytes");
-  ExpectRejected(Encoded(A{A{-1, 2, Bytes(33, 1)}}), kBad, "multiple of 8");
+  ExpectRejected(Encoded(A{Value(A{-1})}), kBad, "2 to 5 elements");
+  ExpectRejected(Encoded(A{Value(A{-1, "x", Fp(), 5})}), kBad, "must be integers");
+  ExpectRejected(Encoded(A{Value(A{-1, 4})}), kBad, "unknown mode 4");
+  ExpectRejected(Encoded(A{Value(A{-1, 3})}), kBad, "wrong number of elements");
+  ExpectRejected(Encoded(A{Value(A{-1, 3, Bytes{}})}), kBad, "lists no ids");
+  ExpectRejected(Encoded(A{Value(A{-1, 3, Bytes(12, 1)})}), kBad, "multiple of 8");
+  ExpectRejected(Encoded(A{Value(A{-1, 1})}), kBad, "wrong number of elements");
+  ExpectRejected(Encoded(A{Value(A{-1, 1, Bytes(15, 1), 5})}), kBad, "16 bytes");
+  ExpectRejected(Encoded(A{Value(A{-1, 1, Fp()})}), kBad, "wrong number of elements");  // no count
+  ExpectRejected(Encoded(A{Value(A{-1, 1, Fp(), -1})}), kBad, "count is negative");
+  ExpectRejected(Encoded(A{Value(A{-1, 1, Fp(), "5"})}), kBad, "count must be an integer");
+  ExpectRejected(Encoded(A{Value(A{5, 1, Fp(), 5, Bytes{1}, Bytes{1}})}), kBad, "2 to 5 elements");
+  ExpectRejected(Encoded(A{Value(A{-1, 1, "fingerprint", 5})}), kBad, "fingerprint must be bytes");
+  ExpectRejected(Encoded(A{Value(A{-1, 2, Bytes(33, 1)})}), kBad, "multiple of 8");
   Bytes unsorted(16, 0);
   unsorted[0] = 2;
   unsorted[8] = 1;
-  ExpectRejected(Encoded(A{A{-1, 2, unsorted}}), kBad, "not ascending");
-  ExpectRejected(Encoded(A{A{-1, 3, unsorted}}), kBad, "not ascending");
-  ExpectRejected(Encoded(A{A{-2, 1, Fp(), 5}}), kBad, "negative");
-  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes{1, 0}}}), kBad, "zero byte");
-  ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes(33, 1)}}), kBad, "1..32 bytes");
-  ExpectRejected(Encoded(A{A{-1, 1, Fp(), 5, Bytes{1}}}), kBad,
+  ExpectRejected(Encoded(A{Value(A{-1, 2, unsorted})}), kBad, "not ascending");
+  ExpectRejected(Encoded(A{Value(A{-1, 3, unsorted})}), kBad, "not ascending");
+  ExpectRejected(Encoded(A{Value(A{-2, 1, Fp(), 5})}), kBad, "negative");
+  ExpectRejected(Encoded(A{Value(A{5, 1, Fp(), 5, Bytes{1, 0}})}), kBad, "zero byte");
+  ExpectRejected(Encoded(A{Value(A{5, 1, Fp(), 5, Bytes(33, 1)})}), kBad, "1..32 bytes");
+  ExpectRejected(Encoded(A{Value(A{-1, 1, Fp(), 5, Bytes{1}})}), kBad,
                  "infinity bound takes no id prefix");
-  ExpectRejected(Encoded(A{A{0, 1, Fp(), 5}}), kBad, "strictly ascending");  // empty first range
+  ExpectRejected(Encoded(A{Value(A{0, 1, Fp(), 5})}), kBad,
+                 "strictly ascending");  // empty first range
   ExpectRejected(Encoded(A{A{5, 1, Fp(), 5, Bytes{7}}, A{0, 1, Fp(), 5, Bytes{3}}}), kBad,
                  "strictly ascending");
   ExpectRejected(Encoded(A{A{-1, 1, Fp(), 5}, A{5, 1, Fp(), 5}}), kBad,
@@ -410,7 +411,7 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   MemoryItemSource s;
   auto r = Reconciler::Create(s, small);
   REQUIRE(r.ok());
-  auto big = r->Respond(Encoded(A{A{-1, 2, Bytes(32 * 200, 1)}}));
+  auto big = r->Respond(Encoded(A{Value(A{-1, 2, Bytes(32 * 200, 1)})}));
   REQUIRE_FALSE(big.ok());
   CHECK(big.status().code() == Status::Code::kResourceExhausted);
   A many;

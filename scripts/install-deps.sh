@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs credmesh's build dependencies from Debian packages. Idempotent:
 # does nothing when everything is already installed.
+# Usage: scripts/install-deps.sh [--test]
+#   --test also installs what scripts/test.sh uses beyond the build: clang
+#   (its sanitizer trees compile in half GCC's time, and the libFuzzer targets
+#   need it) with its sanitizer runtimes.
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +15,9 @@ PACKAGES=(
   zlib1g-dev python3 python3-jsonschema
   clang-format jq
 )
+if [ "${1:-}" = "--test" ]; then
+  PACKAGES+=(clang libclang-rt-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,23 +3,26 @@
 #   1. static checks: scripts/check-format.sh (clang-format --dry-run -Werror
 #      on protocol storage node tools tests bench) and scripts/check-layering.sh
 #      (include direction of the libraries);
-#   2. tests: RelWithDebInfo build in build/ with -DCREDMESH_WERROR=ON, then
-#      scripts/check-test-counts.sh (no registered test runs zero cases), then
-#      every ctest test (labels unit, e2e, slow);
-#   3. ASan + UBSan: the whole suite again in build-asan/ (-O1 -g1);
+#   2. tests: RelWithDebInfo build in build/ (GCC, -O2 -g1) with
+#      -DCREDMESH_WERROR=ON, then scripts/check-test-counts.sh (no registered
+#      test runs zero cases), then every ctest test (labels unit, e2e, slow);
+#   3. ASan + UBSan: the whole suite again in build-asan/ (-O1 -g1), with
+#      clang++ when it is installed (it compiles this tree in half GCC's time),
+#      which then also builds the libFuzzer targets there;
 #   4. ThreadSanitizer: only the threaded tests (ledger, storage and sync
-#      libraries, the network integration tests: verify threads, futures, the
-#      ZAP thread) in build-tsan/ (-O2 -g1);
-#   5. fuzz: when clang++ is installed, each libFuzzer target of tests/fuzz/
-#      for FUZZ_SECONDS (default 10) seconds from its seed corpus, in
-#      build-fuzz/ (-O1 -g1).
+#      libraries, the network tests: verify threads, futures, the ZAP thread)
+#      in build-tsan/ (-O2 -g1, clang++ when installed);
+#   5. fuzz: with clang++, each libFuzzer target of tests/fuzz/ (built in
+#      stage 3) for FUZZ_SECONDS (default 10) seconds from its seed corpus.
+# Test code is compiled at -O0 in every tree (CREDMESH_TEST_CXX_FLAGS); the
+# libraries and the CLI keep the tree's optimisation (docs/testing.md, "Time").
 # After each stage it prints the stage's wall and CPU time.
 # Every stage runs even if an earlier one failed (a build failure stops its
 # own stage); the script fails if any stage failed and names them.
 # Usage: scripts/test.sh [--no-sanitize]   (skips stages 3 to 5)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh || exit 1
+scripts/install-deps.sh --test || exit 1
 
 jobs=$(nproc 2>/dev/null || echo 2)
 fuzz_seconds=${FUZZ_SECONDS:-10}
@@ -27,15 +30,24 @@ failed=()
 
 configure() {  # configure BUILD_DIR [cmake args...]
   local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCREDMESH_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCREDMESH_WERROR=ON \
+    -DCREDMESH_TEST_CXX_FLAGS=-O0 "$@" >/dev/null
 }
-# Sanitizer and fuzz trees: line tables only (-g1: reports still name file
-# and line), and -O1 for ASan+UBSan and the fuzzers. One batch of tools/ took
-# 111 s CPU with ASan+UBSan at -O2 -g, 49 s at -O1 -g1, 36 s in the normal
-# build (docs/testing.md, "Time"). TSan keeps -O2: its tests have time
-# bounds, and -g1 changes no code.
+# Line tables only (-g1: reports still name file and line) in every tree:
+# full -g cost a third of the compile time. -O1 for ASan+UBSan and the
+# fuzzers. TSan keeps -O2: its tests have time bounds.
+normal_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
 asan_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
 tsan_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
+# The sanitizer trees use clang++ when it is installed: GCC 12 took twice as
+# long to compile them (docs/testing.md, "Time"). The GCC tree of stage 2 is
+# the one that checks what users build with.
+sanitizer_cxx=()
+have_clang=false
+if command -v clang++ >/dev/null; then
+  have_clang=true
+  sanitizer_cxx=(-DCMAKE_CXX_COMPILER=clang++)
+fi
 run_suite() {  # run_suite BUILD_DIR [cmake args...]
   local dir=$1; shift
   configure "$dir" "$@" && cmake --build "$dir" -j "$jobs" &&
@@ -62,7 +74,7 @@ stage() {  # stage NAME COMMAND...: runs it, remembers a failure, prints its tim
 }
 
 tests() {
-  configure build && cmake --build build -j "$jobs" &&
+  configure build "${normal_flags[@]}" && cmake --build build -j "$jobs" &&
     scripts/check-test-counts.sh build &&
     ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
 }
@@ -81,27 +93,39 @@ tsan() {
   # sync) and 'SIGKILL in the middle of a large sync' (its first sync gives
   # up after 3 s of silence before the hub stored anything). They report no
   # race under TSan; all three run in the normal and ASan stages.
-  configure build-tsan -DCREDMESH_TSAN=ON -DCREDMESH_BUILD_BENCH=OFF "${tsan_flags[@]}" &&
+  configure build-tsan -DCREDMESH_TSAN=ON -DCREDMESH_BUILD_BENCH=OFF "${sanitizer_cxx[@]}" "${tsan_flags[@]}" &&
     cmake --build build-tsan -j "$jobs" --target credmesh_ledger_tests credmesh_storage_tests \
-      credmesh_sync_tests credmesh_integration_tests &&
+      credmesh_sync_tests credmesh_network_tests &&
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp "${norand[@]}" \
       ctest --test-dir build-tsan --output-on-failure -j "$jobs" --timeout 300 \
-      -L 'credmesh_(ledger|storage|sync)_tests' -E 'max_frames_held|asks and never reads' &&
-    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp "${norand[@]}" \
-      ctest --test-dir build-tsan --output-on-failure -j "$jobs" --timeout 300 \
-      -L credmesh_integration_tests -R '^network: ' -E 'SIGKILL in the middle'
+      -L 'credmesh_(ledger|storage|sync|network)_tests' \
+      -E 'max_frames_held|asks and never reads|SIGKILL in the middle'
+}
+
+asan() {
+  # With clang the fuzz targets share this tree (-DCREDMESH_FUZZ=ON): the
+  # libraries they fuzz are then also coverage-instrumented for the tests,
+  # which costs the tests little and saves a fourth build of those libraries.
+  local fuzz_opt=()
+  $have_clang && fuzz_opt=(-DCREDMESH_FUZZ=ON)
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-asan -DCREDMESH_SANITIZE=ON -DCREDMESH_BUILD_BENCH=OFF "${sanitizer_cxx[@]}" \
+    "${fuzz_opt[@]}" "${asan_flags[@]}"
 }
 
 fuzz() {
   local targets=(record record_file wire reconcile catalog)
-  CXX=clang++ configure build-fuzz -DCREDMESH_FUZZ=ON -DCREDMESH_BUILD_BENCH=OFF "${asan_flags[@]}" &&
-    cmake --build build-fuzz -j "$jobs" --target "${targets[@]/#/fuzz_}" || return 1
-  local work rc=0 t pids=() root=$PWD
+  # Built by the ASan + UBSan stage; a failed build there leaves none here.
+  local t
+  for t in "${targets[@]}"; do
+    [ -x "build-asan/tests/fuzz/fuzz_$t" ] || { echo "fuzz: build-asan/tests/fuzz/fuzz_$t was not built"; return 1; }
+  done
+  local work rc=0 pids=() root=$PWD
   work=$(mktemp -d)
   for t in "${targets[@]}"; do
     mkdir -p "$work/$t"
     # New inputs go to the scratch dir; the committed corpus stays as it is.
-    (cd "$work/$t" && "$root/build-fuzz/tests/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
+    (cd "$work/$t" && "$root/build-asan/tests/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" \
       -timeout=10 -rss_limit_mb=2048 "$work/$t" "$root/tests/fuzz/corpus/$t" \
       >"$work/$t.log" 2>&1) &
     pids+=($!)
@@ -123,11 +147,9 @@ stage "format" scripts/check-format.sh
 stage "layering" scripts/check-layering.sh
 stage "tests (RelWithDebInfo)" tests
 if [ "${1:-}" != "--no-sanitize" ]; then
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    stage "tests under ASan + UBSan" run_suite build-asan -DCREDMESH_SANITIZE=ON -DCREDMESH_BUILD_BENCH=OFF \
-    "${asan_flags[@]}"
+  stage "tests under ASan + UBSan" asan
   stage "threaded tests under TSan" tsan
-  if command -v clang++ >/dev/null; then
+  if $have_clang; then
     stage "fuzz (${fuzz_seconds}s per target)" fuzz
   else
     echo "== fuzz: skipped (no clang++) =="

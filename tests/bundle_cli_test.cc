@@ -12,7 +12,9 @@
 
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::bundle_cli_test {
 namespace {
 
 std::string BundleCliRead(const std::string& path) {
@@ -90,4 +92,4 @@ TEST_CASE("bundle CLI: catalog down, submission and file up, incremental, refusa
   t.Ok("bundle export --dir hub --scope public/maple-valley --public -o p.bundle");
 }
 
-}  // namespace credmesh
+}  // namespace credmesh::bundle_cli_test

@@ -12,7 +12,9 @@
 #include "storage/sqlite.h"
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::cli_basics_test {
 namespace {
 
 size_t CountOf(const std::string& text, const std::string& part) {
@@ -140,4 +142,4 @@ TEST_CASE(
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::cli_basics_test

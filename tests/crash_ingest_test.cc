@@ -19,7 +19,9 @@
 
 extern char** environ;
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::crash_ingest_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -202,4 +204,4 @@ TEST_CASE("crash: SIGKILL during a sequence of batches leaves whole batches only
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::crash_ingest_test

@@ -13,7 +13,9 @@
 #include "storage/store.h"
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::credentials_cli_test {
 namespace {
 
 // The CLI on one district hub (CREDMESH_DIR), with JSON and database views.
@@ -134,4 +136,4 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::credentials_cli_test

@@ -14,7 +14,9 @@
 #include "protocol/bytes.h"
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::evidence_cli_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -227,4 +229,4 @@ TEST_CASE("evidence purge CLI: a purge at the hub reaches a school and deletes t
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::evidence_cli_test

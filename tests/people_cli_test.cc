@@ -12,7 +12,9 @@
 
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::people_cli_test {
 namespace {
 
 // A hub (with its root key) and two enrolled schools, Pine and Oak, that
@@ -223,4 +225,4 @@ TEST_CASE("people e2e: names, e-mails and free text are checked") {
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::people_cli_test

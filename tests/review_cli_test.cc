@@ -13,7 +13,9 @@
 
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::review_cli_test {
 namespace {
 
 const char kEd[] = " --as Ed";
@@ -208,4 +210,4 @@ TEST_CASE("review CLI: catalog show prints a card, --json the raw definition") {
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::review_cli_test

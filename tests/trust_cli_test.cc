@@ -7,7 +7,9 @@
 
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::trust_cli_test {
 namespace {
 
 bool Has(const std::string& text, const std::string& part) {
@@ -113,4 +115,4 @@ TEST_CASE("trust e2e: no passphrase source is a clear error") {
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::trust_cli_test

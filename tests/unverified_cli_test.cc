@@ -10,7 +10,9 @@
 
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ are unity-built, and each file keeps
+// its own constants (kEd, kPass...).
+namespace credmesh::unverified_cli_test {
 namespace {
 
 TEST_CASE("unverified CLI: a node with no district root never says valid or verified") {
@@ -82,4 +84,4 @@ TEST_CASE("unverified CLI: a node with no district root never says valid or veri
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::unverified_cli_test

@@ -298,7 +298,7 @@ TEST_CASE("node/catalog: rubric errors") {
             "lowest first");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"][3]["score"] = 101; }) ==
         p + "levels[3].score: must be between 0 and 100 (got 101)");
-  CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"] = {rubric(j)["levels"][0]}; }) ==
+  CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"] = Json::array({rubric(j)["levels"][0]}); }) ==
         p + "levels: must have at least 2 entries");
   CHECK(ErrorAfter([&](Json& j) { rubric(j)["levels"][1]["id"] = "not-yet"; }) ==
         p + "levels[1].id: duplicate level id \"not-yet\" (also at [0])");

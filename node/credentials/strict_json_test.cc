@@ -37,7 +37,7 @@ TEST_CASE("node/strict_json: valid documents become the matching Value and round
                        {"no", false},
                        {"nothing", nullptr},
                        {"list", Array{1, Array{}, Map{}, "two"}},
-                       {"nested", Map{{"b", 2}, {"a", Map{{"deep", Array{Array{0}}}}}}}};
+                       {"nested", Map{{"b", 2}, {"a", Map{{"deep", Array{Value(Array{0})}}}}}}};
   CHECK(*v == expected);
 
   // Rendering the Value as JSON and reading it back gives the same Value.

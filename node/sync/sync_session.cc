@@ -270,7 +270,7 @@ bool SyncSession::IsGranted(const std::string& scope) const {
 // ---- per-scope transfer (docs/protocol.md §9.3, §10.1) -------------------
 
 void SyncSession::BeginScope(const std::string& scope, bool initiate) {
-  run_.emplace();
+  run_ = ScopeRun{};  // not emplace(): clang 14 deems ScopeRun not default-constructible there
   wanted_.clear();
   run_->scope = scope;
   if (!initiate) {

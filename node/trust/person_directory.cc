@@ -136,8 +136,9 @@ Result<PersonDirectory> PersonDirectory::Load(Database& db,
     } else {
       p.key = p.keys.front();
     }
+    const PublicKey& current_key = p.key;  // clang 14 cannot capture a structured binding
     std::stable_partition(p.keys.begin(), p.keys.end(),
-                          [&](const PublicKey& k) { return k == p.key; });
+                          [&current_key](const PublicKey& k) { return k == current_key; });
     const ProfileSeen* best = nullptr;
     for (const PublicKey& k : p.keys) {
       auto it = profiles.find(k);
