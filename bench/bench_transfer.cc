@@ -77,6 +77,39 @@ double RawZmq(size_t total) {
   return static_cast<double>(total) / Seconds(t0);
 }
 
+// Times a node's chunk exchange calls: where a transfer's time goes.
+class TimedExchange final : public ChunkExchange {
+ public:
+  explicit TimedExchange(ChunkExchange& inner) : inner_(inner) {}
+  Result<std::vector<Hash256>> ChunksToFetch(const std::vector<std::string>& scopes,
+                                             size_t limit) override {
+    return inner_.ChunksToFetch(scopes, limit);
+  }
+  Status StoreChunk(const Hash256& hash, ByteView data) override {
+    const auto t0 = std::chrono::steady_clock::now();
+    Status s = inner_.StoreChunk(hash, data);
+    store_s += Seconds(t0);
+    return s;
+  }
+  Status CommitChunks() override {
+    const auto t0 = std::chrono::steady_clock::now();
+    Status s = inner_.CommitChunks();
+    store_s += Seconds(t0);
+    return s;
+  }
+  Result<std::optional<Bytes>> ServeChunk(const std::vector<std::string>& scopes,
+                                          const Hash256& hash) override {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = inner_.ServeChunk(scopes, hash);
+    serve_s += Seconds(t0);
+    return r;
+  }
+  double store_s = 0, serve_s = 0;
+
+ private:
+  ChunkExchange& inner_;
+};
+
 struct Transfer {
   double seconds = 0;
   SyncStats client, server;
@@ -184,7 +217,8 @@ int main(int argc, char** argv) {
               netem ? "netem 4 Mbit/s, 150 ms, 1% loss" : "loopback", mib, m.chunks.size(),
               g_credit);
   const double raw = RawZmq(bytes);
-  Transfer t = SessionOver(pine, *pine_ex, *w.hub, *hub_ex);
+  TimedExchange pine_timed(*pine_ex), hub_timed(*hub_ex);
+  Transfer t = SessionOver(pine, pine_timed, *w.hub, hub_timed);
   if (!t.ok) Die("transfer failed: " + t.outcome);
   const double rate = static_cast<double>(t.client.chunk_bytes_received) / t.seconds;
   std::printf("  raw ZeroMQ/CURVE:   %8.1f MB/s\n", raw / 1e6);
@@ -193,6 +227,8 @@ int main(int argc, char** argv) {
       "written and fsynced)\n",
       rate / 1e6, t.seconds);
   std::printf("  ratio:              %8.0f %% of raw\n", 100.0 * rate / raw);
+  std::printf("  time in the chunk store: client storing %.2f s, server serving %.2f s\n",
+              pine_timed.store_s, hub_timed.serve_s);
   if (netem) {
     const double capacity = 4e6 / 8;
     std::printf("  link capacity:      %8.3f MB/s: raw %.0f %%, transfer %.0f %% of it\n",

@@ -85,4 +85,15 @@ Status WriteFileDurably(const std::string& path, ByteView data, int mode) {
   return FsyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
+Status SyncFileSystem(int fd, const std::string& what) {
+#if defined(__linux__)
+  if (::syncfs(fd) != 0) return ErrnoStatus("syncfs " + what);
+#else
+  (void)fd;
+  (void)what;
+  ::sync();
+#endif
+  return Status::Ok();
+}
+
 }  // namespace credmesh

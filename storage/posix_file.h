@@ -50,5 +50,11 @@ Result<size_t> ReadUpTo(int fd, uint8_t* out, size_t size, const std::string& pa
 Status WriteFileDurably(const std::string& path, ByteView data, int mode);
 // fsyncs a directory, making renames in it durable.
 Status FsyncDir(const std::string& dir);
+// Makes every write to the file system holding `fd` durable, data and
+// metadata, with one device flush (Linux syncfs; elsewhere sync, which
+// reports no error). Reports a write-back error of any file of that file
+// system that happened since `fd` was opened, so open `fd` before the
+// writes it must cover. `what` names it in errors.
+Status SyncFileSystem(int fd, const std::string& what);
 
 }  // namespace credmesh

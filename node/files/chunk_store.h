@@ -13,7 +13,8 @@ namespace credmesh {
 
 // Files live at DIR/<first 2 hex digits>/<64 hex digits>, written to a
 // temporary name, fsynced and renamed into place, so a chunk is either whole
-// or absent after a crash. Reads re-hash the bytes, so a chunk corrupted on
+// or absent after a crash (ChunkWriteBatch does the same for many chunks
+// with one durable commit). Reads re-hash the bytes, so a chunk corrupted on
 // disk is reported (kCorruption), never returned. Not thread-safe for writes
 // of the same chunk from two threads; distinct chunks are fine.
 //
@@ -67,6 +68,7 @@ class ChunkStore {
   const std::string& dir() const { return dir_; }
 
  private:
+  friend class ChunkWriteBatch;  // writes beside PathOf, checks RefusePurged
   explicit ChunkStore(std::string dir) : dir_(std::move(dir)) {}
   std::string PathOf(const Hash256& hash) const;
   std::string MarkPathOf(const Hash256& hash) const { return PathOf(hash) + ".purged"; }

@@ -200,6 +200,7 @@ class AskForExchange final : public ChunkExchange {
   Status StoreChunk(const Hash256& hash, ByteView data) override {
     return inner_.StoreChunk(hash, data);
   }
+  Status CommitChunks() override { return inner_.CommitChunks(); }
   Result<std::optional<Bytes>> ServeChunk(const std::vector<std::string>& scopes,
                                           const Hash256& hash) override {
     return inner_.ServeChunk(scopes, hash);
