@@ -8,8 +8,10 @@ Result<std::vector<Hash256>> NodeChunkExchange::ChunksToFetch(
 }
 
 Status NodeChunkExchange::StoreChunk(const Hash256& hash, ByteView data) {
-  return chunks_.PutVerified(hash, data);
+  return received_.AddVerified(hash, data);
 }
+
+Status NodeChunkExchange::CommitChunks() { return received_.Commit(); }
 
 Result<std::optional<Bytes>> NodeChunkExchange::ServeChunk(const std::vector<std::string>& scopes,
                                                            const Hash256& hash) {

@@ -6,6 +6,7 @@
 
 #include "node/evidence_files.h"
 #include "node/files/chunk_store.h"
+#include "node/files/chunk_write_batch.h"
 #include "node/sync/chunk_exchange.h"
 #include "storage/store.h"
 
@@ -15,11 +16,13 @@ class NodeChunkExchange final : public ChunkExchange {
  public:
   // `store` must outlive the exchange. Not thread-safe: the sync thread
   // that drives the sessions uses it.
-  NodeChunkExchange(Store& store, ChunkStore chunks) : store_(store), chunks_(std::move(chunks)) {}
+  NodeChunkExchange(Store& store, ChunkStore chunks)
+      : store_(store), chunks_(chunks), received_(std::move(chunks)) {}
 
   Result<std::vector<Hash256>> ChunksToFetch(const std::vector<std::string>& scopes,
                                              size_t limit) override;
   Status StoreChunk(const Hash256& hash, ByteView data) override;
+  Status CommitChunks() override;
   Result<std::optional<Bytes>> ServeChunk(const std::vector<std::string>& scopes,
                                           const Hash256& hash) override;
 
@@ -28,6 +31,7 @@ class NodeChunkExchange final : public ChunkExchange {
  private:
   Store& store_;
   ChunkStore chunks_;
+  ChunkWriteBatch received_;  // chunks from peers, until CommitChunks
 };
 
 }  // namespace credmesh

@@ -260,12 +260,67 @@ Result<Message> DecodeError(const Fields& f) {
   return Message(std::move(e));
 }
 
+// CHUNK frames carry nearly all of a file transfer's bytes. A frame that is
+// exactly the canonical encoding of a CHUNK with data (as Chunk::Encode
+// writes it) is decoded here with one copy of its bytes, instead of through
+// the value tree (a copy into the value, one out, and a re-encoding to
+// check canonical form). Anything else, valid or not, returns nullopt and
+// takes the generic path, which accepts the same frames and explains the
+// rest.
+std::optional<Chunk> DecodeCanonicalChunk(ByteView frame) {
+  static constexpr uint8_t kHead[] = {0x83, 0xa1, 'd'};
+  static constexpr uint8_t kHashKey[] = {0xa1, 'h', 0xc4, Hash256::kSize};
+  static constexpr uint8_t kTypeTail[] = {0xa1, 't', 0xa5, 'c', 'h', 'u', 'n', 'k'};
+  constexpr size_t kTail = sizeof kHashKey + Hash256::kSize + sizeof kTypeTail;
+  const uint8_t* p = frame.data();
+  if (frame.size() < sizeof kHead + 2 + kTail || !std::equal(kHead, kHead + 3, p)) {
+    return std::nullopt;
+  }
+  size_t len = 0, header = 0;
+  switch (p[3]) {  // the bin header, which must be the shortest
+    case 0xc4:
+      len = p[4];
+      header = 2;
+      break;
+    case 0xc5:
+      len = (size_t{p[4]} << 8) | p[5];
+      header = 3;
+      if (len <= 0xff) return std::nullopt;
+      break;
+    case 0xc6:
+      if (frame.size() < sizeof kHead + 5) return std::nullopt;
+      len = (size_t{p[4]} << 24) | (size_t{p[5]} << 16) | (size_t{p[6]} << 8) | p[7];
+      header = 5;
+      if (len <= 0xffff) return std::nullopt;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (len < 1 || len > kMaxChunkBytes || frame.size() != sizeof kHead + header + len + kTail) {
+    return std::nullopt;
+  }
+  const uint8_t* data = p + sizeof kHead + header;
+  const uint8_t* tail = data + len;
+  if (!std::equal(kHashKey, kHashKey + sizeof kHashKey, tail) ||
+      !std::equal(kTypeTail, kTypeTail + sizeof kTypeTail,
+                  tail + sizeof kHashKey + Hash256::kSize)) {
+    return std::nullopt;
+  }
+  Chunk c;
+  std::copy(tail + sizeof kHashKey, tail + sizeof kHashKey + Hash256::kSize, c.hash.data.begin());
+  c.data = Bytes(data, tail);
+  return c;
+}
+
 }  // namespace
 
 // ---- decoding -----------------------------------------------------------
 
 Result<Message> DecodeMessage(ByteView frame, const SessionLimits& limits) {
   size_t max_bytes = static_cast<size_t>(limits.max_message_bytes);
+  if (frame.size() <= max_bytes) {
+    if (auto chunk = DecodeCanonicalChunk(frame)) return Message(std::move(*chunk));
+  }
   size_t container = static_cast<size_t>(
       std::max<int64_t>({limits.max_records, limits.max_ids, int64_t{kMaxScopes}}));
   CREDMESH_ASSIGN_OR_RETURN(

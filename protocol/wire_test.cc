@@ -130,7 +130,7 @@ TEST_CASE("protocol/wire: envelope errors") {
   // Frame over the negotiated size.
   Records big{"school/pine", {Bytes(200'000, 1), Bytes(200'000, 2), Bytes(200'000, 3)}, {}};
   SessionLimits small;
-  small.max_message_bytes = SessionLimits::kMinMessageBytes;
+  small.max_message_bytes = 1000;
   ExpectRejected(big.Encode(), kBig, "oversized", small);
   // HELLO over the handshake limit.
   Hello h;
@@ -316,6 +316,46 @@ TEST_CASE("protocol/wire: GET and CHUNK of version 2") {
   CHECK(Get{h}.Encode().size() == 43);
   CHECK(Chunk{h, Bytes(kMaxChunkBytes, 1)}.Encode().size() == 262196);
   CHECK(TypeName(Message(Fetched{})) == "fetched");
+}
+
+TEST_CASE("protocol/wire: CHUNK frames take a direct path that agrees with the generic codec") {
+  Hash256 h;
+  h.data.fill(0x3c);
+  const Bytes raw(h.data.begin(), h.data.end());
+  SessionLimits big;
+  big.max_message_bytes = SessionLimits::kMaxMessageBytes;
+  // Each bin header size, at its edges.
+  for (size_t n :
+       {size_t{1}, size_t{255}, size_t{256}, size_t{65535}, size_t{65536}, kMaxChunkBytes}) {
+    CAPTURE(n);
+    Bytes d(n);
+    for (size_t i = 0; i < n; ++i) d[i] = static_cast<uint8_t>(i * 31 + 7);
+    const Bytes direct = Chunk{h, d}.Encode();
+    CHECK(direct == Enc({{"t", "chunk"}, {"h", raw}, {"d", d}}));
+    auto back = DecodeMessage(direct, big);
+    REQUIRE(back.ok());
+    CHECK(std::get<Chunk>(*back) == (Chunk{h, d}));
+  }
+  Bytes framed = Chunk{h, Bytes(100, 9)}.Encode();
+  // The same chunk with a longer bin header than needed: not canonical.
+  Bytes longer = framed;
+  longer[3] = 0xc5;
+  longer.insert(longer.begin() + 4, 0x00);
+  ExpectRejected(longer, kBad, "non-canonical");
+  // A byte after the map, and a frame cut short, are refused as before.
+  Bytes trailing = framed;
+  trailing.push_back(0);
+  CHECK_FALSE(DecodeMessage(trailing, big).ok());
+  CHECK_FALSE(DecodeMessage(ByteView(framed.data(), framed.size() - 1), big).ok());
+  // Over the negotiated frame size: refused whatever its shape.
+  SessionLimits small;
+  small.max_message_bytes = 1000;
+  CHECK(DecodeMessage(Chunk{h, Bytes(kMaxChunkBytes, 1)}.Encode(), small).status().code() ==
+        Status::Code::kResourceExhausted);
+  // A newer peer's extra field: not the direct path's shape, still a CHUNK.
+  auto extra = DecodeMessage(Enc({{"t", "chunk"}, {"h", raw}, {"d", Bytes(5, 1)}, {"x", 1}}), big);
+  REQUIRE(extra.ok());
+  CHECK(std::get<Chunk>(*extra).data == Bytes(5, 1));
 }
 
 TEST_CASE("protocol/wire: batching respects the frame and count limits") {

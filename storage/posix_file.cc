@@ -62,6 +62,17 @@ Result<size_t> ReadUpTo(int fd, uint8_t* out, size_t size, const std::string& pa
   return off;
 }
 
+Status WriteFileUnsynced(const std::string& path, ByteView data, int mode) {
+  const std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd.valid()) return ErrnoStatus("create " + tmp);
+  Status s = WriteAll(fd.get(), data, tmp);
+  if (s.ok()) s = fd.Close(tmp);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename " + tmp);
+  if (!s.ok()) ::unlink(tmp.c_str());
+  return s;
+}
+
 Status FsyncDir(const std::string& dir) {
   UniqueFd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!d.valid()) return ErrnoStatus("open " + dir);
@@ -83,6 +94,17 @@ Status WriteFileDurably(const std::string& path, ByteView data, int mode) {
   }
   const size_t slash = path.rfind('/');
   return FsyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+Status SyncFileSystem(int fd, const std::string& what) {
+#if defined(__linux__)
+  if (::syncfs(fd) != 0) return ErrnoStatus("syncfs " + what);
+#else
+  (void)fd;
+  (void)what;
+  ::sync();
+#endif
+  return Status::Ok();
 }
 
 }  // namespace credmesh

@@ -48,7 +48,17 @@ Result<size_t> ReadUpTo(int fd, uint8_t* out, size_t size, const std::string& pa
 // Replaces `path` with `data`: temporary file, write, fsync, rename, fsync of
 // the directory. After a crash `path` holds the old or the new content.
 Status WriteFileDurably(const std::string& path, ByteView data, int mode);
+// As WriteFileDurably without the fsyncs: the content replaces `path` by a
+// rename, and is durable only once the file system is synced
+// (SyncFileSystem) after it.
+Status WriteFileUnsynced(const std::string& path, ByteView data, int mode);
 // fsyncs a directory, making renames in it durable.
 Status FsyncDir(const std::string& dir);
+// Makes every write to the file system holding `fd` durable, data and
+// metadata, with one device flush (Linux syncfs; elsewhere sync, which
+// reports no error). Reports a write-back error of any file of that file
+// system that happened since `fd` was opened, so open `fd` before the
+// writes it must cover. `what` names it in errors.
+Status SyncFileSystem(int fd, const std::string& what);
 
 }  // namespace credmesh

@@ -1,5 +1,7 @@
 #include "node/bundle/bundle_import.h"
 
+#include <fcntl.h>
+
 #include <filesystem>
 #include <set>
 #include <vector>
@@ -7,6 +9,7 @@
 #include "node/bundle/bundle_state.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
+#include "storage/posix_file.h"
 
 namespace credmesh {
 namespace {
@@ -23,9 +26,14 @@ class StagingArea {
     RandomBytes(rnd, sizeof rnd);
     const std::string dir = parent + "/bundle-staging-" + ToHex(ByteView(rnd, sizeof rnd));
     CREDMESH_ASSIGN_OR_RETURN(ChunkStore store, ChunkStore::Open(dir));
-    return StagingArea(dir, std::move(store));
+    // Opened before any chunk is staged, so that Sync reports a write-back
+    // error of any of them (SyncFileSystem).
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) return ErrnoStatus("open " + dir);
+    return StagingArea(dir, std::move(store), std::move(fd));
   }
-  StagingArea(StagingArea&& o) noexcept : dir_(std::move(o.dir_)), store_(std::move(o.store_)) {
+  StagingArea(StagingArea&& o) noexcept
+      : dir_(std::move(o.dir_)), store_(std::move(o.store_)), sync_fd_(std::move(o.sync_fd_)) {
     o.dir_.clear();
   }
   StagingArea& operator=(StagingArea&&) = delete;
@@ -35,11 +43,17 @@ class StagingArea {
     std::filesystem::remove_all(dir_, ec);
   }
   ChunkStore& store() { return store_; }
+  // Makes every write to the file system of the staging folder (and of the
+  // chunk store beside it) durable: one sync for all staged chunks instead
+  // of two fsyncs each (docs/files.md §3).
+  Status Sync() { return SyncFileSystem(sync_fd_.get(), dir_); }
 
  private:
-  StagingArea(std::string dir, ChunkStore store) : dir_(std::move(dir)), store_(std::move(store)) {}
+  StagingArea(std::string dir, ChunkStore store, UniqueFd sync_fd)
+      : dir_(std::move(dir)), store_(std::move(store)), sync_fd_(std::move(sync_fd)) {}
   std::string dir_;
   ChunkStore store_;
+  UniqueFd sync_fd_;
 };
 
 }  // namespace
@@ -111,7 +125,8 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
           ++sum.chunks_held;
           break;
         }
-        Status s = staging.store().PutVerified(item->chunk_hash, item->chunk);
+        Status s =
+            staging.store().PutVerified(item->chunk_hash, item->chunk, ChunkStore::Sync::kDeferred);
         if (s.code() == Status::Code::kCorruption)
           return Status::Corruption(path + ": " + s.message() + ": the bundle was altered");
         CREDMESH_RETURN_IF_ERROR(s);
@@ -144,14 +159,17 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
     return false;
   });
   // Verified to the last byte: make it so. Chunks first, so that a record
-  // never names a chunk that the commit left behind.
+  // never names a chunk that the commit left behind. Their bytes are made
+  // durable before any enters the chunk store (a chunk is never held before
+  // its bytes are durable), and the renames before the records commit.
+  if (!staged.empty()) CREDMESH_RETURN_IF_ERROR(staging.Sync());
   std::vector<Hash256> adopted;
   auto undo_chunks = [&] {
     for (const Hash256& c : adopted) (void)t.chunks->Remove(c);
   };
   for (const Hash256& c : staged) {
     const bool had = t.chunks->Has(c);
-    if (Status s = t.chunks->Adopt(staging.store(), c); !s.ok()) {
+    if (Status s = t.chunks->Adopt(staging.store(), c, ChunkStore::Sync::kDeferred); !s.ok()) {
       undo_chunks();
       return s;
     }
@@ -160,6 +178,12 @@ Result<BundleImportSummary> ImportBundle(const BundleImportTarget& t, const std:
       ++sum.chunks_new;
     } else {
       ++sum.chunks_held;
+    }
+  }
+  if (!adopted.empty()) {
+    if (Status s = staging.Sync(); !s.ok()) {
+      undo_chunks();
+      return s;
     }
   }
   if (Status s = tx.Commit(); !s.ok()) {

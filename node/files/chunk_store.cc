@@ -45,13 +45,14 @@ Status ChunkStore::RefusePurged(const Hash256& hash) const {
                                     " belongs to purged evidence and may not be stored again");
 }
 
-Status ChunkStore::WriteChunk(const Hash256& hash, ByteView data) {
+Status ChunkStore::WriteChunk(const Hash256& hash, ByteView data, Sync sync) {
   CREDMESH_RETURN_IF_ERROR(RefusePurged(hash));
   const std::string path = PathOf(hash);
   if (Has(hash)) return Status::Ok();
   const std::string sub = FolderOf(path);
   if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
-  CREDMESH_RETURN_IF_ERROR(WriteFileDurably(path, data, 0600));
+  CREDMESH_RETURN_IF_ERROR(sync == Sync::kNow ? WriteFileDurably(path, data, 0600)
+                                              : WriteFileUnsynced(path, data, 0600));
   // A purge may have marked the chunk while it was being written: the
   // purge's own deletion may have run before the rename, so undo it here.
   if (IsPurged(hash)) {
@@ -63,15 +64,15 @@ Status ChunkStore::WriteChunk(const Hash256& hash, ByteView data) {
 
 Result<Hash256> ChunkStore::Put(ByteView data) {
   Hash256 h = Blake2b256(data);
-  CREDMESH_RETURN_IF_ERROR(WriteChunk(h, data));
+  CREDMESH_RETURN_IF_ERROR(WriteChunk(h, data, Sync::kNow));
   return h;
 }
 
-Status ChunkStore::PutVerified(const Hash256& expected, ByteView data) {
+Status ChunkStore::PutVerified(const Hash256& expected, ByteView data, Sync sync) {
   if (Blake2b256(data) != expected) {
     return Status::Corruption("chunk " + expected.hex().substr(0, 16) + " does not match its hash");
   }
-  return WriteChunk(expected, data);
+  return WriteChunk(expected, data, sync);
 }
 
 bool ChunkStore::Has(const Hash256& hash) const { return IsRegularFile(PathOf(hash)); }
@@ -125,7 +126,7 @@ Result<Bytes> ChunkStore::Get(const Hash256& hash) const {
   return out;
 }
 
-Status ChunkStore::Adopt(ChunkStore& staging, const Hash256& hash) {
+Status ChunkStore::Adopt(ChunkStore& staging, const Hash256& hash, Sync sync) {
   const std::string from = staging.PathOf(hash);
   if (Has(hash)) return staging.Remove(hash);
   CREDMESH_RETURN_IF_ERROR(RefusePurged(hash));
@@ -133,7 +134,7 @@ Status ChunkStore::Adopt(ChunkStore& staging, const Hash256& hash) {
   const std::string sub = path.substr(0, path.rfind('/'));
   if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
   if (::rename(from.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + from);
-  return FsyncDir(sub);
+  return sync == Sync::kNow ? FsyncDir(sub) : Status::Ok();
 }
 
 Status ChunkStore::Remove(const Hash256& hash) {

@@ -13,7 +13,8 @@ namespace credmesh {
 
 // Files live at DIR/<first 2 hex digits>/<64 hex digits>, written to a
 // temporary name, fsynced and renamed into place, so a chunk is either whole
-// or absent after a crash. Reads re-hash the bytes, so a chunk corrupted on
+// or absent after a crash (ChunkWriteBatch does the same for many chunks
+// with one durable commit). Reads re-hash the bytes, so a chunk corrupted on
 // disk is reported (kCorruption), never returned. Not thread-safe for writes
 // of the same chunk from two threads; distinct chunks are fine.
 //
@@ -22,6 +23,12 @@ namespace credmesh {
 // durably before the bytes are deleted, and Put/PutVerified check it.
 class ChunkStore {
  public:
+  // kNow: a write is durable when it returns (file and folder fsynced).
+  // kDeferred: it is not durable until the caller syncs the file system
+  // (SyncFileSystem, with a descriptor opened before the writes); for a
+  // staging store, and for moves out of one made durable together.
+  enum class Sync { kNow, kDeferred };
+
   // Opens (creating if needed) a store rooted at `dir`.
   static Result<ChunkStore> Open(const std::string& dir);
 
@@ -32,7 +39,7 @@ class ChunkStore {
   // Stores `data` that the caller claims hashes to `expected` (a chunk from a
   // peer). Fails with kCorruption, storing nothing, if it does not, and
   // with kFailedPrecondition if the chunk was purged.
-  Status PutVerified(const Hash256& expected, ByteView data);
+  Status PutVerified(const Hash256& expected, ByteView data, Sync sync = Sync::kNow);
   // True iff the chunk is present (not checked for corruption).
   bool Has(const Hash256& hash) const;
   // The chunk's bytes, checked against the hash. kNotFound if absent,
@@ -42,8 +49,10 @@ class ChunkStore {
   // holds it, e.g. a bundle's staging area) into this store by a rename and
   // an fsync of the folder. If it is here already the staged copy is just
   // removed. Errors: kNotFound if `staging` lacks it, kFailedPrecondition if
-  // the chunk is purged here (as Put), kIoError.
-  Status Adopt(ChunkStore& staging, const Hash256& hash);
+  // the chunk is purged here (as Put), kIoError. With kDeferred the folder
+  // is not fsynced: REQUIRES the staged bytes to be durable already, so
+  // that the name never points at bytes a crash could lose.
+  Status Adopt(ChunkStore& staging, const Hash256& hash, Sync sync = Sync::kNow);
   // Deletes a chunk; removing an absent chunk is not an error.
   Status Remove(const Hash256& hash);
 
@@ -67,11 +76,12 @@ class ChunkStore {
   const std::string& dir() const { return dir_; }
 
  private:
+  friend class ChunkWriteBatch;  // writes beside PathOf, checks RefusePurged
   explicit ChunkStore(std::string dir) : dir_(std::move(dir)) {}
   std::string PathOf(const Hash256& hash) const;
   std::string MarkPathOf(const Hash256& hash) const { return PathOf(hash) + ".purged"; }
   Status RefusePurged(const Hash256& hash) const;
-  Status WriteChunk(const Hash256& hash, ByteView data);
+  Status WriteChunk(const Hash256& hash, ByteView data, Sync sync);
 
   std::string dir_;
 };

@@ -23,10 +23,17 @@ class ChunkExchange {
   // fetch them (record by record, file order within each).
   virtual Result<std::vector<Hash256>> ChunksToFetch(const std::vector<std::string>& scopes,
                                                      size_t limit) = 0;
-  // Client: stores a chunk received from a peer, durably, if its BLAKE2b-256
-  // is `hash`. Errors: kCorruption (storing nothing) if it is not; storage
-  // errors otherwise.
+  // Client: stores a chunk received from a peer if its BLAKE2b-256 is
+  // `hash`; it is held (durable, no longer listed by ChunksToFetch) once
+  // CommitChunks returns. Errors: kCorruption (storing nothing) if it is
+  // not; storage errors otherwise.
   virtual Status StoreChunk(const Hash256& hash, ByteView data) = 0;
+  // Client: makes the chunks stored since the last commit durable, then
+  // held, with one sync for all of them (docs/files.md §3); that sync also
+  // makes the previous commit's renames durable, and a commit with nothing
+  // stored makes the last commit's renames durable. Errors: storage
+  // failures (chunks not committed are dropped, and fetched again later).
+  virtual Status CommitChunks() = 0;
   // Server: the chunk's bytes if it may go to a peer granted `scopes` (it
   // is named by a valid evidence record of one of them) and is held intact
   // here; nullopt otherwise, whatever the reason. Errors: storage failures.

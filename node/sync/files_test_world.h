@@ -133,6 +133,7 @@ class CorruptingExchange final : public ChunkExchange {
   Status StoreChunk(const Hash256& hash, ByteView data) override {
     return inner_.StoreChunk(hash, data);
   }
+  Status CommitChunks() override { return inner_.CommitChunks(); }
   Result<std::optional<Bytes>> ServeChunk(const std::vector<std::string>& scopes,
                                           const Hash256& hash) override {
     auto r = inner_.ServeChunk(scopes, hash);

@@ -169,6 +169,10 @@ void SyncClient::Process() {
         break;
       }
       session_->OnFrame(ByteView(static_cast<const uint8_t*>(msg.data()), msg.size()));
+      // What this frame made us send (a GET for each CHUNK stored, a PONG)
+      // goes out now, not after the whole batch: the peer keeps working
+      // while we store the next frames.
+      Flush();
     }
   } catch (const zmq::error_t& e) {
     transport_failed_ = true;

@@ -153,6 +153,31 @@ TEST_CASE("sync files: a transfer cut again and again resumes without fetching a
   CHECK(served - stored <= static_cast<uint64_t>(sessions) * kCredit);
 }
 
+TEST_CASE("sync files: chunks are held once their credit window is committed, and a cut commits") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  FileManifest m = AttachFile(w, *w.hub, "school/pine", "sub-1", PatternBytes(20 * kChunk, 4));
+  auto pine_ex = ExchangeOf(pine);
+  auto hub_ex = ExchangeOf(*w.hub);
+  auto client = MakeFileClient(pine, *w.hub, w.clock, ScopesFor("pine"), pine_ex.get(), 4);
+  auto server = MakeFileServer(*w.hub, pine.key(), w.clock, hub_ex.get());
+  auto received = [&](uint64_t n) {
+    RunPairStepwise(*client, *server, [&] { return client->stats().chunks_received >= n; });
+    REQUIRE(client->stats().chunks_received == n);
+  };
+  // Three of a window of four: written, not yet durable, so not held.
+  received(3);
+  CHECK(ChunksHeld(pine, m) == 0);
+  received(4);  // the window is complete: one commit makes all four held
+  CHECK(ChunksHeld(pine, m) == 4);
+  received(6);
+  CHECK(ChunksHeld(pine, m) == 4);
+  // The link drops: what arrived is committed as the session closes.
+  client->Disconnected();
+  server->Disconnected();
+  CHECK(ChunksHeld(pine, m) == 6);
+}
+
 TEST_CASE("sync files: a corrupted chunk is rejected, counted and fetched again") {
   SyncWorld w;
   SyncPeer& pine = w.School("pine");
@@ -200,6 +225,7 @@ class AskForExchange final : public ChunkExchange {
   Status StoreChunk(const Hash256& hash, ByteView data) override {
     return inner_.StoreChunk(hash, data);
   }
+  Status CommitChunks() override { return inner_.CommitChunks(); }
   Result<std::optional<Bytes>> ServeChunk(const std::vector<std::string>& scopes,
                                           const Hash256& hash) override {
     return inner_.ServeChunk(scopes, hash);

@@ -160,6 +160,12 @@ void SyncSession::Close() {
     SettleArrivals(0);
   }
   arrivals_.clear();
+  // Chunks that arrived are kept too, names and all (a failed commit drops
+  // them: the next session fetches them again).
+  if (chunks_uncommitted_ > 0 || chunks_committed_) {
+    (void)CommitChunks();
+    (void)options_.chunks->CommitChunks();  // the last renames
+  }
   // What was stored is verified and authorised: commit it (a failed commit
   // is rolled back, and the records come again).
   (void)backend_.Flush();
@@ -546,6 +552,9 @@ void SyncSession::OnChunk(wire::Chunk& m) {
   if (s.ok()) {
     ++stats_.chunks_received;
     stats_.chunk_bytes_received += m.data->size();
+    // One durable commit per credit window, not one per chunk (§16.3).
+    if (++chunks_uncommitted_ >= ChunkCredit()) s = CommitChunks();
+    if (!s.ok()) Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
     return;
   }
   if (s.code() != Status::Code::kCorruption) {
@@ -587,6 +596,17 @@ void SyncSession::OnGet(const wire::Get& m, bool allowed) {
   gets_.push_back(m.hash);
 }
 
+size_t SyncSession::ChunkCredit() const {
+  return std::clamp<size_t>(options_.chunk_credit, 1, wire::kMaxGetsOutstanding);
+}
+
+Status SyncSession::CommitChunks() {
+  if (chunks_uncommitted_ == 0 || options_.chunks == nullptr) return Status::Ok();
+  chunks_uncommitted_ = 0;
+  chunks_committed_ = true;
+  return options_.chunks->CommitChunks();
+}
+
 bool SyncSession::PaceAllows() const {
   if (options_.max_rate_bytes <= 0) return true;
   // What moved so far within rate x time; the first chunk is the burst.
@@ -613,12 +633,19 @@ bool SyncSession::PumpFiles() {
     Send(wire::Chunk{h, std::move(*data)});
   }
   // Ask: GETs within the credit and the pace.
-  const size_t credit = std::clamp<size_t>(options_.chunk_credit, 1, wire::kMaxGetsOutstanding);
-  while (!fetch_.empty() && outstanding_.size() < credit && PaceAllows()) {
+  while (!fetch_.empty() && outstanding_.size() < ChunkCredit() && PaceAllows()) {
     outstanding_.push_back(fetch_.front());
     fetch_.pop_front();
     paced_bytes_ += static_cast<int64_t>(wire::kMaxChunkBytes);
     Send(wire::Get{outstanding_.back()});
+  }
+  // Nothing coming (all fetched, or the pace holds the next GET back):
+  // what arrived is made durable now rather than at the window's end.
+  if (outstanding_.empty() && chunks_uncommitted_ > 0) {
+    if (Status s = CommitChunks(); !s.ok()) {
+      Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
+      return true;
+    }
   }
   if (fetch_.empty() && outstanding_.empty() && !fetched_sent_) {
     Send(wire::Fetched{});

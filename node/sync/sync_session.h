@@ -248,7 +248,15 @@ class SyncSession {
   // in this phase: what a rate cap paces.
   int64_t paced_bytes_ = 0;
   unsigned bad_chunks_ = 0;
+  // Chunks stored since the last CommitChunks: committed once per credit
+  // window, when no GET is outstanding, and when the session closes.
+  size_t chunks_uncommitted_ = 0;
+  bool chunks_committed_ = false;  // some: their names are synced at close
   bool fetched_sent_ = false, fetched_recv_ = false;
+  // GETs kept outstanding: the credit, within 1..kMaxGetsOutstanding.
+  size_t ChunkCredit() const;
+  // Makes the chunks stored so far durable (ChunkExchange::CommitChunks).
+  Status CommitChunks();
   // True if a rate cap lets `bytes` more go now.
   bool PaceAllows() const;
   void CheckComplete();

@@ -115,6 +115,13 @@ void WireSeeds(const std::vector<VerifiedRecord>& records) {
   error.versions = {2, 3};
   Write("wire", "error", error.Encode());
   Write("wire", "bye", wire::Bye{"shutting down"}.Encode());
+  // Version 2 (files): a CHUNK with data takes the decoder's direct path.
+  Hash256 chunk_hash;
+  chunk_hash.data.fill(0x5a);
+  Write("wire", "get", wire::Get{chunk_hash}.Encode());
+  Write("wire", "chunk", wire::Chunk{chunk_hash, Bytes(300, 7)}.Encode());
+  Write("wire", "chunk-refused", wire::Chunk{chunk_hash, std::nullopt}.Encode());
+  Write("wire", "fetched", wire::Fetched{}.Encode());
 }
 
 // The messages of reconciliation runs between sets of different sizes. The
