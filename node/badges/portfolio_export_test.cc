@@ -124,6 +124,45 @@ TEST_CASE("badges/portfolio: a completed stack is an achievement with isParentOf
                                                      {"targetId", part_id}}));
 }
 
+TEST_CASE("badges/portfolio: an issued stack is embedded as its own badge, parent of its parts") {
+  BadgeWorld w;
+  const std::string stack = w.IssueStack();
+  auto clr = BuildPortfolioClr(w.store(), ClrRequest(w), w.f.issuer, kExportMs);
+  REQUIRE(clr.ok());
+  REQUIRE(clr->included.size() == 3);
+  CHECK(clr->included[2] == stack);
+  const auto& subject = clr->credential["credentialSubject"];
+  REQUIRE(subject["verifiableCredential"].size() == 3);
+  const auto& stack_badge = subject["verifiableCredential"][2];
+  const std::string stack_id = stack_badge["credentialSubject"]["achievement"]["id"];
+  CHECK(stack_id == "urn:credmesh:" + w.f.district + ":stack:fa-pair:v1");
+  // One isParentOf per part, to the parts' embedded achievements; the stack's
+  // achievement appears once (from its badge).
+  std::vector<std::string> targets;
+  for (const auto& a : subject["association"]) {
+    CHECK(a["sourceId"] == stack_id);
+    CHECK(a["associationType"] == "isParentOf");
+    targets.push_back(a["targetId"]);
+  }
+  CHECK(targets ==
+        std::vector<std::string>{
+            subject["verifiableCredential"][0]["credentialSubject"]["achievement"]["id"],
+            subject["verifiableCredential"][1]["credentialSubject"]["achievement"]["id"]});
+  CHECK(subject["achievement"].size() == 3);
+  auto trust = w.Trust();
+  auto signed_clr = AddEddsaJcsProof(clr->credential, w.f.issuer, FormatDateTime(kExportMs));
+  REQUIRE(signed_clr.ok());
+  BadgeVerdict v = VerifyClr(signed_clr->dump(), trust);
+  INFO(v.ToJson().dump(2));
+  CHECK(v.valid);
+  // Once a part is revoked, neither that part nor the stack is embedded.
+  w.Revoke();
+  auto after = BuildPortfolioClr(w.store(), ClrRequest(w), w.f.issuer, kExportMs);
+  REQUIRE(after.ok());
+  CHECK(after->included == std::vector<std::string>{AwardEntity("sub-fedcba9876543210")});
+  CHECK(!after->credential["credentialSubject"].contains("association"));
+}
+
 TEST_CASE("badges/portfolio: nothing active, nothing to export") {
   BadgeWorld w;
   w.Revoke();

@@ -158,7 +158,9 @@ Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store) {
   CREDMESH_ASSIGN_OR_RETURN(
       auto entities, ViewColumn(store.db(), "SELECT DISTINCT entity FROM lifecycle_ignored", ""));
   std::set<std::string> submissions;
-  for (const auto& e : entities) submissions.insert(SubmissionOfAward(e).value_or(e));
+  for (const auto& e : entities) {
+    if (!IsStackAwardEntity(e)) submissions.insert(SubmissionOfAward(e).value_or(e));
+  }
   std::vector<SupersededOutcome> out;
   for (const auto& sub : submissions) {
     CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
