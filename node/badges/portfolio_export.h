@@ -15,8 +15,8 @@
 namespace credmesh {
 
 struct PortfolioExportRequest {
-  std::string district;  // the node's district id
-  PublicKey educator;    // whose portfolio (their current key)
+  std::string district;         // the node's district id
+  PublicKey educator;           // whose portfolio (their current key)
   std::string status_list_url;  // for the embedded badges' credentialStatus; empty: none
   std::string name;             // the record's name; empty: "<district name> micro-credentials"
   // Every key of the person (person.rekey), the current one first; empty:

@@ -159,8 +159,9 @@ TEST_CASE("stack awards: invalid unless every part is a valid non-revoked award 
     st.IssueStack(st.Body(st.BothParts()), T(50));
     w.Ingest(st.f.all);
     CHECK(!Show(w, st.Entity()));
-    CHECK(IgnoredReason(w, st.Entity()).find("part award:sub-a (fa-whole-class-decisions v1) is "
-                                             "revoked") != std::string::npos);
+    CHECK(IgnoredReason(w, st.Entity())
+              .find("part award:sub-a (fa-whole-class-decisions v1) is "
+                    "revoked") != std::string::npos);
   }
   SUBCASE("parts that do not complete the stack") {
     st.IssueStack(st.Body({{AwardEntity("sub-a"), st.issue_a}}), T(50));
