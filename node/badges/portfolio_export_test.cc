@@ -19,7 +19,7 @@ using testing::T;
 constexpr int64_t kExportMs = kBaseMs + 3600 * 1000;
 
 PortfolioExportRequest ClrRequest(BadgeWorld& w) {
-  return {w.f.district, w.f.educator.public_key(), "https://maple.example/status/1", ""};
+  return {w.f.district, w.f.educator.public_key(), "https://maple.example/status/1", "", {}};
 }
 
 BadgeVerdict VerifyClr(const std::string& text, const IssuerTrust& trust) {
