@@ -163,6 +163,21 @@ TEST_CASE("badges/portfolio: an issued stack is embedded as its own badge, paren
   CHECK(!after->credential["credentialSubject"].contains("association"));
 }
 
+TEST_CASE("badges/portfolio: a person's awards under every key they signed with are included") {
+  BadgeWorld w;
+  // The educator moved to a new key (person.rekey, resolved by the person
+  // directory): the award made to the old key belongs in the portfolio.
+  PortfolioExportRequest req = ClrRequest(w);
+  const PublicKey old_key = req.educator;
+  req.educator = SigningKey::Generate().public_key();
+  CHECK(BuildPortfolioClr(w.store(), req, w.f.issuer, kExportMs).status().code() ==
+        Status::Code::kFailedPrecondition);
+  req.keys = {req.educator, old_key};
+  auto clr = BuildPortfolioClr(w.store(), req, w.f.issuer, kExportMs);
+  REQUIRE(clr.ok());
+  CHECK(clr->included == std::vector<std::string>{AwardEntity(BadgeWorld::kSub)});
+}
+
 TEST_CASE("badges/portfolio: nothing active, nothing to export") {
   BadgeWorld w;
   w.Revoke();
