@@ -239,15 +239,19 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
                                                  std::to_string(st.entries) + ")"
                                            : "");
     if (st.award) {
-      std::cout << "  " << (st.award_status == "active" ? "ISSUED" : st.award_status) << " "
-                << *st.award << "\n";
+      std::cout << "  "
+                << (st.award_status != "active" ? st.award_status
+                    : unverified                ? "issued (unverified)"
+                                                : "ISSUED")
+                << " " << *st.award;
     } else if (st.complete()) {
-      std::cout << (unverified ? "  complete (unverified)" : "  COMPLETE, not issued") << "\n";
-    } else {
+      std::cout << (unverified ? "  complete (unverified)" : "  COMPLETE, not issued");
+    }
+    if (!st.complete()) {
       std::cout << "  missing";
       for (const auto& m : st.missing) std::cout << " " << m;
-      std::cout << "\n";
     }
+    std::cout << "\n";
   }
   for (const SubmissionSummary& s : p->submissions) {
     if (s.status == "awarded") continue;
