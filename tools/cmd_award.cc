@@ -83,6 +83,12 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   if (!s->parts_complete) std::cout << "void: the parts not revoked no longer complete the stack\n";
   if (s->revoked)
     std::cout << "revoked " << FormatHlc(s->revoked_hlc) << ": " << s->revoke_reason << "\n";
+  for (const IgnoredRecord& i : s->ignored) {
+    if (!i.lost_to) continue;
+    std::cout << "SUPERSEDED "
+              << DescribeSuperseded({s->id, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason})
+              << "\n";
+  }
   return kExitOk;
 }
 

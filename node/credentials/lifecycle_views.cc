@@ -157,11 +157,23 @@ Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& 
 Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store) {
   CREDMESH_ASSIGN_OR_RETURN(
       auto entities, ViewColumn(store.db(), "SELECT DISTINCT entity FROM lifecycle_ignored", ""));
-  std::set<std::string> submissions;
+  std::set<std::string> submissions, stack_awards;
   for (const auto& e : entities) {
-    if (!IsStackAwardEntity(e)) submissions.insert(SubmissionOfAward(e).value_or(e));
+    if (IsStackAwardEntity(e)) {
+      stack_awards.insert(e);
+    } else {
+      submissions.insert(SubmissionOfAward(e).value_or(e));
+    }
   }
   std::vector<SupersededOutcome> out;
+  // A second award.stack, or a second revoke of one, lost to the first.
+  for (const auto& e : stack_awards) {
+    CREDMESH_ASSIGN_OR_RETURN(auto state, ComputeStackAwardOf(store, e));
+    if (!state) continue;
+    for (const IgnoredRecord& i : state->ignored) {
+      if (i.lost_to) out.push_back({e, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason});
+    }
+  }
   for (const auto& sub : submissions) {
     CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
     auto found = SupersededIn(sub, state.submission ? &*state.submission : nullptr,

@@ -89,7 +89,8 @@ struct AwardView {
 // an issued award nor a superseded award record for it.
 Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& id);
 
-// Every superseded outcome this node holds, by (hlc, record id).
+// Every superseded outcome this node holds, by (hlc, record id); for an
+// issued stack's, `submission` is the stack award's entity.
 Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store);
 
 // An award of a portfolio, with the title it was awarded under (frozen in the

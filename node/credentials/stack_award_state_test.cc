@@ -148,6 +148,13 @@ TEST_CASE("stack awards: issued on complete parts, shown in the portfolio") {
     CHECK((*after)->issue_record == issue);
     REQUIRE((*after)->ignored.size() == 1);
     CHECK((*after)->ignored[0].lost_to == LostTo{issue, kAwardStackKind});
+    // Listed among the node's superseded outcomes (`status`).
+    auto superseded = ListSuperseded(w.store());
+    REQUIRE(superseded.ok());
+    REQUIRE(superseded->size() == 1);
+    CHECK((*superseded)[0].submission == st.Entity());
+    CHECK((*superseded)[0].record == (*after)->ignored[0].id);
+    CHECK((*superseded)[0].by.record == issue);
   }
 }
 
