@@ -14,7 +14,9 @@
 
 #include "tests/cli_runner.h"
 
-namespace credmesh {
+// Its own namespace: the tests of tests/ may be unity-built, and each file
+// keeps its own helpers and constants.
+namespace credmesh::stack_cli_test {
 namespace {
 
 const char kStack[] = "formative-assessment-practitioner";
@@ -86,7 +88,8 @@ void SchemaAccepts(CliRunner& c, const std::vector<std::string>& files) {
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part") {
+TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
+          doctest::test_suite("slow")) {
   CliRunner c("credmesh-stack-e2e");
   c.UseTestPassphrase();
   c.SetEnv("CREDMESH_DIR", c.File("hub"));
@@ -204,4 +207,4 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part") {
 }
 
 }  // namespace
-}  // namespace credmesh
+}  // namespace credmesh::stack_cli_test
