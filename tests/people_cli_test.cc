@@ -131,6 +131,11 @@ TEST_CASE("people e2e: the hub resolves a school's educator and the portfolio fo
   CHECK(p["active_awards"] == 1);
   CHECK(p["awards"][0]["id"] == award);
   CHECK(d.Json("portfolio --dir hub " + new_key.substr(0, 10))["active_awards"] == 1);
+  // The CLR too: Ed is resolved from the people records, with both keys, so
+  // the award made to his Pine key is in it.
+  nlohmann::json clr =
+      d.Json("portfolio export --dir hub 'Ed Educator' -o moved-clr.json --as 'Irene Issuer'");
+  CHECK(clr["awards"] == nlohmann::json::array({award}));
   CHECK(d.Json("submission list --dir hub --educator " + new_key.substr(0, 10))["submissions"]
             .size() == 1);
   nlohmann::json ed = d.Json("person show --dir hub 'Ed Educator'");

@@ -1,4 +1,4 @@
-// credmesh award issue|revoke|recognize|show and credmesh portfolio PERSON.
+// credmesh award issue|stack|revoke|recognize|show and credmesh portfolio PERSON.
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -8,6 +8,7 @@
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_steps.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/credentials/stack_awards.h"
 #include "tools/cred_cli.h"
 #include "tools/cred_json.h"
 #include "tools/free_text.h"
@@ -17,8 +18,79 @@ namespace credmesh::cli {
 namespace {
 
 struct AwardArgs {
-  std::string id, as, reason, ceu, note, issuer, person;
+  std::string id, as, reason, ceu, note, issuer, person, stack;
 };
+
+// An issued stack by id (prefix ok), or NotFound.
+Result<StackAwardState> LoadStackAward(Node& node, const std::string& id) {
+  CREDMESH_ASSIGN_OR_RETURN(auto s, ShowStackAward(node.store(), id));
+  if (!s) return Status::NotFound("no stack award " + id + " (see: credmesh portfolio PERSON)");
+  return std::move(*s);
+}
+
+// Awards the stack STACK to PERSON: every part the stack needs must be an
+// active award of theirs (the refusal names what is missing or revoked).
+int RunStack(const Context& ctx, const AwardArgs& a) {
+  auto node = OpenNode(ctx);
+  if (!node.ok()) return Fail(node.status());
+  Node& n = **node;
+  if (n.config().district.empty())
+    return Fail(Status::FailedPrecondition(
+        "this node belongs to no district (init --hub, or enrol install)"));
+  auto person = FindPerson(n, a.person);
+  if (!person.ok()) return Fail(person.status());
+  auto district_name = DistrictDisplayName(n.store(), n.config().district);
+  if (!district_name.ok()) return Fail(district_name.status());
+  auto body = NextStackAward(n.store(), a.stack, person->key, *district_name);
+  if (!body.ok()) return Fail(body.status());
+  auto key = SignerFor(n, a.as);
+  if (!key.ok()) return Fail(key.status());
+  const std::string entity = StackAwardEntity(body->stack, body->version, body->educator);
+  auto rec = WriteCheckedStep(n, kAwardStackKind, "public/" + n.config().district, entity,
+                              body->ToValue(), **key);
+  if (!rec.ok()) return Fail(rec.status());
+  if (ctx.json)
+    PrintJson({{"award", entity}, {"record", rec->id().hex()}});
+  else
+    std::cout << entity << "\n";
+  return kExitOk;
+}
+
+int ShowStack(const Context& ctx, Node& node, const std::string& id) {
+  auto s = LoadStackAward(node, id);
+  if (!s.ok()) return Fail(s.status());
+  const auto unverified = UnverifiedReason(node);
+  if (ctx.json) {
+    PrintJson(StackAwardJson(*s, unverified));
+    return kExitOk;
+  }
+  std::cout << "stack award " << s->id << "  [" << s->Status() << (unverified ? ", UNVERIFIED" : "")
+            << "]\n";
+  if (unverified) std::cout << "unverified: " << *unverified << "\n";
+  std::cout << "stack " << s->issue.stack << " v" << s->issue.version << "  "
+            << s->issue.frozen.title << "  educator " << s->issue.educator.hex() << "\n"
+            << "issued " << FormatHlc(s->issued_hlc) << " by " << s->issuer.hex().substr(0, 16)
+            << "\n";
+  for (const StackAwardPart& p : s->issue.parts) {
+    auto r = std::find_if(s->revoked_parts.begin(), s->revoked_parts.end(),
+                          [&](const RevokedPart& x) { return x.award == p.award; });
+    std::cout << "part " << p.award
+              << (r == s->revoked_parts.end()
+                      ? ""
+                      : "  [REVOKED " + FormatHlc(r->revoked_hlc) + ": " + r->reason + "]")
+              << "\n";
+  }
+  if (!s->parts_complete) std::cout << "void: the parts not revoked no longer complete the stack\n";
+  if (s->revoked)
+    std::cout << "revoked " << FormatHlc(s->revoked_hlc) << ": " << s->revoke_reason << "\n";
+  for (const IgnoredRecord& i : s->ignored) {
+    if (!i.lost_to) continue;
+    std::cout << "SUPERSEDED "
+              << DescribeSuperseded({s->id, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason})
+              << "\n";
+  }
+  return kExitOk;
+}
 
 int RunIssue(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
@@ -49,6 +121,13 @@ int RunIssue(const Context& ctx, const AwardArgs& a) {
 int RunRevoke(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
+  if (IsStackAwardEntity(a.id)) {
+    auto s = LoadStackAward(**node, a.id);
+    if (!s.ok()) return Fail(s.status());
+    if (a.reason.empty()) return Fail(Status::InvalidArgument("--reason is required"));
+    AwardRevokeBody b{s->issue_record, a.reason};
+    return WriteStep(ctx, **node, kAwardRevokeKind, s->scope, s->id, b.ToValue(), a.as);
+  }
   auto award = LoadAward(**node, a.id);
   if (!award.ok()) return Fail(award.status());
   if (a.reason.empty()) return Fail(Status::InvalidArgument("--reason is required"));
@@ -65,6 +144,10 @@ int RunRecognize(const Context& ctx, const AwardArgs& a) {
   } catch (const std::exception&) {
     return Fail(
         Status::InvalidArgument("--ceu wants a number of units between 0 and 1000, e.g. 1.5"));
+  }
+  if (IsStackAwardEntity(a.id)) {
+    return Fail(Status::FailedPrecondition(
+        "recognitions attach to the awards a stack rests on, not to the stack award " + a.id));
   }
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
@@ -86,6 +169,7 @@ int RunRecognize(const Context& ctx, const AwardArgs& a) {
 int RunShow(const Context& ctx, const AwardArgs& a) {
   auto node = OpenNode(ctx);
   if (!node.ok()) return Fail(node.status());
+  if (IsStackAwardEntity(a.id)) return ShowStack(ctx, **node, a.id);
   auto view = ShowAwardView((*node)->store(), a.id);
   if (!view.ok()) return Fail(view.status());
   if (!*view)
@@ -160,13 +244,20 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
               << (st.required < st.entries ? " (any " + std::to_string(st.required) + " of " +
                                                  std::to_string(st.entries) + ")"
                                            : "");
-    if (st.complete()) {
-      std::cout << (unverified ? "  complete (unverified)" : "  COMPLETE") << "\n";
-    } else {
+    if (st.award) {
+      std::cout << "  "
+                << (st.award_status != "active" ? st.award_status
+                    : unverified                ? "issued (unverified)"
+                                                : "ISSUED")
+                << " " << *st.award;
+    } else if (st.complete()) {
+      std::cout << (unverified ? "  complete (unverified)" : "  COMPLETE, not issued");
+    }
+    if (!st.complete()) {
       std::cout << "  missing";
       for (const auto& m : st.missing) std::cout << " " << m;
-      std::cout << "\n";
     }
+    std::cout << "\n";
   }
   for (const SubmissionSummary& s : p->submissions) {
     if (s.status == "awarded") continue;
@@ -194,8 +285,17 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
   issue->add_option("SUBMISSION", a->id, "Submission id")->required();
   OnRun(issue, ctx, [&ctx, a] { return RunIssue(ctx, *a); });
 
-  CLI::App* revoke = sub("revoke", "Revoke an award", true);
-  revoke->add_option("ID", a->id, "Award or submission id")->required();
+  CLI::App* stack = sub("stack",
+                        "Award a stack whose parts PERSON has all earned (active awards); prints "
+                        "the stack award id",
+                        true);
+  stack->add_option("STACK", a->stack, "Stack id (see: credmesh catalog list)")->required();
+  stack->add_option("PERSON", a->person, "The educator: name, key prefix or full key")->required();
+  OnRun(stack, ctx, [&ctx, a] { return RunStack(ctx, *a); });
+
+  CLI::App* revoke = sub("revoke", "Revoke an award or a stack award", true);
+  revoke->add_option("ID", a->id, "Award, submission or stack award (award:stack:...) id")
+      ->required();
   AddFreeText(revoke, "--reason", a->reason, "Why (recorded publicly)", TextNeed::kRequired);
   OnRun(revoke, ctx, [&ctx, a] { return RunRevoke(ctx, *a); });
 
@@ -209,7 +309,8 @@ void RegisterAwardCommands(CLI::App& app, Context& ctx) {
 
   CLI::App* show =
       sub("show", "Show an award, and any award record a concurrent one superseded", false);
-  show->add_option("ID", a->id, "Award or submission id")->required();
+  show->add_option("ID", a->id, "Award, submission or stack award (award:stack:...) id")
+      ->required();
   OnRun(show, ctx, [&ctx, a] { return RunShow(ctx, *a); });
 
   CLI::App* port = app.add_subcommand(

@@ -13,6 +13,7 @@
 #include "node/badges/vc_proof.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/credentials/stack_awards.h"
 #include "tools/cli.h"
 #include "tools/cred_cli.h"
 #include "tools/trust_cli.h"
@@ -91,20 +92,43 @@ int RunExport(const Context& ctx, const BadgeArgs& a) {
   auto node = OpenDistrictNode(ctx);
   if (!node.ok()) return Fail(node.status());
   Node& n = **node;
-  auto award = ShowAward(n.store(), a.award);
-  if (!award.ok()) return Fail(award.status());
-  if (!*award)
-    return Fail(Status::NotFound("no award " + a.award + " (see: credmesh submission list)"));
-  auto signer = BadgeSigner(n, a, (**award).issued ? (**award).issuer.hex() : std::string());
+  // The award's issuer signs by default: an award's, or an issued stack's.
+  const bool stack = IsStackAwardId(a.award);
+  std::string issuer;
+  if (stack) {
+    auto s = ShowStackAward(n.store(), a.award);
+    if (!s.ok()) return Fail(s.status());
+    if (!*s)
+      return Fail(
+          Status::NotFound("no stack award " + a.award + " (see: credmesh portfolio PERSON)"));
+    issuer = (**s).issuer.hex();
+  } else {
+    auto award = ShowAward(n.store(), a.award);
+    if (!award.ok()) return Fail(award.status());
+    if (!*award)
+      return Fail(Status::NotFound("no award " + a.award + " (see: credmesh submission list)"));
+    if ((**award).issued) issuer = (**award).issuer.hex();
+  }
+  auto signer = BadgeSigner(n, a, issuer);
   if (!signer.ok()) return Fail(signer.status());
   if (Status s = CheckIssuingKey(n, (*signer)->public_key()); !s.ok()) return Fail(s);
 
   BadgeRequest req{
       n.config().district, a.award, (*signer)->public_key(),
       a.status_list_url.empty() ? DefaultStatusListUrl(n.config()) : a.status_list_url};
-  auto content = GatherBadgeContent(n.store(), req);
-  if (!content.ok()) return Fail(content.status());
-  nlohmann::json cred = BuildOpenBadgeCredential(*content);
+  nlohmann::json cred;
+  std::optional<nlohmann::json> status;
+  if (stack) {
+    auto content = GatherStackBadgeContent(n.store(), req);
+    if (!content.ok()) return Fail(content.status());
+    cred = BuildStackBadgeCredential(*content);
+    status = content->status;
+  } else {
+    auto content = GatherBadgeContent(n.store(), req);
+    if (!content.ok()) return Fail(content.status());
+    cred = BuildOpenBadgeCredential(*content);
+    status = content->status;
+  }
   std::string text;
   if (a.format == "jwt") {
     auto jwt = SignVcJwt(cred, **signer);
@@ -121,7 +145,7 @@ int RunExport(const Context& ctx, const BadgeArgs& a) {
                {"id", cred["id"]},
                {"format", a.format},
                {"issuer", DidKeyOf((*signer)->public_key())},
-               {"status", content->status ? *content->status : nlohmann::json()}});
+               {"status", status ? *status : nlohmann::json()}});
   } else {
     std::cout << a.out << ": " << cred["name"].get<std::string>() << " ("
               << cred["id"].get<std::string>() << "), "
@@ -229,7 +253,9 @@ int RunPortfolioExport(const Context& ctx, const PortfolioExportArgs& a) {
   auto node = OpenDistrictNode(ctx);
   if (!node.ok()) return Fail(node.status());
   Node& n = **node;
-  auto educator = ResolvePerson(n, a.person);
+  // Through the district's person directory, with every key the person
+  // signed with (person.rekey), as `portfolio` does.
+  auto educator = FindPerson(n, a.person);
   if (!educator.ok()) return Fail(educator.status());
   BadgeArgs signer_args;
   signer_args.as = a.as;
@@ -238,8 +264,9 @@ int RunPortfolioExport(const Context& ctx, const PortfolioExportArgs& a) {
   if (!signer.ok()) return Fail(signer.status());
   if (Status s = CheckIssuingKey(n, (*signer)->public_key()); !s.ok()) return Fail(s);
   PortfolioExportRequest req{
-      n.config().district, *educator,
-      a.status_list_url.empty() ? DefaultStatusListUrl(n.config()) : a.status_list_url, a.name};
+      n.config().district, educator->key,
+      a.status_list_url.empty() ? DefaultStatusListUrl(n.config()) : a.status_list_url, a.name,
+      educator->keys};
   const int64_t now = n.clock().NowMillis();
   auto clr = BuildPortfolioClr(n.store(), req, **signer, now);
   if (!clr.ok()) return Fail(clr.status());
@@ -308,7 +335,9 @@ void RegisterBadgeCommands(CLI::App& app, Context& ctx) {
       badge->add_subcommand("export", "Write an award as a signed OB 3.0 OpenBadgeCredential");
   AddDirOption(exp, ctx);
   AddJsonOption(exp, ctx);
-  exp->add_option("AWARD", a->award, "Award or submission id (prefix ok)")->required();
+  exp->add_option("AWARD", a->award,
+                  "Award, submission or stack award (award:stack:...) id (prefix ok)")
+      ->required();
   exp->add_option("-o,--out", a->out, "Output file")->required();
   exp->add_option("--format", a->format,
                   "di: JSON with an eddsa-jcs-2022 proof (default); jwt: a VC-JWT")

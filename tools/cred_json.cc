@@ -1,5 +1,7 @@
 #include "tools/cred_json.h"
 
+#include <algorithm>
+
 namespace credmesh::cli {
 namespace {
 
@@ -231,6 +233,44 @@ nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified) {
   return j;
 }
 
+nlohmann::json StackAwardJson(const StackAwardState& s, const Unverified& unverified) {
+  nlohmann::json j = {{"id", s.id}, {"kind", "stack"}, {"status", s.Status()}};
+  if (s.issued) {
+    j["scope"] = s.scope;
+    j["verified"] = !unverified;
+    if (unverified) j["unverified"] = *unverified;
+    j["issue_record"] = s.issue_record.hex();
+    j["issued_hlc"] = s.issued_hlc;
+    j["issuer"] = s.issuer.hex();
+    j["stack"] = s.issue.stack;
+    j["version"] = s.issue.version;
+    j["educator"] = s.issue.educator.hex();
+    j["title"] = s.issue.frozen.title;
+    j["description"] = s.issue.frozen.description;
+    j["district_name"] = s.issue.frozen.district_name;
+    j["stack_record"] = s.issue.frozen.stack_record.hex();
+    auto parts = nlohmann::json::array();
+    for (const auto& p : s.issue.parts) {
+      bool revoked = std::any_of(s.revoked_parts.begin(), s.revoked_parts.end(),
+                                 [&](const RevokedPart& r) { return r.award == p.award; });
+      parts.push_back({{"award", p.award}, {"issue", p.issue.hex()}, {"revoked", revoked}});
+    }
+    j["parts"] = parts;
+    auto revoked_parts = nlohmann::json::array();
+    for (const auto& r : s.revoked_parts) {
+      revoked_parts.push_back({{"award", r.award}, {"hlc", r.revoked_hlc}, {"reason", r.reason}});
+    }
+    j["revoked_parts"] = revoked_parts;
+    j["parts_complete"] = s.parts_complete;
+  }
+  if (s.revoked) {
+    j["revocation"] = {
+        {"record", s.revoke_record.hex()}, {"hlc", s.revoked_hlc}, {"reason", s.revoke_reason}};
+  }
+  j["ignored"] = IgnoredJson(s.ignored);
+  return j;
+}
+
 nlohmann::json SubmissionSummaryJson(const SubmissionSummary& s) {
   return {{"id", s.id},
           {"scope", s.scope},
@@ -264,8 +304,12 @@ nlohmann::json PortfolioJson(const PortfolioView& p, const Unverified& unverifie
                         {"entries", s.entries},
                         {"satisfied", s.satisfied},
                         {"missing", s.missing},
-                        {"complete", s.complete()}});
+                        {"complete", s.complete()},
+                        {"award", s.award ? nlohmann::json(*s.award) : nlohmann::json(nullptr)},
+                        {"award_status", s.award_status}});
   }
+  auto stack_awards = nlohmann::json::array();
+  for (const auto& s : p.stack_awards) stack_awards.push_back(StackAwardJson(s, unverified));
   auto submissions = nlohmann::json::array();
   for (const auto& s : p.submissions) submissions.push_back(SubmissionSummaryJson(s));
   auto keys = nlohmann::json::array();
@@ -276,6 +320,7 @@ nlohmann::json PortfolioJson(const PortfolioView& p, const Unverified& unverifie
                       {"active_awards", p.active_awards},
                       {"ceu_hundredths", p.ceu_hundredths},
                       {"completed_stacks", stacks},
+                      {"stack_awards", stack_awards},
                       {"submissions", submissions},
                       {"stacks", progress},
                       {"verified", !unverified}};

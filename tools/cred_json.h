@@ -25,6 +25,8 @@ using Unverified = std::optional<std::string>;
 nlohmann::json SubmissionJson(const SubmissionState& s);
 // SubmissionJson with "award": AwardJson, or null, and "superseded".
 nlohmann::json SubmissionViewJson(const SubmissionView& v, const Unverified& unverified);
+// An issued stack (award.stack) with its parts and what became of them.
+nlohmann::json StackAwardJson(const StackAwardState& s, const Unverified& unverified);
 nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified);
 // AwardJson (status "none" when no issue is valid) with "superseded".
 nlohmann::json AwardViewJson(const AwardView& v, const Unverified& unverified);

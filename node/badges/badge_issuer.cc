@@ -8,6 +8,7 @@
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/credentials/stack_awards.h"
 #include "node/trust/person_directory.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
@@ -160,11 +161,66 @@ Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
   return c;
 }
 
+bool IsStackAwardId(const std::string& id) { return IsStackAwardEntity(id); }
+
+Result<StackBadgeContent> GatherStackBadgeContent(Store& store, const BadgeRequest& req) {
+  CREDMESH_ASSIGN_OR_RETURN(auto award, ShowStackAward(store, req.award));
+  if (!award) return Status::NotFound("no stack award " + req.award + " (see: credmesh portfolio)");
+  const StackAwardState& s = *award;
+  if (s.Status() != "active") {
+    return Status::FailedPrecondition("stack award " + s.id + " is " + s.Status() +
+                                      ": a badge cannot be exported");
+  }
+  StackBadgeContent c;
+  c.district = req.district;
+  c.issuer_name = s.issue.frozen.district_name;
+  c.issuer_id = DidKeyOf(req.signer);
+  c.valid_from_ms = HybridClock::Millis(s.issued_hlc);
+  c.credential_id = DerivedUuidUrn("credmesh/badge/credential", s.issue_record.view());
+  c.subject_id = DerivedUuidUrn("credmesh/badge/subject", s.issue_record.view());
+  c.salt = Sha256(s.issue_record.view()).hex().substr(0, 32);
+  c.stack = s.stack;
+  c.title = s.issue.frozen.title;
+  c.description = s.issue.frozen.description;
+  for (const StackAwardPart& p : s.issue.parts) {
+    CREDMESH_ASSIGN_OR_RETURN(auto part, ShowAward(store, p.award));
+    if (!part) return Status::NotFound("part " + p.award + " of " + s.id + " is not held here");
+    StackBadgePart bp;
+    bp.definition = part->issue.definition;
+    bp.version = part->issue.version;
+    // The title the part was awarded under (frozen), else its definition id.
+    auto achievement = LoadAwardedAchievement(store, *part);
+    bp.title = achievement.ok()     ? achievement->title
+               : part->issue.frozen ? part->issue.frozen->title
+                                    : bp.definition;
+    bp.achievement_id = DefinitionAchievementId(req.district, bp.definition, bp.version);
+    bp.credential_id = DerivedUuidUrn("credmesh/badge/credential", p.issue.view());
+    c.parts.push_back(std::move(bp));
+  }
+  CREDMESH_ASSIGN_OR_RETURN(PersonDirectory people, PersonDirectory::Load(store.db(), {}));
+  if (const Person* p = people.WithKey(s.issue.educator); p && !p->email.empty())
+    c.email = p->email;
+  if (!c.email)
+    return Status::FailedPrecondition("no e-mail known for the educator " +
+                                      ShortKey(s.issue.educator) +
+                                      " (person.profile); the badge would not identify them");
+  if (!req.status_list_url.empty()) {
+    CREDMESH_ASSIGN_OR_RETURN(uint64_t index, BadgeStatusIndex(store.db()).IndexFor(s.id));
+    c.status = StatusListEntry(req.status_list_url, index);
+  }
+  return c;
+}
+
 Result<nlohmann::json> BuildSignedStatusList(Store& store, const std::string& list_url,
                                              const SigningKey& signer, Clock& clock) {
   StatusBitstring bits;
   CREDMESH_ASSIGN_OR_RETURN(auto all, BadgeStatusIndex(store.db()).All());
   for (const auto& [award, index] : all) {
+    if (IsStackAwardEntity(award)) {
+      CREDMESH_ASSIGN_OR_RETURN(auto stack, ShowStackAward(store, award));
+      if (stack && stack->Status() != "active" && index < bits.size()) bits.Set(index, true);
+      continue;
+    }
     CREDMESH_ASSIGN_OR_RETURN(auto state, ShowAward(store, award));
     if (state && state->revoked && index < bits.size()) bits.Set(index, true);
   }

@@ -71,8 +71,20 @@ struct BadgeRequest {
 // held here, so the review is unknown).
 Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& request);
 
+// The content of an issued stack's badge (request.award: a stack award id,
+// "award:stack:...", prefix ok): the stack award (must be active: neither
+// revoked nor voided by revoked parts), the stack version and name it froze,
+// each part's awarded title and the id of its own badge, the educator's
+// e-mail and the status-list index, as GatherBadgeContent.
+Result<StackBadgeContent> GatherStackBadgeContent(Store& store, const BadgeRequest& request);
+
+// True for an id that names a stack award ("award:stack:...") rather than an
+// award of a submission.
+bool IsStackAwardId(const std::string& id);
+
 // The signed (eddsa-jcs-2022) BitstringStatusListCredential of this node's
-// exported awards: bit i is set iff the award holding index i is revoked.
+// exported awards: bit i is set iff the award holding index i is revoked
+// (for a stack award: revoked, or voided by revoked parts).
 Result<nlohmann::json> BuildSignedStatusList(Store& store, const std::string& list_url,
                                              const SigningKey& signer, Clock& clock);
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "node/badges/badge_test_world.h"
+#include "node/badges/badge_verifier.h"
 #include "node/badges/multibase.h"
 #include "node/badges/status_list.h"
 #include "node/badges/vc_proof.h"
@@ -95,6 +96,60 @@ TEST_CASE("badges/issuer: the status list sets exactly the revoked awards' bits"
   CHECK(bits.Get(1));
   CHECK(!bits.Get(0));
   CHECK(!bits.Get(2));
+}
+
+TEST_CASE("badges/issuer: an issued stack's badge names its parts and falls with them") {
+  BadgeWorld w;
+  const std::string stack = w.IssueStack();
+  auto req = w.Request();
+  req.award = "award:stack:fa-pair";  // a prefix
+  auto c = GatherStackBadgeContent(w.store(), req);
+  REQUIRE(c.ok());
+  CHECK(c->title == "Formative pair");
+  CHECK(c->issuer_name == "Maple Valley USD");
+  REQUIRE(c->parts.size() == 2);
+  auto part = GatherBadgeContent(w.store(), w.Request());
+  REQUIRE(part.ok());
+  CHECK(c->parts[0].credential_id == part->credential_id);  // the part's own badge
+  CHECK(c->parts[0].achievement_id ==
+        DefinitionAchievementId(w.f.district, w.def.id, w.def.version));
+  CHECK(c->parts[0].title == w.def.title);
+  CHECK(c->parts[1].definition == "fa-individual-support");
+
+  nlohmann::json cred = BuildStackBadgeCredential(*c);
+  const auto& achievement = cred["credentialSubject"]["achievement"];
+  CHECK(achievement["id"] == "urn:credmesh:" + w.f.district + ":stack:fa-pair:v1");
+  CHECK(achievement["achievementType"] == "Certificate");
+  REQUIRE(achievement["alignment"].size() == 2);
+  CHECK(achievement["alignment"][0]["targetUrl"] == c->parts[0].achievement_id);
+  CHECK(achievement["alignment"][1]["targetCode"] == "fa-individual-support:v1");
+  CHECK(cred["evidence"][0]["id"] == part->credential_id);
+  auto signed_cred = AddEddsaJcsProof(cred, w.f.issuer, "2023-11-14T23:00:00Z");
+  REQUIRE(signed_cred.ok());
+  auto trust = w.Trust();
+  BadgeVerifyOptions o;
+  o.now_ms = w.clock().NowMillis();
+  o.trust = &trust;
+  BadgeVerdict v = VerifyBadge(signed_cred->dump(), o);
+  INFO(v.ToJson().dump(2));
+  CHECK(v.valid);
+
+  // A part revoked: the stack award is void, its bit set, its export refused.
+  const uint64_t index = std::stoull((*c->status)["statusListIndex"].get<std::string>());
+  w.Revoke();
+  auto after = ShowStackAward(w.store(), stack);
+  REQUIRE(after.ok());
+  CHECK((*after)->Status() == "parts_revoked");
+  auto refused = GatherStackBadgeContent(w.store(), req);
+  CHECK(refused.status().code() == Status::Code::kFailedPrecondition);
+  CHECK(refused.status().message().find("parts_revoked") != std::string::npos);
+  auto list =
+      BuildSignedStatusList(w.store(), "https://maple.example/status/1", w.f.issuer, w.clock());
+  REQUIRE(list.ok());
+  auto bits =
+      StatusBitstring::Decode((*list)["credentialSubject"]["encodedList"].get<std::string>());
+  REQUIRE(bits.ok());
+  CHECK(bits->Get(index));
 }
 
 TEST_CASE("badges/issuer: a catalog edit after the award leaves the achievement as awarded") {

@@ -6,6 +6,7 @@
 #include "node/badges/badge_issuer.h"
 #include "node/credentials/credential_test_world.h"
 #include "node/credentials/lifecycle_views.h"
+#include "node/credentials/stack_awards.h"
 #include "node/trust/trust_index.h"
 #include "node/trust/trust_records.h"
 
@@ -70,6 +71,30 @@ class BadgeWorld {
     f.Add(kAwardRevokeKind, "public/" + f.district, AwardEntity(kSub), T(40), b.ToValue(),
           f.issuer);
     Ingest();
+  }
+  // A second award (fa-individual-support) and an issued stack "fa-pair"
+  // resting on both awards, as `award stack` writes it. Returns its entity.
+  std::string IssueStack() {
+    static constexpr char kSub2[] = "sub-fedcba9876543210";
+    CredentialDefinition second = SampleDefinition("fa-individual-support");
+    f.Definition(second, T(23));
+    f.Draft(kSub2, second, 24);
+    RecordId r2 = f.Review(kSub2, 1, second, true, T(35), f.reviewer);
+    f.Issue(kSub2, 1, second, r2, T(36));
+    Stack stack;
+    stack.id = "fa-pair";
+    stack.title = "Formative pair";
+    stack.description = "Whole-class decisions and individual support.";
+    stack.definitions = {{def.id, std::nullopt}, {second.id, std::nullopt}};
+    f.Add(kCatalogStackKind, "district/" + f.district, StackEntity(stack.id), T(37),
+          StackToBody(stack), f.issuer);
+    Ingest();
+    auto body = NextStackAward(*store_, stack.id, f.educator.public_key(), "Maple Valley USD");
+    REQUIRE(body.ok());
+    const std::string entity = StackAwardEntity(stack.id, 1, f.educator.public_key());
+    f.Add(kAwardStackKind, "public/" + f.district, entity, T(38), body->ToValue(), f.issuer);
+    Ingest();
+    return entity;
   }
   DistrictIssuerTrust Trust() {
     auto t = DistrictIssuerTrust::Load(store_->db(), f.district, root.public_key());

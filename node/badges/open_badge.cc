@@ -75,6 +75,49 @@ nlohmann::json StackAchievement(const std::string& district, const Stack& s) {
           {"version", std::to_string(s.version)}};
 }
 
+nlohmann::json BuildStackBadgeCredential(const StackBadgeContent& c) {
+  nlohmann::json achievement = StackAchievement(c.district, c.stack);
+  achievement["name"] = c.title;
+  achievement["description"] = c.description.empty() ? c.title : c.description;
+  auto alignment = nlohmann::json::array();
+  auto evidence = nlohmann::json::array();
+  for (const StackBadgePart& p : c.parts) {
+    const std::string code = p.definition + ":v" + std::to_string(p.version);
+    alignment.push_back({{"type", {"Alignment"}},
+                         {"targetType", "ceterms:Credential"},
+                         {"targetName", p.title},
+                         {"targetUrl", p.achievement_id},
+                         {"targetCode", code},
+                         {"targetDescription",
+                          "A micro-credential this stack rests on; its "
+                          "own badge is " +
+                              p.credential_id}});
+    evidence.push_back({{"id", p.credential_id},
+                        {"type", {"Evidence"}},
+                        {"name", p.title},
+                        {"narrative", "Earned " + p.title + " (" + code +
+                                          "), a part of this stack, with its own badge."}});
+  }
+  achievement["alignment"] = std::move(alignment);
+
+  nlohmann::json subject = {{"id", c.subject_id},
+                            {"type", {"AchievementSubject"}},
+                            {"achievement", std::move(achievement)}};
+  if (c.email) subject["identifier"] = HashedEmailIdentifier(*c.email, c.salt);
+  nlohmann::json cred = {
+      {"@context", {kVcContextV2, kOb3Context}},
+      {"id", c.credential_id},
+      {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
+      {"issuer", {{"id", c.issuer_id}, {"type", {"Profile"}}, {"name", c.issuer_name}}},
+      {"validFrom", FormatDateTime(c.valid_from_ms)},
+      {"name", c.title},
+      {"credentialSubject", std::move(subject)},
+      {"evidence", std::move(evidence)},
+      {"credentialSchema", {{{"id", kOb3SchemaUrl}, {"type", "1EdTechJsonSchemaValidator2019"}}}}};
+  if (c.status) cred["credentialStatus"] = *c.status;
+  return cred;
+}
+
 std::string HashedEmail(const std::string& email, const std::string& salt) {
   std::string e = email;
   e.erase(0, e.find_first_not_of(" \t\r\n"));

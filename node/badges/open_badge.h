@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "node/credentials/catalog_model.h"
 #include "protocol/bytes.h"
@@ -36,6 +37,40 @@ struct BadgeContent {
 };
 
 nlohmann::json BuildOpenBadgeCredential(const BadgeContent& content);
+
+// One part an issued stack rests on, as its badge names it.
+struct StackBadgePart {
+  std::string title;           // the part's awarded title (frozen in its award)
+  std::string definition;      // definition id
+  int64_t version = 0;         // awarded version
+  std::string achievement_id;  // DefinitionAchievementId of the part
+  std::string credential_id;   // the id of the part's own badge (urn:uuid)
+};
+
+// Everything an exported badge states about one issued stack (award.stack).
+struct StackBadgeContent {
+  std::string credential_id;  // urn:uuid:..., stable per stack award
+  std::string issuer_id;
+  std::string issuer_name;  // the district's name frozen in the stack award
+  std::string district;
+  int64_t valid_from_ms = 0;  // when the stack was issued
+  Stack stack;                // the cited stack version (entries, completion rule)
+  std::string title;          // frozen title and description
+  std::string description;
+  std::vector<StackBadgePart> parts;
+  std::string subject_id;
+  std::optional<std::string> email;
+  std::string salt;
+  std::optional<nlohmann::json> status;
+};
+
+// The OpenBadgeCredential of an issued stack: its achievement is the stack's
+// (StackAchievement, achievementType "Certificate", the frozen name and
+// description) with one `alignment` per part (targetType
+// "ceterms:Credential", targetUrl the part's achievement id, targetCode
+// "<definition>:v<version>"), and one `evidence` entry per part whose id is
+// the part's own badge id. No `result`: a stack has no rubric.
+nlohmann::json BuildStackBadgeCredential(const StackBadgeContent& content);
 
 // "urn:credmesh:<d>:definition:<id>:v<version>": a definition version's
 // achievement id, in every badge that awards it.

@@ -19,7 +19,7 @@ using testing::T;
 constexpr int64_t kExportMs = kBaseMs + 3600 * 1000;
 
 PortfolioExportRequest ClrRequest(BadgeWorld& w) {
-  return {w.f.district, w.f.educator.public_key(), "https://maple.example/status/1", ""};
+  return {w.f.district, w.f.educator.public_key(), "https://maple.example/status/1", "", {}};
 }
 
 BadgeVerdict VerifyClr(const std::string& text, const IssuerTrust& trust) {
@@ -122,6 +122,60 @@ TEST_CASE("badges/portfolio: a completed stack is an achievement with isParentOf
                                                      {"associationType", "isParentOf"},
                                                      {"sourceId", stack_id},
                                                      {"targetId", part_id}}));
+}
+
+TEST_CASE("badges/portfolio: an issued stack is embedded as its own badge, parent of its parts") {
+  BadgeWorld w;
+  const std::string stack = w.IssueStack();
+  auto clr = BuildPortfolioClr(w.store(), ClrRequest(w), w.f.issuer, kExportMs);
+  REQUIRE(clr.ok());
+  REQUIRE(clr->included.size() == 3);
+  CHECK(clr->included[2] == stack);
+  const auto& subject = clr->credential["credentialSubject"];
+  REQUIRE(subject["verifiableCredential"].size() == 3);
+  const auto& stack_badge = subject["verifiableCredential"][2];
+  const std::string stack_id = stack_badge["credentialSubject"]["achievement"]["id"];
+  CHECK(stack_id == "urn:credmesh:" + w.f.district + ":stack:fa-pair:v1");
+  // One isParentOf per part, to the parts' embedded achievements; the stack's
+  // achievement appears once (from its badge).
+  std::vector<std::string> targets;
+  for (const auto& a : subject["association"]) {
+    CHECK(a["sourceId"] == stack_id);
+    CHECK(a["associationType"] == "isParentOf");
+    targets.push_back(a["targetId"]);
+  }
+  CHECK(targets ==
+        std::vector<std::string>{
+            subject["verifiableCredential"][0]["credentialSubject"]["achievement"]["id"],
+            subject["verifiableCredential"][1]["credentialSubject"]["achievement"]["id"]});
+  CHECK(subject["achievement"].size() == 3);
+  auto trust = w.Trust();
+  auto signed_clr = AddEddsaJcsProof(clr->credential, w.f.issuer, FormatDateTime(kExportMs));
+  REQUIRE(signed_clr.ok());
+  BadgeVerdict v = VerifyClr(signed_clr->dump(), trust);
+  INFO(v.ToJson().dump(2));
+  CHECK(v.valid);
+  // Once a part is revoked, neither that part nor the stack is embedded.
+  w.Revoke();
+  auto after = BuildPortfolioClr(w.store(), ClrRequest(w), w.f.issuer, kExportMs);
+  REQUIRE(after.ok());
+  CHECK(after->included == std::vector<std::string>{AwardEntity("sub-fedcba9876543210")});
+  CHECK(!after->credential["credentialSubject"].contains("association"));
+}
+
+TEST_CASE("badges/portfolio: a person's awards under every key they signed with are included") {
+  BadgeWorld w;
+  // The educator moved to a new key (person.rekey, resolved by the person
+  // directory): the award made to the old key belongs in the portfolio.
+  PortfolioExportRequest req = ClrRequest(w);
+  const PublicKey old_key = req.educator;
+  req.educator = SigningKey::Generate().public_key();
+  CHECK(BuildPortfolioClr(w.store(), req, w.f.issuer, kExportMs).status().code() ==
+        Status::Code::kFailedPrecondition);
+  req.keys = {req.educator, old_key};
+  auto clr = BuildPortfolioClr(w.store(), req, w.f.issuer, kExportMs);
+  REQUIRE(clr.ok());
+  CHECK(clr->included == std::vector<std::string>{AwardEntity(BadgeWorld::kSub)});
 }
 
 TEST_CASE("badges/portfolio: nothing active, nothing to export") {

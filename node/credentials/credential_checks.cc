@@ -3,6 +3,7 @@
 #include "node/credentials/award_state.h"
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/domain_store.h"
+#include "node/credentials/stack_awards.h"
 #include "node/credentials/submission_state.h"
 
 namespace credmesh {
@@ -30,6 +31,17 @@ Result<std::string> WhyStepIgnored(Store& store, const VerifiedRecord& candidate
   const Record& c = candidate.record();
   std::string sub_id = c.entity;
   const bool is_award = c.kind.rfind("award.", 0) == 0;
+  if (is_award && IsStackAwardEntity(c.entity)) {
+    CREDMESH_ASSIGN_OR_RETURN(auto records, LoadValidRecords(store, c.entity));
+    std::erase_if(records, [](const DomainRecord& r) { return r.kind.rfind("award.", 0) != 0; });
+    records.push_back(ToDomain(candidate));
+    CREDMESH_ASSIGN_OR_RETURN(StackAwardInputs inputs, LoadStackAwardInputs(store, records));
+    StackAwardState s = ComputeStackAward(c.entity, std::move(records), inputs);
+    return Reason(s.ignored, candidate.id());
+  }
+  if (c.kind == kAwardStackKind) {
+    return std::string("award.stack records are about an entity award:stack:...");
+  }
   if (is_award) {
     auto s = SubmissionOfAward(c.entity);
     if (!s) return std::string("award records are about an entity award:<submission>");

@@ -7,6 +7,7 @@ namespace credmesh {
 namespace {
 
 using Map = Value::Map;
+using Array = Value::Array;
 
 constexpr char kDefinitionPrefix[] = "definition:";
 constexpr char kStackPrefix[] = "stack:";
@@ -124,7 +125,15 @@ std::string DefinitionEntity(const std::string& id) { return kDefinitionPrefix +
 std::string StackEntity(const std::string& id) { return kStackPrefix + id; }
 std::string AwardEntity(const std::string& submission_id) { return kAwardPrefix + submission_id; }
 std::optional<std::string> SubmissionOfAward(const std::string& entity) {
+  if (IsStackAwardEntity(entity)) return std::nullopt;
   return StripPrefix(entity, kAwardPrefix);
+}
+std::string StackAwardEntity(const std::string& stack, int64_t version, const PublicKey& educator) {
+  return std::string(kAwardPrefix) + "stack:" + stack + ":v" + std::to_string(version) + ":" +
+         educator.hex().substr(0, 16);
+}
+bool IsStackAwardEntity(const std::string& entity) {
+  return entity.rfind(std::string(kAwardPrefix) + "stack:", 0) == 0;
 }
 std::optional<std::string> DefinitionOfEntity(const std::string& entity) {
   return StripPrefix(entity, kDefinitionPrefix);
@@ -356,6 +365,57 @@ Result<AwardIssueBody> AwardIssueBody::Parse(const Value& body) {
     }
     if (!fr.status().ok()) return fr.status();
     b.frozen = std::move(snap);
+  }
+  return Done(r, std::move(b));
+}
+
+Value StackAwardBody::ToValue() const {
+  Array ps;
+  for (const auto& p : parts) ps.push_back(Map{{"award", p.award}, {"issue", p.issue.hex()}});
+  return Map{{"stack", stack},
+             {"version", version},
+             {"educator", educator.hex()},
+             {"parts", std::move(ps)},
+             {"frozen", Map{{"stack_record", frozen.stack_record.hex()},
+                            {"title", frozen.title},
+                            {"description", frozen.description},
+                            {"district_name", frozen.district_name}}}};
+}
+Result<StackAwardBody> StackAwardBody::Parse(const Value& body) {
+  Reader r(body, "award.stack");
+  StackAwardBody b;
+  b.stack = r.Text("stack", 64);
+  b.version = r.Int("version", 1, 1'000'000);
+  b.educator = r.Hex<32>("educator");
+  const Value* ps = r.Raw("parts");
+  if (!ps || !ps->is_array() || ps->as_array().empty() || ps->as_array().size() > kMaxStackParts) {
+    r.Fail("parts", "required list of 1.." + std::to_string(kMaxStackParts) + " parts");
+  } else {
+    for (const Value& p : ps->as_array()) {
+      Reader pr(p, "award.stack part");
+      StackAwardPart part;
+      part.award = pr.Text("award", 128);
+      part.issue = pr.Hex<32>("issue");
+      if (!pr.status().ok()) return pr.status();
+      if (!SubmissionOfAward(part.award)) {
+        r.Fail("parts", "\"" + part.award + "\" is not an award:<submission> entity");
+        break;
+      }
+      for (const auto& q : b.parts) {
+        if (q.award == part.award) r.Fail("parts", "award " + part.award + " is listed twice");
+      }
+      b.parts.push_back(std::move(part));
+    }
+  }
+  if (const Value* f = r.Raw("frozen")) {
+    Reader fr(*f, "award.stack frozen");
+    b.frozen.stack_record = fr.Hex<32>("stack_record");
+    b.frozen.title = fr.Text("title", 1000);
+    b.frozen.description = fr.Text("description", kMaxCredentialText, /*allow_empty=*/true);
+    b.frozen.district_name = fr.Text("district_name", 1000);
+    if (!fr.status().ok()) return fr.status();
+  } else {
+    r.Fail("frozen", "required map");
   }
   return Done(r, std::move(b));
 }

@@ -22,6 +22,10 @@
 //                         frozen?: {definition_record, title, district_name, levels}}
 //     award.revoke       {issue, reason}
 //     award.recognition  {issue, ceu_hundredths, issuer, note}
+//   scope public/<d>, entity "award:stack:<stack id>:v<version>:<educator key, 16 hex>"
+//     award.stack        {stack, version, educator, parts: [{award, issue}...],
+//                         frozen: {stack_record, title, description, district_name}}
+//     award.revoke       {issue, reason}
 //
 // Parse* check shape only (types, required keys, sizes); domain rules live in
 // submission_state.h and award_state.h. Pure functions, no I/O.
@@ -52,6 +56,9 @@ inline constexpr char kReviewAddKind[] = "review.add";
 inline constexpr char kAwardIssueKind[] = "award.issue";
 inline constexpr char kAwardRevokeKind[] = "award.revoke";
 inline constexpr char kAwardRecognitionKind[] = "award.recognition";
+// An issued stack: the stacked credential earned by completing a stack's
+// parts (docs/merge-rules.md §3b).
+inline constexpr char kAwardStackKind[] = "award.stack";
 // Purges an evidence file's bytes (privacy request; docs/files.md §7).
 inline constexpr char kEvidencePurgeKind[] = "evidence.purge";
 
@@ -62,8 +69,15 @@ inline constexpr size_t kMaxCredentialText = 64 * 1024;
 std::string DefinitionEntity(const std::string& id);        // "definition:<id>"
 std::string StackEntity(const std::string& id);             // "stack:<id>"
 std::string AwardEntity(const std::string& submission_id);  // "award:<id>"
-// The submission id of an award entity; nullopt if `entity` is not one.
+// The submission id of an award entity; nullopt if `entity` is not one
+// (a stack award's entity is not).
 std::optional<std::string> SubmissionOfAward(const std::string& entity);
+// "award:stack:<stack id>:v<version>:<first 16 hex digits of the educator's
+// key>": one stack award per (stack version, educator key), so two issuers
+// awarding the same stack concurrently write to one entity and the first wins.
+std::string StackAwardEntity(const std::string& stack, int64_t version, const PublicKey& educator);
+// True for an entity of the form StackAwardEntity makes ("award:stack:...").
+bool IsStackAwardEntity(const std::string& entity);
 // The definition id of "definition:<id>"; nullopt otherwise.
 std::optional<std::string> DefinitionOfEntity(const std::string& entity);
 // "sub-" + 16 random hex digits.
@@ -186,6 +200,36 @@ struct AwardIssueBody {
   std::optional<AwardSnapshot> frozen;
   Value ToValue() const;
   static Result<AwardIssueBody> Parse(const Value& body);
+};
+
+// One part a stack award rests on: an award (entity "award:<submission>")
+// and the award.issue record that made it.
+struct StackAwardPart {
+  std::string award;
+  RecordId issue;
+  bool operator==(const StackAwardPart&) const = default;
+};
+
+// What an issued stack meant when it was issued: the exact catalog.stack
+// record of the awarded version (its entries and completion rule are the
+// criteria), its title and description, and the district's name.
+struct StackSnapshot {
+  RecordId stack_record;
+  std::string title;
+  std::string description;
+  std::string district_name;
+  bool operator==(const StackSnapshot&) const = default;
+};
+
+struct StackAwardBody {
+  std::string stack;  // stack id
+  int64_t version = 0;
+  PublicKey educator;
+  std::vector<StackAwardPart> parts;  // 1..kMaxStackParts, distinct awards
+  StackSnapshot frozen;
+  static constexpr size_t kMaxStackParts = 20;
+  Value ToValue() const;
+  static Result<StackAwardBody> Parse(const Value& body);
 };
 
 struct AwardRevokeBody {

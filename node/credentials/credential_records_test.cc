@@ -7,6 +7,46 @@
 namespace credmesh {
 namespace {
 
+TEST_CASE("credential records: award.stack bodies and entities") {
+  const PublicKey ed = SigningKey::Generate().public_key();
+  const std::string entity = StackAwardEntity("fa-pair", 2, ed);
+  CHECK(entity == "award:stack:fa-pair:v2:" + ed.hex().substr(0, 16));
+  CHECK(IsStackAwardEntity(entity));
+  CHECK(!SubmissionOfAward(entity).has_value());  // not a submission's award
+  CHECK(!IsStackAwardEntity(AwardEntity("sub-1")));
+
+  StackAwardBody b;
+  b.stack = "fa-pair";
+  b.version = 2;
+  b.educator = ed;
+  b.parts = {{AwardEntity("sub-1"), RecordId{}}, {AwardEntity("sub-2"), RecordId{}}};
+  b.frozen = {RecordId{}, "Pair", "Two parts.", "Maple Valley"};
+  auto back = StackAwardBody::Parse(b.ToValue());
+  REQUIRE(back.ok());
+  CHECK(back->parts == b.parts);
+  CHECK(back->frozen == b.frozen);
+  CHECK(back->ToValue() == b.ToValue());
+
+  auto refused = [](StackAwardBody x) { return StackAwardBody::Parse(x.ToValue()).status(); };
+  StackAwardBody twice = b;
+  twice.parts[1].award = twice.parts[0].award;
+  CHECK(refused(twice).message().find("award:sub-1 is listed twice") != std::string::npos);
+  StackAwardBody not_award = b;
+  not_award.parts[0].award = entity;  // a stack award cannot be a part
+  CHECK(refused(not_award).message().find("is not an award:<submission> entity") !=
+        std::string::npos);
+  StackAwardBody none = b;
+  none.parts.clear();
+  CHECK(refused(none).message().find("parts: required list of 1..20 parts") != std::string::npos);
+  StackAwardBody many = b;
+  many.parts.clear();
+  for (int i = 0; i < 21; ++i) many.parts.push_back({AwardEntity("sub-" + std::to_string(i)), {}});
+  CHECK(!refused(many).ok());
+  Value no_frozen = b.ToValue();
+  no_frozen.as_map().erase("frozen");
+  CHECK(StackAwardBody::Parse(no_frozen).status().message().find("frozen") != std::string::npos);
+}
+
 TEST_CASE("credential records: bodies round-trip and bad shapes are rejected") {
   EvidenceBody e;
   e.attempt = 2;

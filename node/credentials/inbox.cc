@@ -26,6 +26,7 @@ Result<std::set<std::string>> SubmissionsConcerning(Database& db, const PublicKe
       CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return Status::Ok();
       const std::string entity = st.ColumnText(0);
+      if (IsStackAwardEntity(entity)) continue;  // not a submission's (stack_awards.h)
       out.insert(SubmissionOfAward(entity).value_or(entity));
     }
   };

@@ -6,6 +6,7 @@
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/domain_store.h"
+#include "node/credentials/stack_awards.h"
 #include "storage/migrations.h"
 
 namespace credmesh {
@@ -34,6 +35,17 @@ constexpr Migration kLifecycleMigrations[] = {
     // The read models (lifecycle_views.h) compute a submission's and an
     // award's full state from their records; the JSON copies are not read.
     {2, "ALTER TABLE submissions DROP COLUMN doc; ALTER TABLE awards DROP COLUMN doc;"},
+    // Issued stacks (award.stack, docs/merge-rules.md §3b), and what each
+    // stack award entity refers to (its part awards and "stack:<id>"), to
+    // know which to recompute when a part or the catalog changes.
+    {3,
+     "CREATE TABLE stack_awards ("
+     "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, educator TEXT NOT NULL, stack TEXT NOT NULL,"
+     "  version INTEGER NOT NULL, status TEXT NOT NULL, issued_hlc INTEGER NOT NULL);"
+     "CREATE INDEX stack_awards_educator ON stack_awards(educator);"
+     "CREATE TABLE stack_award_refs ("
+     "  stack_award TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (stack_award, ref));"
+     "CREATE INDEX stack_award_refs_ref ON stack_award_refs(ref);"},
 };
 
 bool IsLifecycleKind(const std::string& k) {
@@ -132,6 +144,44 @@ Status RecomputeSubmission(Store& store, const std::string& id) {
       .Run();
 }
 
+// Recomputes stack award `entity` from its valid records, its parts and the
+// stack records it cites.
+Status RecomputeStackAward(Store& store, const std::string& entity) {
+  Database& db = store.db();
+  CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM stack_awards WHERE id = ?", {entity}));
+  CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM stack_award_refs WHERE stack_award = ?", {entity}));
+  CREDMESH_RETURN_IF_ERROR(Run(db, "DELETE FROM lifecycle_ignored WHERE entity = ?", {entity}));
+  CREDMESH_ASSIGN_OR_RETURN(auto all, LoadValidRecords(store, entity));
+  std::erase_if(all, [](const DomainRecord& r) { return r.kind.rfind("award.", 0) != 0; });
+  if (all.empty()) return Status::Ok();
+  for (const auto& r : all) {
+    if (r.kind != kAwardStackKind) continue;
+    auto b = StackAwardBody::Parse(r.body);
+    if (!b.ok()) continue;
+    CREDMESH_RETURN_IF_ERROR(Run(db, "INSERT OR IGNORE INTO stack_award_refs VALUES (?, ?)",
+                                 {entity, StackEntity(b->stack)}));
+    for (const auto& p : b->parts) {
+      CREDMESH_RETURN_IF_ERROR(
+          Run(db, "INSERT OR IGNORE INTO stack_award_refs VALUES (?, ?)", {entity, p.award}));
+    }
+  }
+  CREDMESH_ASSIGN_OR_RETURN(StackAwardInputs inputs, LoadStackAwardInputs(store, all));
+  StackAwardState s = ComputeStackAward(entity, std::move(all), inputs);
+  CREDMESH_RETURN_IF_ERROR(WriteIgnoredRows(db, "lifecycle_ignored", entity, s.ignored));
+  if (!s.issued) return Status::Ok();
+  CREDMESH_ASSIGN_OR_RETURN(Statement st,
+                            db.Prepare("INSERT INTO stack_awards(id, scope, educator, stack, "
+                                       "version, status, issued_hlc) VALUES (?,?,?,?,?,?,?)"));
+  return st.Bind(1, entity)
+      .Bind(2, s.scope)
+      .Bind(3, s.issue.educator.hex())
+      .Bind(4, s.issue.stack)
+      .Bind(5, s.issue.version)
+      .Bind(6, s.Status())
+      .Bind(7, static_cast<int64_t>(s.issued_hlc))
+      .Run();
+}
+
 Result<std::vector<std::string>> Column(Database& db, const std::string& sql,
                                         const std::string& arg) {
   CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
@@ -153,18 +203,27 @@ Status LifecycleProjection::Migrate(Database& db) {
 Status LifecycleProjection::Clear(Database& db) {
   return db.Exec(
       "DELETE FROM submissions; DELETE FROM submission_refs; DELETE FROM awards;"
-      "DELETE FROM lifecycle_ignored;");
+      "DELETE FROM lifecycle_ignored; DELETE FROM stack_awards; DELETE FROM stack_award_refs;");
 }
 
 Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>& changed) {
-  std::set<std::string> subs, definitions;
+  std::set<std::string> subs, definitions, stack_awards;
+  // Entities stack awards refer to (part awards, stacks) that changed.
+  std::set<std::string> stack_refs;
   for (const auto& c : changed) {
     if (IsLifecycleKind(c.kind)) {
       subs.insert(c.entity);
+      stack_refs.insert(AwardEntity(c.entity));  // its award's state may change
     } else if (c.kind.rfind("award.", 0) == 0) {
-      if (auto s = SubmissionOfAward(c.entity)) subs.insert(*s);
+      if (IsStackAwardEntity(c.entity)) {
+        stack_awards.insert(c.entity);
+      } else if (auto s = SubmissionOfAward(c.entity)) {
+        subs.insert(*s);
+        stack_refs.insert(c.entity);
+      }
     } else if (c.kind.rfind("catalog.", 0) == 0) {
       if (auto d = DefinitionOfEntity(c.entity)) definitions.insert(*d);
+      stack_refs.insert(c.entity);
     }
   }
   for (const auto& d : definitions) {
@@ -173,8 +232,18 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
         Column(store.db(), "SELECT submission FROM submission_refs WHERE definition = ?", d));
     subs.insert(ids.begin(), ids.end());
   }
-  for (const auto& s : subs)
+  for (const auto& s : subs) {
     CREDMESH_RETURN_IF_ERROR(RecomputeSubmission(store, s).WithContext("submission " + s));
+    stack_refs.insert(AwardEntity(s));
+  }
+  for (const auto& ref : stack_refs) {
+    CREDMESH_ASSIGN_OR_RETURN(
+        auto ids,
+        Column(store.db(), "SELECT stack_award FROM stack_award_refs WHERE ref = ?", ref));
+    stack_awards.insert(ids.begin(), ids.end());
+  }
+  for (const auto& e : stack_awards)
+    CREDMESH_RETURN_IF_ERROR(RecomputeStackAward(store, e).WithContext("stack award " + e));
   return Status::Ok();
 }
 
@@ -184,9 +253,9 @@ Result<LifecycleState> ComputeLifecycle(Store& store, const std::string& submiss
 
 Result<std::string> DumpDomainTables(Database& db) {
   std::string out;
-  for (const char* table :
-       {"catalog_versions", "catalog_items", "catalog_retire_events", "catalog_ignored",
-        "submissions", "submission_refs", "awards", "lifecycle_ignored"}) {
+  for (const char* table : {"catalog_versions", "catalog_items", "catalog_retire_events",
+                            "catalog_ignored", "submissions", "submission_refs", "awards",
+                            "lifecycle_ignored", "stack_awards", "stack_award_refs"}) {
     CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string("SELECT * FROM ") + table));
     std::vector<std::string> rows;
     while (true) {

@@ -2,8 +2,10 @@
 // (module "lifecycle"), derived from submission.*, review.* and award.*
 // records. The read models over these tables are lifecycle_views.h. Apply() recomputes only the
 // submissions touched by the changed records (and those whose catalog
-// definition changed) from all their valid records, so incremental state
-// always equals a full recompute. Must run after CatalogProjection.
+// definition changed) from all their valid records, and the issued stacks
+// (award.stack, stack_awards.h) whose records, part awards or stack changed,
+// so incremental state always equals a full recompute. Must run after
+// CatalogProjection.
 #pragma once
 
 #include <optional>

@@ -8,6 +8,7 @@
 #include "node/credentials/catalog_projection.h"
 #include "node/credentials/credential_records.h"
 #include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/stack_awards.h"
 
 namespace credmesh {
 namespace {
@@ -156,9 +157,23 @@ Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& 
 Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store) {
   CREDMESH_ASSIGN_OR_RETURN(
       auto entities, ViewColumn(store.db(), "SELECT DISTINCT entity FROM lifecycle_ignored", ""));
-  std::set<std::string> submissions;
-  for (const auto& e : entities) submissions.insert(SubmissionOfAward(e).value_or(e));
+  std::set<std::string> submissions, stack_awards;
+  for (const auto& e : entities) {
+    if (IsStackAwardEntity(e)) {
+      stack_awards.insert(e);
+    } else {
+      submissions.insert(SubmissionOfAward(e).value_or(e));
+    }
+  }
   std::vector<SupersededOutcome> out;
+  // A second award.stack, or a second revoke of one, lost to the first.
+  for (const auto& e : stack_awards) {
+    CREDMESH_ASSIGN_OR_RETURN(auto state, ComputeStackAwardOf(store, e));
+    if (!state) continue;
+    for (const IgnoredRecord& i : state->ignored) {
+      if (i.lost_to) out.push_back({e, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason});
+    }
+  }
   for (const auto& sub : submissions) {
     CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));
     auto found = SupersededIn(sub, state.submission ? &*state.submission : nullptr,
@@ -212,6 +227,7 @@ Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys
     p.awards.push_back({std::move(a), std::move(title)});
   }
   p.active_awards = earned.size();
+  CREDMESH_ASSIGN_OR_RETURN(p.stack_awards, StackAwardsOf(store, keys));
   CatalogFilter sf;
   sf.kind = "stack";
   CREDMESH_ASSIGN_OR_RETURN(auto stack_items, ListCatalog(db, sf));
@@ -220,7 +236,11 @@ Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys
     if (!stack) continue;
     const bool complete = stack->IsCompletedBy(earned);
     if (complete) p.completed_stacks.push_back({it.id, it.version, it.title});
-    if (it.retired && !complete) continue;
+    const StackAwardState* issued = nullptr;
+    for (const StackAwardState& sa : p.stack_awards) {
+      if (sa.issue.stack == it.id && (!issued || issued->Status() != "active")) issued = &sa;
+    }
+    if (it.retired && !complete && !issued) continue;
     StackProgress sp{it.id,
                      it.version,
                      it.title,
@@ -228,7 +248,13 @@ Result<PortfolioView> Portfolio(Store& store, const std::vector<PublicKey>& keys
                      stack->RequiredCount(),
                      static_cast<int>(stack->definitions.size()),
                      {},
-                     {}};
+                     {},
+                     std::nullopt,
+                     ""};
+    if (issued) {
+      sp.award = issued->id;
+      sp.award_status = issued->Status();
+    }
     for (const StackEntry& e : stack->definitions) {
       const bool met = std::any_of(earned.begin(), earned.end(), [&](const auto& award) {
         return award.first == e.definition_id && (!e.version || *e.version == award.second);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "node/credentials/award_state.h"
+#include "node/credentials/stack_award_state.h"
 #include "node/credentials/submission_state.h"
 #include "storage/store.h"
 
@@ -88,7 +89,8 @@ struct AwardView {
 // an issued award nor a superseded award record for it.
 Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& id);
 
-// Every superseded outcome this node holds, by (hlc, record id).
+// Every superseded outcome this node holds, by (hlc, record id); for an
+// issued stack's, `submission` is the stack award's entity.
 Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store);
 
 // An award of a portfolio, with the title it was awarded under (frozen in the
@@ -116,6 +118,10 @@ struct StackProgress {
   int entries = 0;                     // entries in the stack
   std::vector<std::string> satisfied;  // entry labels ("id" or "id v2"), in order
   std::vector<std::string> missing;    // the other entries' labels
+  // The educator's issued award of this stack (any version), when there is
+  // one: its id and StackAwardState::Status().
+  std::optional<std::string> award;
+  std::string award_status;
   bool complete() const { return static_cast<int>(satisfied.size()) >= required; }
 };
 
@@ -130,6 +136,9 @@ struct PortfolioView {
   // Every stack of the catalog (current version) that is not retired, or
   // that the active awards complete; by stack id.
   std::vector<StackProgress> stacks;
+  // The issued stacks (award.stack) of any of the keys, whatever their
+  // status, by (issued hlc, id).
+  std::vector<StackAwardState> stack_awards;
   std::vector<SubmissionSummary> submissions;  // all of the educator's, by id
 };
 Result<PortfolioView> Portfolio(Store& store, const PublicKey& educator);
