@@ -248,4 +248,16 @@ void Database::RunCommitHook() {
   in_commit_hook_ = false;
 }
 
+Result<std::vector<std::string>> QueryTextColumn(Database& db, std::string_view sql,
+                                                 const std::vector<std::string>& args) {
+  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  for (size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<std::string> out;
+  while (true) {
+    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return out;
+    out.push_back(st.ColumnText(0));
+  }
+}
+
 }  // namespace credmesh

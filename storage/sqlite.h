@@ -157,4 +157,9 @@ class Transaction {
   bool nested_;  // a SAVEPOINT inside an enclosing transaction
 };
 
+// Runs `sql` with args[i] bound to parameter i + 1 and returns the first
+// column of every row as text, in row order.
+Result<std::vector<std::string>> QueryTextColumn(Database& db, std::string_view sql,
+                                                 const std::vector<std::string>& args = {});
+
 }  // namespace credmesh

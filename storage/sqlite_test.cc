@@ -104,6 +104,25 @@ TEST_CASE("storage/sqlite: Exec and Prepare report errors as values") {
   CHECK(st.status().message().find("no_such_table") != std::string::npos);
 }
 
+TEST_CASE("storage/sqlite: QueryTextColumn binds its arguments in order and returns the rows") {
+  TempDir dir("credmesh-sqlite-test");
+  auto db = Database::Open(dir.File("a.db"));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(k TEXT, g TEXT, n INTEGER);"
+                   "INSERT INTO t VALUES('b', 'x', 2), ('a', 'x', 1), ('c', 'y', 3)")
+              .ok());
+  auto all = QueryTextColumn(*db, "SELECT k FROM t ORDER BY n");
+  REQUIRE(all.ok());
+  CHECK(*all == std::vector<std::string>{"a", "b", "c"});
+  auto some = QueryTextColumn(*db, "SELECT k FROM t WHERE g = ? AND k <> ? ORDER BY k", {"x", "a"});
+  REQUIRE(some.ok());
+  CHECK(*some == std::vector<std::string>{"b"});
+  auto none = QueryTextColumn(*db, "SELECT k FROM t WHERE g = ?", {"z"});
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  CHECK(!QueryTextColumn(*db, "SELECT k FROM missing_table").ok());
+}
+
 TEST_CASE("storage/sqlite: binding, stepping and constraint errors") {
   TempDir dir("credmesh-sqlite-test");
   auto db = Database::Open(dir.File("a.db"));

@@ -56,6 +56,29 @@ bool StackEntryMatches(const StackEntry& entry, const std::string& definition, i
   return entry.definition_id == definition && (!entry.version || *entry.version == version);
 }
 
+namespace {
+
+// The OpenBadgeCredential around a subject and its evidence: the same for an
+// award's badge and a stack's. `Content` is BadgeContent or StackBadgeContent.
+template <typename Content>
+nlohmann::json CredentialEnvelope(const Content& c, const std::string& name, nlohmann::json subject,
+                                  nlohmann::json evidence) {
+  nlohmann::json cred = {
+      {"@context", {kVcContextV2, kOb3Context}},
+      {"id", c.credential_id},
+      {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
+      {"issuer", {{"id", c.issuer_id}, {"type", {"Profile"}}, {"name", c.issuer_name}}},
+      {"validFrom", FormatDateTime(c.valid_from_ms)},
+      {"name", name},
+      {"credentialSubject", std::move(subject)},
+      {"evidence", std::move(evidence)},
+      {"credentialSchema", {{{"id", kOb3SchemaUrl}, {"type", "1EdTechJsonSchemaValidator2019"}}}}};
+  if (c.status) cred["credentialStatus"] = *c.status;
+  return cred;
+}
+
+}  // namespace
+
 nlohmann::json StackAchievement(const std::string& district, const Stack& s) {
   std::string narrative = s.completion_rule.kind == CompletionRule::Kind::kAll
                               ? "Awarded for earning all of these micro-credentials:\n"
@@ -104,18 +127,7 @@ nlohmann::json BuildStackBadgeCredential(const StackBadgeContent& c) {
                             {"type", {"AchievementSubject"}},
                             {"achievement", std::move(achievement)}};
   if (c.email) subject["identifier"] = HashedEmailIdentifier(*c.email, c.salt);
-  nlohmann::json cred = {
-      {"@context", {kVcContextV2, kOb3Context}},
-      {"id", c.credential_id},
-      {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
-      {"issuer", {{"id", c.issuer_id}, {"type", {"Profile"}}, {"name", c.issuer_name}}},
-      {"validFrom", FormatDateTime(c.valid_from_ms)},
-      {"name", c.title},
-      {"credentialSubject", std::move(subject)},
-      {"evidence", std::move(evidence)},
-      {"credentialSchema", {{{"id", kOb3SchemaUrl}, {"type", "1EdTechJsonSchemaValidator2019"}}}}};
-  if (c.status) cred["credentialStatus"] = *c.status;
-  return cred;
+  return CredentialEnvelope(c, c.title, std::move(subject), std::move(evidence));
 }
 
 std::string HashedEmail(const std::string& email, const std::string& salt) {
@@ -210,18 +222,7 @@ nlohmann::json BuildOpenBadgeCredential(const BadgeContent& c) {
          {"narrative", "Submitted and judged against the rubric. What counts: " + s.what_counts}});
   }
 
-  nlohmann::json cred = {
-      {"@context", {kVcContextV2, kOb3Context}},
-      {"id", c.credential_id},
-      {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
-      {"issuer", {{"id", c.issuer_id}, {"type", {"Profile"}}, {"name", c.issuer_name}}},
-      {"validFrom", FormatDateTime(c.valid_from_ms)},
-      {"name", d.title},
-      {"credentialSubject", std::move(subject)},
-      {"evidence", std::move(evidence)},
-      {"credentialSchema", {{{"id", kOb3SchemaUrl}, {"type", "1EdTechJsonSchemaValidator2019"}}}}};
-  if (c.status) cred["credentialStatus"] = *c.status;
-  return cred;
+  return CredentialEnvelope(c, d.title, std::move(subject), std::move(evidence));
 }
 
 }  // namespace credmesh

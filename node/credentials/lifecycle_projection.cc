@@ -182,18 +182,6 @@ Status RecomputeStackAward(Store& store, const std::string& entity) {
       .Run();
 }
 
-Result<std::vector<std::string>> Column(Database& db, const std::string& sql,
-                                        const std::string& arg) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  if (!arg.empty()) st.Bind(1, arg);
-  std::vector<std::string> out;
-  while (true) {
-    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) return out;
-    out.push_back(st.ColumnText(0));
-  }
-}
-
 }  // namespace
 
 Status LifecycleProjection::Migrate(Database& db) {
@@ -229,7 +217,8 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
   for (const auto& d : definitions) {
     CREDMESH_ASSIGN_OR_RETURN(
         auto ids,
-        Column(store.db(), "SELECT submission FROM submission_refs WHERE definition = ?", d));
+        QueryTextColumn(store.db(), "SELECT submission FROM submission_refs WHERE definition = ?",
+                        {d}));
     subs.insert(ids.begin(), ids.end());
   }
   for (const auto& s : subs) {
@@ -238,8 +227,8 @@ Status LifecycleProjection::Apply(Store& store, const std::vector<ChangedRecord>
   }
   for (const auto& ref : stack_refs) {
     CREDMESH_ASSIGN_OR_RETURN(
-        auto ids,
-        Column(store.db(), "SELECT stack_award FROM stack_award_refs WHERE ref = ?", ref));
+        auto ids, QueryTextColumn(store.db(),
+                                  "SELECT stack_award FROM stack_award_refs WHERE ref = ?", {ref}));
     stack_awards.insert(ids.begin(), ids.end());
   }
   for (const auto& e : stack_awards)

@@ -13,18 +13,6 @@
 namespace credmesh {
 namespace {
 
-Result<std::vector<std::string>> ViewColumn(Database& db, const std::string& sql,
-                                            const std::string& arg) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  if (!arg.empty()) st.Bind(1, arg);
-  std::vector<std::string> out;
-  while (true) {
-    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) return out;
-    out.push_back(st.ColumnText(0));
-  }
-}
-
 // Resolves a unique id prefix in `table`.
 Result<std::optional<std::string>> ResolveId(Database& db, const char* table,
                                              const std::string& prefix) {
@@ -32,10 +20,10 @@ Result<std::optional<std::string>> ResolveId(Database& db, const char* table,
     if (c == '%' || c == '_' || c == '\\') return Status::InvalidArgument("bad id " + prefix);
   }
   CREDMESH_ASSIGN_OR_RETURN(
-      auto ids, ViewColumn(db,
-                           std::string("SELECT id FROM ") + table +
-                               " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
-                           prefix));
+      auto ids, QueryTextColumn(db,
+                                std::string("SELECT id FROM ") + table +
+                                    " WHERE id = ?1 OR id LIKE ?1 || '%' ORDER BY id LIMIT 2",
+                                {prefix}));
   if (ids.empty()) return std::optional<std::string>();
   if (ids.size() > 1 && ids[0] != prefix) {
     return Status::InvalidArgument("id prefix " + prefix + " is ambiguous");
@@ -156,7 +144,7 @@ Result<std::optional<AwardView>> ShowAwardView(Store& store, const std::string& 
 
 Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store) {
   CREDMESH_ASSIGN_OR_RETURN(
-      auto entities, ViewColumn(store.db(), "SELECT DISTINCT entity FROM lifecycle_ignored", ""));
+      auto entities, QueryTextColumn(store.db(), "SELECT DISTINCT entity FROM lifecycle_ignored"));
   std::set<std::string> submissions, stack_awards;
   for (const auto& e : entities) {
     if (IsStackAwardEntity(e)) {

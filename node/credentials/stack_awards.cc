@@ -35,18 +35,6 @@ Result<std::optional<RecordId>> CatalogVersionRecord(Database& db, const std::st
   return RecordId::FromView(st.ColumnBlob(0));
 }
 
-Result<std::vector<std::string>> StackAwardColumn(Database& db, const std::string& sql,
-                                                  const std::vector<std::string>& args) {
-  CREDMESH_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  for (size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
-  std::vector<std::string> out;
-  while (true) {
-    CREDMESH_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) return out;
-    out.push_back(st.ColumnText(0));
-  }
-}
-
 }  // namespace
 
 Result<StackAwardInputs> LoadStackAwardInputs(Store& store,
@@ -85,10 +73,10 @@ Result<std::optional<StackAwardState>> ShowStackAward(Store& store, const std::s
     if (c == '%' || c == '_' || c == '\\') return Status::InvalidArgument("bad id " + id);
   }
   CREDMESH_ASSIGN_OR_RETURN(
-      auto ids, StackAwardColumn(store.db(),
-                                 "SELECT id FROM stack_awards WHERE id = ?1 OR id LIKE ?1 || '%'"
-                                 " ORDER BY id LIMIT 2",
-                                 {id}));
+      auto ids, QueryTextColumn(store.db(),
+                                "SELECT id FROM stack_awards WHERE id = ?1 OR id LIKE ?1 || '%'"
+                                " ORDER BY id LIMIT 2",
+                                {id}));
   if (ids.empty()) return std::optional<StackAwardState>();
   if (ids.size() > 1 && ids[0] != id)
     return Status::InvalidArgument("stack award prefix " + id + " is ambiguous");
@@ -110,11 +98,11 @@ Result<std::vector<StackAwardState>> StackAwardsOf(Store& store,
     in += in.empty() ? "?" : ",?";
     args.push_back(k.hex());
   }
-  CREDMESH_ASSIGN_OR_RETURN(
-      auto ids, StackAwardColumn(store.db(),
-                                 "SELECT id FROM stack_awards WHERE educator IN (" + in +
-                                     ") ORDER BY issued_hlc, id",
-                                 args));
+  CREDMESH_ASSIGN_OR_RETURN(auto ids,
+                            QueryTextColumn(store.db(),
+                                            "SELECT id FROM stack_awards WHERE educator IN (" + in +
+                                                ") ORDER BY issued_hlc, id",
+                                            args));
   for (const auto& id : ids) {
     CREDMESH_ASSIGN_OR_RETURN(auto state, ComputeStackAwardOf(store, id));
     if (state && state->issued) out.push_back(std::move(*state));
@@ -139,7 +127,7 @@ Result<StackAwardBody> NextStackAward(Store& store, const std::string& stack_id,
 
   // The educator's awards, earliest issued first.
   CREDMESH_ASSIGN_OR_RETURN(
-      auto subs, StackAwardColumn(
+      auto subs, QueryTextColumn(
                      db, "SELECT submission FROM awards WHERE educator = ? ORDER BY issued_hlc, id",
                      {educator.hex()}));
   StackAwardBody body;
