@@ -76,10 +76,11 @@ fi
 
 if [ "$FULL_BUILD" = 1 ]; then
   # scripts/test.sh's first stage: every target (libraries, CLI, tests,
-  # benchmarks) with -Werror.
-  echo "clean build of everything: fresh build dir, $BUILD_TYPE, -DCREDMESH_WERROR=ON, ccache off, -j$JOBS"
+  # benchmarks) with -Werror and its flags (-O2 -g1, test code at -O0).
+  echo "clean build of everything: fresh build dir, $BUILD_TYPE, test.sh's stage-2 flags, ccache off, -j$JOBS"
   A="$WORK/build-all"
-  configure "$A" -DCREDMESH_WERROR=ON >"$WORK/configure-all.log"
+  configure "$A" -DCREDMESH_WERROR=ON -DCREDMESH_TEST_CXX_FLAGS=-O0 \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >"$WORK/configure-all.log"
   timed "build everything" "$WORK/build-all.log" cmake --build "$A" -j "$JOBS" ||
     { echo "build failed; log:"; tail -30 "$WORK/build-all.log"; exit 1; }
   rm -rf "$A"
