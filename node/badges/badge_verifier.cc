@@ -99,6 +99,15 @@ void CheckClrFields(const nlohmann::json& c, std::vector<std::string>& problems)
   }
 }
 
+// The signing times a badge carries (proof.created, validFrom) name whole
+// seconds and the signer signed somewhere within one. Trust is checked at its
+// last millisecond, so a badge exported in the same second as its issuer's
+// grant verifies (docs/badges.md, "How the verifier knows the district's keys").
+int64_t LastMillisOfSecond(int64_t ms) {
+  int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  return second * 1000 + 999;
+}
+
 // Verifies the proof of a JSON credential; returns the signing key and time.
 Status CheckDataIntegrity(const nlohmann::json& doc, PublicKey& key, int64_t& signed_ms,
                           BadgeVerdict& v) {
@@ -163,7 +172,7 @@ void CheckStatus(const nlohmann::json& cred, const BadgeVerifyOptions& o, BadgeV
     v.problems.push_back("status list: " + s.message());
     return;
   }
-  if (auto s = o.trust->Check(key, signed_ms); !s.ok()) {
+  if (auto s = o.trust->Check(key, LastMillisOfSecond(signed_ms)); !s.ok()) {
     v.problems.push_back("status list: signer not trusted: " + s.message());
     return;
   }
@@ -324,7 +333,7 @@ BadgeVerdict VerifyOne(std::string_view text, const BadgeVerifyOptions& o, bool 
         "unverifiable: nobody to trust here (no district root on this node and no --trust "
         "key), so the signature proves only that " +
         DidKeyOf(key) + " signed it, not that an issuer of any district did");
-  } else if (Status s = o.trust->Check(key, signed_ms); !s.ok()) {
+  } else if (Status s = o.trust->Check(key, LastMillisOfSecond(signed_ms)); !s.ok()) {
     v.problems.push_back("issuer not trusted: " + s.message());
   } else {
     v.checks.push_back("issuer " + DidKeyOf(key) + " is trusted");

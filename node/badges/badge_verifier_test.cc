@@ -152,6 +152,32 @@ TEST_CASE("badges/verifier: an untrusted or mismatched signer is rejected") {
   CHECK(!Verify(SignedDi(w), none).valid);
 }
 
+// Trusts one key from a given millisecond on.
+class TrustedFrom final : public IssuerTrust {
+ public:
+  TrustedFrom(PublicKey key, int64_t from_ms) : key_(key), from_ms_(from_ms) {}
+  Status Check(const PublicKey& key, int64_t at_ms) const override {
+    if (key == key_ && at_ms >= from_ms_) return Status::Ok();
+    return Status::Unauthorized("no grant at " + std::to_string(at_ms));
+  }
+
+ private:
+  PublicKey key_;
+  int64_t from_ms_;
+};
+
+TEST_CASE("badges/verifier: a grant made earlier in the second a badge names counts") {
+  BadgeWorld w;
+  static_assert(kNow % 1000 == 0, "the proof's created time names the second of kNow");
+  // The proof says it was created in the second starting at kNow; the grant
+  // came half a second into that second, before the badge was exported.
+  CHECK(Verify(SignedDi(w), TrustedFrom(w.f.issuer.public_key(), kNow + 500)).valid);
+  // A grant in the next second came after the badge: not trusted.
+  BadgeVerdict late = Verify(SignedDi(w), TrustedFrom(w.f.issuer.public_key(), kNow + 1000));
+  CHECK(!late.valid);
+  CHECK(Mentions(late, "issuer not trusted"));
+}
+
 TEST_CASE("badges/verifier: with nobody to trust a good badge is unverifiable, never valid") {
   BadgeWorld w;
   BadgeVerifyOptions o;
