@@ -41,7 +41,7 @@ class Cli {
   Cli() : dir_(fs::temp_directory_path() / ("credmesh-badge-e2e-" + NewSubmissionId())) {
     fs::create_directories(dir_);
     ::setenv("CREDMESH_PASSPHRASE", "test passphrase", 1);
-    ::setenv("CREDMESH_KDF", "interactive", 1);
+    ::setenv("CREDMESH_KDF", "minimum", 1);
     ::setenv("CREDMESH_DIR", (dir_ / "hub").c_str(), 1);
   }
   ~Cli() {

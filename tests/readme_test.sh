@@ -14,10 +14,10 @@
 #   - the demo ports 7600, 7601, 7602 become free ports chosen here;
 #   - `examples/` is a link to the source tree's examples/;
 #   - CREDMESH_PASSPHRASE is set, as the README asks;
-#   - CREDMESH_KDF=interactive (docs/trust.md), as in the other CLI tests:
-#     each command signing `--as` someone unseals a key, and the default
-#     passphrase hashing cost (256 MiB, about 0.5 s each) was most of this
-#     test's time.
+#   - CREDMESH_KDF=minimum (docs/trust.md, tests only), as in the other CLI
+#     tests: each command signing `--as` someone unseals a key, and the
+#     default passphrase hashing cost (256 MiB, about 0.5 s each) was most of
+#     this test's time.
 # Usage: readme_test.sh PATH/TO/credmesh PATH/TO/README.md
 set -uo pipefail
 CM=$(readlink -f "$1")
@@ -27,7 +27,7 @@ T=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$T"' EXIT
 unset CREDMESH_DIR
 export CREDMESH_PASSPHRASE=readme-test-passphrase
-export CREDMESH_KDF=interactive
+export CREDMESH_KDF=minimum
 export PATH="$(dirname "$CM"):$PATH"
 
 # Three free loopback ports, held together while chosen so they differ.

@@ -114,5 +114,22 @@ TEST_CASE("trust e2e: no passphrase source is a clear error") {
   CHECK(Has(o.output(), "CREDMESH_PASSPHRASE"));
 }
 
+TEST_CASE("trust e2e: the test-only key derivation cost warns, an unknown one is refused") {
+  CliRunner cli("credmesh-trust-e2e");
+  cli.UseTestPassphrase();
+  cli.Ok("init --dir hub --hub --district Hill");
+  CliResult weak = cli.Run("person add --dir hub --name Ann --email ann@x.org --role admin");
+  CHECK(weak.exit_code == 0);
+  CHECK(Has(weak.err, "for automated tests only"));
+  CliResult fast =
+      cli.Run("person add --dir hub --name Bo --email bo@x.org --role admin --kdf interactive");
+  CHECK(fast.exit_code == 0);
+  CHECK_FALSE(Has(fast.err, "for automated tests only"));
+  CliResult unknown =
+      cli.Run("person add --dir hub --name Cy --email cy@x.org --role admin --kdf fast");
+  CHECK(unknown.exit_code != 0);
+  CHECK(Has(unknown.output(), "moderate, interactive or minimum"));
+}
+
 }  // namespace
 }  // namespace credmesh::trust_cli_test

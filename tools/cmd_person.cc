@@ -65,7 +65,12 @@ Result<KdfLimits> PickKdf(const PersonArgs& a) {
   if (kdf_name.empty()) {
     if (const char* e = std::getenv("CREDMESH_KDF")) kdf_name = e;
   }
-  return KdfLimits::Named(kdf_name);
+  auto limits = KdfLimits::Named(kdf_name);
+  if (limits.ok() && limits->TooWeakForRealUse()) {
+    std::cerr << "credmesh: warning: key derivation cost \"" << kdf_name
+              << "\" is for automated tests only: the passphrase will barely protect this key\n";
+  }
+  return limits;
 }
 
 std::string GrantScope(const Node& n, const PersonArgs& a) {
@@ -364,8 +369,12 @@ void RegisterPersonCommands(CLI::App& app, Context& ctx) {
     AddAsOption(cmd, a->as);
   };
   auto kdf = [&](CLI::App* cmd) {
-    cmd->add_option("--kdf", a->kdf, "Passphrase hashing cost: moderate (default) or interactive")
-        ->envname("CREDMESH_KDF");
+    // Not ->envname(): the option is shared by several subcommands through
+    // one PersonArgs, and CLI11 filled it from the environment for those not
+    // run, overriding --kdf. PickKdf reads CREDMESH_KDF when --kdf is absent.
+    cmd->add_option("--kdf", a->kdf,
+                    "Passphrase hashing cost: moderate (default), interactive (scripts) or "
+                    "minimum (tests only); default from CREDMESH_KDF");
   };
   const std::string person_help =
       "Name (unique in the district; any case), key prefix (4+ hex digits) or full public key, "

@@ -50,10 +50,17 @@ KdfLimits KdfLimits::Moderate() {
 KdfLimits KdfLimits::Interactive() {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }
+KdfLimits KdfLimits::Minimum() { return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}; }
 Result<KdfLimits> KdfLimits::Named(const std::string& name) {
   if (name.empty() || name == "moderate") return Moderate();
   if (name == "interactive") return Interactive();
-  return Status::InvalidArgument("key derivation cost must be moderate or interactive");
+  if (name == "minimum") return Minimum();
+  return Status::InvalidArgument(
+      "key derivation cost must be moderate, interactive or minimum (tests only)");
+}
+bool KdfLimits::TooWeakForRealUse() const {
+  return opslimit < crypto_pwhash_OPSLIMIT_INTERACTIVE ||
+         memlimit < crypto_pwhash_MEMLIMIT_INTERACTIVE;
 }
 
 Status PersonKeyStore::Save(const std::string& name, const std::string& email,

@@ -13,14 +13,19 @@
 
 namespace credmesh {
 
-// Argon2id cost. Moderate for real use; Interactive for tests and scripts.
+// Argon2id cost. Moderate for real use; Interactive for scripts; Minimum
+// (libsodium's floor: one pass over 8 KiB) only for automated tests, where
+// every CLI call unlocking a key would otherwise hash 64 MiB.
 struct KdfLimits {
   uint64_t opslimit = 0;
   uint64_t memlimit = 0;
   static KdfLimits Moderate();
   static KdfLimits Interactive();
-  // "moderate" | "interactive"; InvalidArgument otherwise.
+  static KdfLimits Minimum();
+  // "moderate" | "interactive" | "minimum"; InvalidArgument otherwise.
   static Result<KdfLimits> Named(const std::string& name);
+  // True below Interactive: the passphrase then protects the key hardly at all.
+  bool TooWeakForRealUse() const;
 };
 
 struct PersonKeyEntry {

@@ -35,5 +35,34 @@ TEST_CASE("node/person_keys: seal, find, unlock, wrong passphrase refused") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("node/person_keys: named costs, and the test-only minimum still seals") {
+  auto moderate = KdfLimits::Named("");
+  REQUIRE(moderate.ok());
+  CHECK(moderate->memlimit == KdfLimits::Moderate().memlimit);
+  auto interactive = KdfLimits::Named("interactive");
+  REQUIRE(interactive.ok());
+  CHECK(interactive->opslimit == KdfLimits::Interactive().opslimit);
+  auto minimum = KdfLimits::Named("minimum");
+  REQUIRE(minimum.ok());
+  CHECK(minimum->memlimit < KdfLimits::Interactive().memlimit);
+  CHECK(KdfLimits::Named("fast").status().code() == Status::Code::kInvalidArgument);
+  CHECK_FALSE(KdfLimits::Moderate().TooWeakForRealUse());
+  CHECK_FALSE(KdfLimits::Interactive().TooWeakForRealUse());
+  CHECK(KdfLimits::Minimum().TooWeakForRealUse());
+
+  auto dir = std::filesystem::temp_directory_path() / ("cm-pk-min-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  PersonKeyStore store(dir.string());
+  SigningKey key = SigningKey::Generate();
+  REQUIRE(store.Save("Grace Hopper", "grace@example.org", key, "cobol", KdfLimits::Minimum()).ok());
+  auto entry = store.Find("grace hopper");
+  REQUIRE(entry.ok());
+  CHECK(store.Unlock(*entry, "fortran").status().code() == Status::Code::kUnauthorized);
+  auto opened = store.Unlock(*entry, "cobol");
+  REQUIRE(opened.ok());
+  CHECK(opened->public_key() == key.public_key());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace credmesh
