@@ -56,6 +56,11 @@ int RunStack(const Context& ctx, const AwardArgs& a) {
   return kExitOk;
 }
 
+// The "revoked" line of `award show`, for an award or a stack award.
+void PrintRevocation(const Revocation& r) {
+  if (r.revoked) std::cout << "revoked " << FormatHlc(r.hlc) << ": " << r.reason << "\n";
+}
+
 int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   auto s = LoadStackAward(node, id);
   if (!s.ok()) return Fail(s.status());
@@ -81,8 +86,7 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
               << "\n";
   }
   if (!s->parts_complete) std::cout << "void: the parts not revoked no longer complete the stack\n";
-  if (s->revoked)
-    std::cout << "revoked " << FormatHlc(s->revoked_hlc) << ": " << s->revoke_reason << "\n";
+  PrintRevocation(s->revocation);
   for (const IgnoredRecord& i : s->ignored) {
     if (!i.lost_to) continue;
     std::cout << "SUPERSEDED "
@@ -197,11 +201,10 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
             << d.issue.educator.hex() << "\n"
             << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
-  if (d.revoked)
-    std::cout << "revoked " << FormatHlc(d.revoked_hlc) << ": " << d.revoke_reason << "\n";
+  PrintRevocation(d.revocation);
   for (const RecognitionItem& r : d.recognitions) {
     std::cout << "recognition " << FormatCeu(r.body.ceu_hundredths) << " CEU by " << r.body.issuer
-              << (d.revoked ? "  [void: award revoked]" : "")
+              << (d.revocation.revoked ? "  [void: award revoked]" : "")
               << (r.body.note.empty() ? "" : "  " + r.body.note) << "\n";
   }
   superseded();

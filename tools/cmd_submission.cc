@@ -327,7 +327,7 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
   if (v.award) {
     const AwardState& aw = *v.award;
     std::cout << "award " << aw.id << ": " << aw.Status();
-    if (aw.revoked) std::cout << " (" << aw.revoke_reason << ")";
+    if (aw.revocation.revoked) std::cout << " (" << aw.revocation.reason << ")";
     std::cout << "  CEU " << FormatCeu(aw.ActiveCeuHundredths()) << "\n";
   }
   for (const SupersededOutcome& s : v.superseded) {

@@ -84,10 +84,10 @@ void EducatorItems(const std::string& sub_id, const SubmissionState* sub, const 
   if (award && award->issued) {
     item(InboxKind::kAward, "award:" + award->issue_record.hex(), award->issue_record,
          award->issued_hlc, award->issuer);
-    if (award->revoked) {
-      InboxItem& i = item(InboxKind::kRevocation, "revocation:" + award->revoke_record.hex(),
-                          award->revoke_record, award->revoked_hlc, award->issuer);
-      i.text = award->revoke_reason;
+    if (const Revocation& rv = award->revocation; rv.revoked) {
+      InboxItem& i = item(InboxKind::kRevocation, "revocation:" + rv.record.hex(), rv.record,
+                          rv.hlc, award->issuer);
+      i.text = rv.reason;
     }
     for (const RecognitionItem& r : award->recognitions) {
       InboxItem& i =
