@@ -14,8 +14,6 @@
 #include "tests/badge_schema_check.h"
 #include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ are unity-built, and each file keeps
-// its own constants (kEd, kPass...).
 namespace credmesh::badge_cli_test {
 namespace {
 

@@ -15,8 +15,6 @@
 #include "tests/badge_schema_check.h"
 #include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ may be unity-built, and each file
-// keeps its own helpers and constants.
 namespace credmesh::stack_cli_test {
 namespace {
 
