@@ -77,6 +77,18 @@ nlohmann::json StackProgress(CliRunner& c) {
   return {};
 }
 
+// Ed's inbox items (--all) about stack award `id`, as "kind definition: text".
+std::vector<std::string> StackInbox(CliRunner& c, const std::string& id) {
+  std::vector<std::string> out;
+  const nlohmann::json inbox = Json(c.Ok("inbox --all --json" + std::string(kAsEd)));
+  for (const auto& i : inbox["items"]) {
+    if (i.value("stack_award", "") != id) continue;
+    out.push_back(i["kind"].get<std::string>() + " " + i["definition"].get<std::string>() + ": " +
+                  i.value("text", ""));
+  }
+  return out;
+}
+
 TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
           doctest::test_suite("slow")) {
   CliRunner c("credmesh-stack-e2e");
@@ -126,6 +138,11 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
   CHECK(parts == std::vector<std::string>{intentions, whole_class, support});
   CHECK(StackProgress(c)["award"] == stack);
   CHECK(c.Ok("portfolio 'Ed Ucator'").find("ISSUED " + stack) != std::string::npos);
+  // Ed's inbox lists the stack award, new once.
+  CHECK(c.Ok("inbox" + std::string(kAsEd))
+            .find("award  " + stack + "  " + kStack + "  stack awarded by ") != std::string::npos);
+  CHECK(c.Ok("inbox" + std::string(kAsEd)).find(stack) == std::string::npos);
+  CHECK(StackInbox(c, stack) == std::vector<std::string>{"award " + std::string(kStack) + ": "});
 
   // Its badge: both proof forms, the official schema, verified here.
   c.Ok("badge export " + stack + " -o stack.json");
@@ -166,6 +183,9 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
   CHECK(c.Run("badge verify stack.jwt --status-list list.json").exit_code == 1);
   CHECK(c.Run("badge verify part.json --status-list list.json").exit_code == 0);
   c.Refused("badge export " + stack + " -o again.json", "revoked");
+  CHECK(StackInbox(c, stack) ==
+        std::vector<std::string>{"award " + std::string(kStack) + ": ",
+                                 "revocation " + std::string(kStack) + ": issued in error"});
 
   // A new version of the stack is issued afresh; then a part is revoked:
   // the stack award shows it, is void, and its badge fails.

@@ -191,6 +191,7 @@ nlohmann::json InboxItemJson(const InboxItem& i) {
                       {"hlc", i.hlc},
                       {"by", i.by.hex()},
                       {"new", i.is_new}};
+  if (!i.stack_award.empty()) j["stack_award"] = i.stack_award;
   if (i.kind == InboxKind::kFeedback || i.kind == InboxKind::kDecision) {
     j["attempt"] = i.attempt;
     j["decision"] = i.decision;
