@@ -132,6 +132,7 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
   auto shown = Json(c.Ok("award show " + stack + " --json"));
   CHECK(shown["status"] == "active");
   CHECK(shown["title"] == "Formative Assessment Practitioner");
+  CHECK(c.Ok("award show " + stack).find(" by Irene Issuer (") != std::string::npos);
   REQUIRE(shown["parts"].size() == 3);
   std::vector<std::string> parts;
   for (const auto& p : shown["parts"]) parts.push_back(p["award"]);

@@ -74,7 +74,7 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "stack " << s->issue.stack << " v" << s->issue.version << "  "
             << s->issue.frozen.title << "  educator " << s->issue.educator.hex() << "\n"
-            << "issued " << FormatHlc(s->issued_hlc) << " by " << s->issuer.hex().substr(0, 16)
+            << "issued " << FormatHlc(s->issued_hlc) << " by " << PersonLabel(node, s->issuer)
             << "\n";
   for (const StackAwardPart& p : s->issue.parts) {
     auto r = std::find_if(s->revoked_parts.begin(), s->revoked_parts.end(),
@@ -199,7 +199,7 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
             << d.issue.educator.hex() << "\n"
-            << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
+            << "issued " << FormatHlc(d.issued_hlc) << " by " << PersonLabel(**node, d.issuer)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
   PrintRevocation(d.revocation);
   for (const RecognitionItem& r : d.recognitions) {

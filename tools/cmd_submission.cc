@@ -320,7 +320,7 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
       }
     }
     for (const ReviewItem& r : at.reviews) {
-      std::cout << "  review by " << r.reviewer.hex().substr(0, 16) << ": " << r.body.decision
+      std::cout << "  review by " << PersonLabel(node, r.reviewer) << ": " << r.body.decision
                 << " (total " << r.total << ")  " << r.body.feedback << "\n";
     }
   }
