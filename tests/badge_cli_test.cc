@@ -5,103 +5,40 @@
 // tampering, and sees the badge fail once the award is revoked and the
 // status list refreshed.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
-#include "node/credentials/credential_records.h"
+#include "tests/badge_schema_check.h"
+#include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ are unity-built, and each file keeps
-// its own constants (kEd, kPass...).
 namespace credmesh::badge_cli_test {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::pair<int, std::string> Shell(const std::string& cmd) {
-  std::string text;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-class Cli {
+// The CLI on one district hub (CREDMESH_DIR), with the scratch files.
+class Cli : public CliRunner {
  public:
-  Cli() : dir_(fs::temp_directory_path() / ("credmesh-badge-e2e-" + NewSubmissionId())) {
-    fs::create_directories(dir_);
-    ::setenv("CREDMESH_PASSPHRASE", "test passphrase", 1);
-    ::setenv("CREDMESH_KDF", "minimum", 1);
-    ::setenv("CREDMESH_DIR", (dir_ / "hub").c_str(), 1);
-  }
-  ~Cli() {
-    ::unsetenv("CREDMESH_DIR");
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::pair<int, std::string> Run(const std::string& args) {
-    return Shell("cd '" + dir_.string() + "' && '" CREDMESH_BINARY_DIR "/tools/credmesh' " + args);
+  Cli() : CliRunner("credmesh-badge-e2e") {
+    UseTestPassphrase();
+    SetEnv("CREDMESH_DIR", File("hub"));
   }
   // As someone outside the district: no CREDMESH_DIR, an empty --dir.
   void Outsider(const std::string& args, int code, const std::string& needle) {
-    const auto text_run =
-        Shell("cd '" + dir_.string() +
-              "' && env -u CREDMESH_DIR '" CREDMESH_BINARY_DIR "/tools/credmesh' " + args +
-              " --dir nowhere");
-    // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-    const int got = text_run.first;
-    const std::string& text = text_run.second;
-    INFO("outsider: credmesh " << args << "\n" << text);
-    CHECK(got == code);
-    CHECK(text.find(needle) != std::string::npos);
+    UnsetEnv("CREDMESH_DIR");
+    Expect(args + " --dir nowhere", code, needle);
+    SetEnv("CREDMESH_DIR", File("hub"));
   }
-  std::string Ok(const std::string& args) {
-    const auto text_run = Run(args);
-    // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-    const int code = text_run.first;
-    const std::string& text = text_run.second;
-    INFO("credmesh " << args << "\n" << text);
-    REQUIRE(code == 0);
-    return text;
-  }
-  std::string Line(const std::string& args) {
-    std::string t = Ok(args);
-    while (!t.empty() && t.back() == '\n') t.pop_back();
-    return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
-  }
-  // Runs, requires exit code `code` and output containing `needle`.
-  void Expect(const std::string& args, int code, const std::string& needle) {
-    const auto text_run = Run(args);
-    // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-    const int got = text_run.first;
-    const std::string& text = text_run.second;
-    INFO("credmesh " << args << "\n" << text);
-    CHECK(got == code);
-    CHECK(text.find(needle) != std::string::npos);
-  }
-  fs::path Path(const std::string& f) const { return dir_ / f; }
   std::string Read(const std::string& f) const {
-    std::ifstream in(Path(f));
+    std::ifstream in(File(f));
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
   }
   void Write(const std::string& f, const std::string& text) const {
-    std::ofstream(Path(f)) << text;
+    std::ofstream(File(f)) << text;
   }
-
- private:
-  fs::path dir_;
 };
 
 const char kEd[] = " --as 'Ed Ucator'";
@@ -119,7 +56,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
       "r@example.org");
   c.Ok("catalog import '" CREDMESH_SOURCE_DIR "/examples/catalog.json'" + std::string(kIrene));
   const std::string s =
-      c.Line("submission open fa-whole-class-decisions --school pine" + std::string(kEd));
+      c.OkLine("submission open fa-whole-class-decisions --school pine" + std::string(kEd));
   c.Ok("submission reflect " + s + " --pre 'Why a hinge question'" + kEd);
   c.Ok("submission evidence " + s + " --slot lesson-plan --text 'Plan naming student Zoe Q.'" +
        kEd);
@@ -133,7 +70,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
        " --level check-design=proficient --level pattern-analysis=proficient"
        " --level instructional-decision=proficient --level student-outcome=proficient"
        " --feedback 'Strong' --decision awarded --as 'Rita Reviewer'");
-  const std::string award = c.Line("award issue " + s + kIrene);
+  const std::string award = c.OkLine("award issue " + s + kIrene);
 
   // Progress towards the sample stacks: one of the three the practitioner
   // stack needs, the other two named as missing.
@@ -166,15 +103,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   CHECK(c.Read("badge.jwt").rfind("eyJ", 0) == 0);
 
   // The official JSON Schema accepts both (the JWT's payload).
-  const auto schema_out_run =
-      Shell("python3 '" CREDMESH_SOURCE_DIR "/tests/badge_schema_check.py' '" CREDMESH_SOURCE_DIR
-            "/tests/data/ob3/ob_v3p0_achievementcredential_schema.json' '" +
-            c.Path("badge.json").string() + "' '" + c.Path("badge.jwt").string() + "'");
-  // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-  const int schema_rc = schema_out_run.first;
-  const std::string& schema_out = schema_out_run.second;
-  INFO(schema_out);
-  CHECK(schema_rc == 0);
+  BadgeSchemaAccepts(c, {"badge.json", "badge.jwt"});
 
   // The award froze what it meant: a catalog edit published afterwards (a
   // version 2 with another title and competency) changes neither a new
@@ -212,7 +141,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   c.Outsider("badge verify badge.jwt", 1, "nobody to trust");
   c.Ok("init --dir lone --name 'Lone node'");
   c.Expect("badge verify badge.json --dir lone", 1, "UNVERIFIABLE");
-  auto lone = nlohmann::json::parse(c.Run("badge verify badge.json --dir lone --json").second);
+  auto lone = nlohmann::json::parse(c.Run("badge verify badge.json --dir lone --json").out);
   CHECK(lone["valid"] == false);
   CHECK(lone["verdict"] == "unverifiable");
   const std::string issuer_did = cred["issuer"]["id"];
@@ -233,17 +162,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
   CHECK(clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["achievement"] ==
         cred["credentialSubject"]["achievement"]);
   CHECK(c.Read("clr.json").find("ed@pine") == std::string::npos);
-  {
-    const auto out_run =
-        Shell("python3 '" CREDMESH_SOURCE_DIR "/tests/badge_schema_check.py' '" CREDMESH_SOURCE_DIR
-              "/tests/data/ob3/ob_v3p0_achievementcredential_schema.json' '" +
-              c.Path("clr.json").string() + "' '" + c.Path("clr.jwt").string() + "'");
-    // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-    const int rc = out_run.first;
-    const std::string& out = out_run.second;
-    INFO(out);
-    CHECK(rc == 0);
-  }
+  BadgeSchemaAccepts(c, {"clr.json", "clr.jwt"});
   c.Expect("badge verify clr.json", 0, "all 1 embedded badge(s) verify");
   c.Expect("badge verify clr.jwt", 0, "VALID");
   c.Outsider("badge verify clr.json --trust " + cred["issuer"]["id"].get<std::string>(), 0,

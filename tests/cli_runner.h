@@ -88,12 +88,17 @@ class CliRunner {
     const size_t nl = t.rfind('\n');
     return nl == std::string::npos ? t : t.substr(nl + 1);
   }
-  // Runs and requires a refusal (exit 1) whose output contains `needle`.
-  void Refused(const std::string& args, const std::string& needle) const {
+  // Runs and requires exit code `code` and output (stdout or stderr)
+  // containing `needle`.
+  void Expect(const std::string& args, int code, const std::string& needle) const {
     CliResult r = Run(args);
     INFO("credmesh " << args << "\nstdout:\n" << r.out << "stderr:\n" << r.err);
-    CHECK(r.exit_code == 1);
+    CHECK(r.exit_code == code);
     CHECK(r.Says(needle));
+  }
+  // Runs and requires a refusal (exit 1) whose output contains `needle`.
+  void Refused(const std::string& args, const std::string& needle) const {
+    Expect(args, 1, needle);
   }
 
  private:

@@ -19,8 +19,6 @@
 
 extern char** environ;
 
-// Its own namespace: the tests of tests/ are unity-built, and each file keeps
-// its own constants (kEd, kPass...).
 namespace credmesh::crash_ingest_test {
 namespace {
 

@@ -13,8 +13,6 @@
 #include "storage/store.h"
 #include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ are unity-built, and each file keeps
-// its own constants (kEd, kPass...).
 namespace credmesh::credentials_cli_test {
 namespace {
 
@@ -123,6 +121,9 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
   CHECK(p["ceu_hundredths"] == 150);
   c.Ok("award revoke " + award + " --reason 'evidence reused from another educator' " + kIrene);
   CHECK(c.Json("award show " + award)["status"] == "revoked");
+  // The text names people, not bare key prefixes.
+  CHECK(c.Ok("award show " + award).find(" by Irene Issuer (") != std::string::npos);
+  CHECK(c.Ok("submission show " + s).find("review by Rita Reviewer (") != std::string::npos);
   p = c.Json("portfolio 'Ed Ucator'");
   CHECK(p["active_awards"] == 0);
   CHECK(p["ceu_hundredths"] == 0);

@@ -14,8 +14,6 @@
 #include "protocol/bytes.h"
 #include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ are unity-built, and each file keeps
-// its own constants (kEd, kPass...).
 namespace credmesh::evidence_cli_test {
 namespace {
 

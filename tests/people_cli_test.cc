@@ -12,8 +12,6 @@
 
 #include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ are unity-built, and each file keeps
-// its own constants (kEd, kPass...).
 namespace credmesh::people_cli_test {
 namespace {
 

@@ -12,10 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/badge_schema_check.h"
 #include "tests/cli_runner.h"
 
-// Its own namespace: the tests of tests/ may be unity-built, and each file
-// keeps its own helpers and constants.
 namespace credmesh::stack_cli_test {
 namespace {
 
@@ -78,14 +77,16 @@ nlohmann::json StackProgress(CliRunner& c) {
   return {};
 }
 
-void SchemaAccepts(CliRunner& c, const std::vector<std::string>& files) {
-  std::string cmd =
-      "python3 '" CREDMESH_SOURCE_DIR "/tests/badge_schema_check.py' '" CREDMESH_SOURCE_DIR
-      "/tests/data/ob3/ob_v3p0_achievementcredential_schema.json'";
-  for (const auto& f : files) cmd += " '" + c.File(f) + "'";
-  CliResult r = c.RunShell(cmd);
-  INFO(r.output());
-  CHECK(r.exit_code == 0);
+// Ed's inbox items (--all) about stack award `id`, as "kind definition: text".
+std::vector<std::string> StackInbox(CliRunner& c, const std::string& id) {
+  std::vector<std::string> out;
+  const nlohmann::json inbox = Json(c.Ok("inbox --all --json" + std::string(kAsEd)));
+  for (const auto& i : inbox["items"]) {
+    if (i.value("stack_award", "") != id) continue;
+    out.push_back(i["kind"].get<std::string>() + " " + i["definition"].get<std::string>() + ": " +
+                  i.value("text", ""));
+  }
+  return out;
 }
 
 TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
@@ -131,18 +132,24 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
   auto shown = Json(c.Ok("award show " + stack + " --json"));
   CHECK(shown["status"] == "active");
   CHECK(shown["title"] == "Formative Assessment Practitioner");
+  CHECK(c.Ok("award show " + stack).find(" by Irene Issuer (") != std::string::npos);
   REQUIRE(shown["parts"].size() == 3);
   std::vector<std::string> parts;
   for (const auto& p : shown["parts"]) parts.push_back(p["award"]);
   CHECK(parts == std::vector<std::string>{intentions, whole_class, support});
   CHECK(StackProgress(c)["award"] == stack);
   CHECK(c.Ok("portfolio 'Ed Ucator'").find("ISSUED " + stack) != std::string::npos);
+  // Ed's inbox lists the stack award, new once.
+  CHECK(c.Ok("inbox" + std::string(kAsEd))
+            .find("award  " + stack + "  " + kStack + "  stack awarded by ") != std::string::npos);
+  CHECK(c.Ok("inbox" + std::string(kAsEd)).find(stack) == std::string::npos);
+  CHECK(StackInbox(c, stack) == std::vector<std::string>{"award " + std::string(kStack) + ": "});
 
   // Its badge: both proof forms, the official schema, verified here.
   c.Ok("badge export " + stack + " -o stack.json");
   c.Ok("badge export " + stack + " -o stack.jwt --format jwt");
   c.Ok("badge export " + whole_class + " -o part.json");
-  SchemaAccepts(c, {"stack.json", "stack.jwt"});
+  BadgeSchemaAccepts(c, {"stack.json", "stack.jwt"});
   auto badge = Json(ReadFile(c.File("stack.json")));
   const auto& achievement = badge["credentialSubject"]["achievement"];
   CHECK(achievement["achievementType"] == "Certificate");
@@ -177,6 +184,9 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
   CHECK(c.Run("badge verify stack.jwt --status-list list.json").exit_code == 1);
   CHECK(c.Run("badge verify part.json --status-list list.json").exit_code == 0);
   c.Refused("badge export " + stack + " -o again.json", "revoked");
+  CHECK(StackInbox(c, stack) ==
+        std::vector<std::string>{"award " + std::string(kStack) + ": ",
+                                 "revocation " + std::string(kStack) + ": issued in error"});
 
   // A new version of the stack is issued afresh; then a part is revoked:
   // the stack award shows it, is void, and its badge fails.

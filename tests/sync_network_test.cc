@@ -9,81 +9,53 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
 #include "node/node.h"
 #include "storage/sqlite.h"
+#include "tests/cli_runner.h"
 
 namespace {
 
-const std::string kCli = std::string(CREDMESH_BINARY_DIR) + "/tools/credmesh";
+const std::string kCli = credmesh::CredmeshBinary();
 
-// Runs a shell command; returns {exit code, stdout}.
-std::pair<int, std::string> Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-std::string Cli(const std::string& args) {
-  const auto out_run = Sh(kCli + " " + args);
-  // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-  const int rc = out_run.first;
-  const std::string& out = out_run.second;
-  INFO(args, " -> ", out);
-  REQUIRE(rc == 0);
-  return out;
-}
-
-struct Net {
-  std::string dir;
-  Net() {
-    dir = std::filesystem::temp_directory_path() /
-          ("credmesh-net-" + std::to_string(getpid()) + "-" + std::to_string(rand()));
-    std::filesystem::create_directories(dir);
-  }
+// Nodes in one scratch directory (D(name)), the CLI run on them and the
+// `credmesh serve` daemons started.
+struct Net : credmesh::CliRunner {
+  Net() : CliRunner("credmesh-net") {}
   ~Net() {
     while (!daemons.empty()) Stop(daemons.begin()->first, SIGKILL);
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
   }
-  std::string D(const std::string& n) const { return dir + "/" + n; }
+  std::string D(const std::string& n) const { return File(n); }
   std::string Key(const std::string& n) {
-    auto j = nlohmann::json::parse(Cli("status --json --dir " + D(n)));
+    auto j = nlohmann::json::parse(Ok("status --json --dir " + D(n)));
     return j["node_key"].get<std::string>();
   }
   nlohmann::json Status(const std::string& n) {
-    return nlohmann::json::parse(Cli("status --json --dir " + D(n)));
+    return nlohmann::json::parse(Ok("status --json --dir " + D(n)));
   }
   int64_t Valid(const std::string& n, const std::string& scope) {
     auto j = Status(n);
     if (!j["scopes"].contains(scope)) return 0;
     return j["scopes"][scope]["valid"].get<int64_t>();
   }
-  void Hub() { Cli("init --hub --district valley --dir " + D("hub")); }
+  void Hub() { Ok("init --hub --district valley --dir " + D("hub")); }
   void School(const std::string& s, const std::string& hub = "hub") {
-    Cli("init --school --name " + s + " --dir " + D(s));
-    Cli("enrol issue --dir " + D(hub) + " " + D(s) + "/enrolment-request.json --school-id " + s +
-        " -o " + D(s) + ".cert");
-    Cli("enrol install --dir " + D(s) + " " + D(s) + ".cert");
+    Ok("init --school --name " + s + " --dir " + D(s));
+    Ok("enrol issue --dir " + D(hub) + " " + D(s) + "/enrolment-request.json --school-id " + s +
+       " -o " + D(s) + ".cert");
+    Ok("enrol install --dir " + D(s) + " " + D(s) + ".cert");
     // Installing adds the hub at its configured address; these tests bind
     // hubs to port 0, so each test adds the real endpoint itself.
-    auto peers = nlohmann::json::parse(Cli("peer list --json --dir " + D(s)));
+    auto peers = nlohmann::json::parse(Ok("peer list --json --dir " + D(s)));
     CHECK(peers.dump().find("\"hub\"") != std::string::npos);
-    Cli("peer remove --dir " + D(s) + " hub");
+    Ok("peer remove --dir " + D(s) + " hub");
   }
   std::map<std::string, pid_t> daemons;
   std::map<std::string, std::string> endpoints;
@@ -121,8 +93,8 @@ struct Net {
     daemons.erase(it);
   }
   void Notes(const std::string& n, const std::string& scope, int count) {
-    Sh("for i in $(seq " + std::to_string(count) + "); do " + kCli + " note add --dir " + D(n) +
-       " --scope " + scope + " \"note $i from " + n + "\" >/dev/null; done");
+    RunShell("for i in $(seq " + std::to_string(count) + "); do " + kCli + " note add --dir " +
+             D(n) + " --scope " + scope + " \"note $i from " + n + "\" >/dev/null; done");
   }
   // `count` notes signed by node `n` in `scope`, stored through the library
   // in one ingest: the records `note add` writes, without starting `count`
@@ -164,16 +136,17 @@ TEST_CASE("network: hub and two schools converge by themselves, school evidence 
   net.School("oak");
   // The daemons sync every second here so the test stays short.
   for (const char* n : {"hub", "pine", "oak"}) {
-    Sh("sed -i 's/\"sync_interval_s\": 60/\"sync_interval_s\": 1/' " + net.D(n) + "/config.json");
+    net.RunShell("sed -i 's/\"sync_interval_s\": 60/\"sync_interval_s\": 1/' " + net.D(n) +
+                 "/config.json");
   }
   const std::string hub_ep = net.Serve("hub");
   net.Serve("pine");
   net.Serve("oak");
   // Only the schools dial the hub: oak learns pine's district records only through it.
-  Cli("peer add --dir " + net.D("pine") + " hub " + hub_ep + " " + net.Key("hub"));
+  net.Ok("peer add --dir " + net.D("pine") + " hub " + hub_ep + " " + net.Key("hub"));
   // Oak caps its file transfer with the hub (4 MiB/s); records are not paced.
-  Cli("peer add --dir " + net.D("oak") + " hub " + hub_ep + " " + net.Key("hub") +
-      " --max-rate 4M");
+  net.Ok("peer add --dir " + net.D("oak") + " hub " + hub_ep + " " + net.Key("hub") +
+         " --max-rate 4M");
   net.Notes("hub", "district/valley", 3);
   net.Notes("pine", "school/pine", 5);
   net.Notes("oak", "school/oak", 4);
@@ -202,7 +175,7 @@ TEST_CASE("network: hub and two schools converge by themselves, school evidence 
       [&] { return net.Valid("oak", "district/valley") == net.Valid("hub", "district/valley"); },
       20));
   for (const char* n : {"hub", "pine", "oak"}) net.Stop(n);
-  auto [rc, log] = Sh("cat " + net.D("hub") + ".log");
+  const std::string log = net.RunShell("cat " + net.D("hub") + ".log").out;
   CHECK(log.find("event=serve_stopped") != std::string::npos);
 }
 
@@ -211,16 +184,13 @@ TEST_CASE("network: a node whose key holds no certificate here is refused before
   net.Hub();
   const std::string ep = net.Serve("hub");
   // A school of another district: its own hub certified it, ours did not.
-  Cli("init --hub --district elsewhere --dir " + net.D("hub2"));
+  net.Ok("init --hub --district elsewhere --dir " + net.D("hub2"));
   net.School("stranger", "hub2");
-  Cli("peer add --dir " + net.D("stranger") + " valley " + ep + " " + net.Key("hub"));
-  const auto out_run = Sh(kCli + " sync --timeout 5 --dir " + net.D("stranger"));
-  // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
-  const int rc = out_run.first;
-  const std::string& out = out_run.second;
-  INFO(out);
-  CHECK(rc == 1);
-  CHECK(out.find("not admitted") != std::string::npos);
+  net.Ok("peer add --dir " + net.D("stranger") + " valley " + ep + " " + net.Key("hub"));
+  credmesh::CliResult r = net.Run("sync --timeout 5 --dir " + net.D("stranger"));
+  INFO(r.output());
+  CHECK(r.exit_code == 1);
+  CHECK(r.Says("not admitted"));
   auto st = net.Status("stranger");
   CHECK(st["peers"][0]["last_error"].get<std::string>().find("not admitted") != std::string::npos);
 }
@@ -234,7 +204,7 @@ TEST_CASE(
   net.School("pine");
   net.NotesInOneIngest("pine", "school/pine", 1500);
   const std::string ep = net.Serve("hub");
-  Cli("peer add --dir " + net.D("pine") + " hub " + ep + " " + net.Key("hub"));
+  net.Ok("peer add --dir " + net.D("pine") + " hub " + ep + " " + net.Key("hub"));
   // Kill the hub shortly after the sync starts.
   pid_t sync_pid = fork();
   if (sync_pid == 0) {
@@ -276,13 +246,14 @@ TEST_CASE(
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   kill(sync2, SIGKILL);
   waitpid(sync2, &st, 0);
-  Cli("sync --dir " + net.D("pine"));
+  net.Ok("sync --dir " + net.D("pine"));
   CHECK(net.Valid("hub", "school/pine") == 1500);
   CHECK(net.Valid("pine", "school/pine") == 1500);
-  auto [rc, dups] = Sh("sqlite3 " + net.D("hub") +
-                       "/credmesh.db 'SELECT count(*) - count(DISTINCT id) FROM records'");
-  if (rc == 0) CHECK(dups.find('0') == 0);
-  Cli("verify --dir " + net.D("hub"));
+  credmesh::CliResult dups =
+      net.RunShell("sqlite3 " + net.D("hub") +
+                   "/credmesh.db 'SELECT count(*) - count(DISTINCT id) FROM records'");
+  if (dups.exit_code == 0) CHECK(dups.out.find('0') == 0);
+  net.Ok("verify --dir " + net.D("hub"));
   net.Stop("hub");
 }
 
@@ -396,7 +367,8 @@ TEST_CASE("network: after the links are cut and heal, every node converges withi
   net.School("pine");
   net.School("oak");
   for (const char* n : {"hub", "pine", "oak"}) {
-    Sh("sed -i 's/\"sync_interval_s\": 60/\"sync_interval_s\": 2/' " + net.D(n) + "/config.json");
+    net.RunShell("sed -i 's/\"sync_interval_s\": 60/\"sync_interval_s\": 2/' " + net.D(n) +
+                 "/config.json");
   }
   const std::string hub_ep = net.Serve("hub");
   // Each school reaches the hub through a link of its own.
@@ -405,8 +377,8 @@ TEST_CASE("network: after the links are cut and heal, every node converges withi
   oak_link.Start();
   net.Serve("pine");
   net.Serve("oak");
-  Cli("peer add --dir " + net.D("pine") + " hub " + pine_link.endpoint() + " " + net.Key("hub"));
-  Cli("peer add --dir " + net.D("oak") + " hub " + oak_link.endpoint() + " " + net.Key("hub"));
+  net.Ok("peer add --dir " + net.D("pine") + " hub " + pine_link.endpoint() + " " + net.Key("hub"));
+  net.Ok("peer add --dir " + net.D("oak") + " hub " + oak_link.endpoint() + " " + net.Key("hub"));
   // Converged: the hub holds each school's records, each school the hub's
   // district records. One status call per node per look.
   auto converged = [&](int64_t pine_n, int64_t oak_n) {
@@ -454,7 +426,8 @@ TEST_CASE("network: after the links are cut and heal, every node converges withi
   }
   for (const char* n : {"hub", "pine", "oak"}) net.Stop(n);
   // Resets were never taken for a refusal (which would wait up to a minute).
-  auto [rc, log] = Sh("cat " + net.D("pine") + ".log " + net.D("oak") + ".log");
+  const std::string log =
+      net.RunShell("cat " + net.D("pine") + ".log " + net.D("oak") + ".log").out;
   CHECK(log.find("event=sync_ok") != std::string::npos);
   CHECK(log.find("kind=refused") == std::string::npos);
 }
@@ -491,10 +464,10 @@ TEST_CASE("network: serve stopped by SIGTERM at its first instant exits 0, the n
   REQUIRE(exited);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  auto [rc, log] = Sh("cat " + net.D("hub") + ".log");
+  const std::string log = net.RunShell("cat " + net.D("hub") + ".log").out;
   CHECK(log.find("event=serve_stopped") != std::string::npos);
   // Nothing half-written: the node verifies and serves again.
-  Cli("verify --dir " + net.D("hub"));
+  net.Ok("verify --dir " + net.D("hub"));
   net.Serve("hub");
   net.Stop("hub");
 }

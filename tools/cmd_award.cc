@@ -56,6 +56,11 @@ int RunStack(const Context& ctx, const AwardArgs& a) {
   return kExitOk;
 }
 
+// The "revoked" line of `award show`, for an award or a stack award.
+void PrintRevocation(const Revocation& r) {
+  if (r.revoked) std::cout << "revoked " << FormatHlc(r.hlc) << ": " << r.reason << "\n";
+}
+
 int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   auto s = LoadStackAward(node, id);
   if (!s.ok()) return Fail(s.status());
@@ -69,7 +74,7 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "stack " << s->issue.stack << " v" << s->issue.version << "  "
             << s->issue.frozen.title << "  educator " << s->issue.educator.hex() << "\n"
-            << "issued " << FormatHlc(s->issued_hlc) << " by " << s->issuer.hex().substr(0, 16)
+            << "issued " << FormatHlc(s->issued_hlc) << " by " << PersonLabel(node, s->issuer)
             << "\n";
   for (const StackAwardPart& p : s->issue.parts) {
     auto r = std::find_if(s->revoked_parts.begin(), s->revoked_parts.end(),
@@ -81,8 +86,7 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
               << "\n";
   }
   if (!s->parts_complete) std::cout << "void: the parts not revoked no longer complete the stack\n";
-  if (s->revoked)
-    std::cout << "revoked " << FormatHlc(s->revoked_hlc) << ": " << s->revoke_reason << "\n";
+  PrintRevocation(s->revocation);
   for (const IgnoredRecord& i : s->ignored) {
     if (!i.lost_to) continue;
     std::cout << "SUPERSEDED "
@@ -195,13 +199,12 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
             << d.issue.educator.hex() << "\n"
-            << "issued " << FormatHlc(d.issued_hlc) << " by " << d.issuer.hex().substr(0, 16)
+            << "issued " << FormatHlc(d.issued_hlc) << " by " << PersonLabel(**node, d.issuer)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
-  if (d.revoked)
-    std::cout << "revoked " << FormatHlc(d.revoked_hlc) << ": " << d.revoke_reason << "\n";
+  PrintRevocation(d.revocation);
   for (const RecognitionItem& r : d.recognitions) {
     std::cout << "recognition " << FormatCeu(r.body.ceu_hundredths) << " CEU by " << r.body.issuer
-              << (d.revoked ? "  [void: award revoked]" : "")
+              << (d.revocation.revoked ? "  [void: award revoked]" : "")
               << (r.body.note.empty() ? "" : "  " + r.body.note) << "\n";
   }
   superseded();

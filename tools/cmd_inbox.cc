@@ -1,6 +1,6 @@
 // credmesh inbox --as PERSON: what changed for a person since they last
-// looked — feedback, decisions, awards, revocations, recognitions and
-// superseded outcomes. "Last looked" is remembered on this node only
+// looked — feedback, decisions, awards (of credentials and stacks),
+// revocations, recognitions and superseded outcomes. "Last looked" is remembered on this node only
 // (node/credentials/inbox.h), not synced.
 #include <iostream>
 
@@ -17,7 +17,9 @@ struct InboxArgs {
 };
 
 std::string InboxLine(const InboxItem& i) {
-  std::string s = std::string(InboxKindName(i.kind)) + "  " + i.submission + "  " + i.definition;
+  const bool stack = !i.stack_award.empty();
+  std::string s = std::string(InboxKindName(i.kind)) + "  " +
+                  (stack ? i.stack_award : i.submission) + "  " + i.definition;
   switch (i.kind) {
     case InboxKind::kFeedback:
       return s + "  attempt " + std::to_string(i.attempt) + ", " + i.decision + ", from " +
@@ -25,9 +27,9 @@ std::string InboxLine(const InboxItem& i) {
     case InboxKind::kDecision:
       return s + "  attempt " + std::to_string(i.attempt) + " decided " + i.decision;
     case InboxKind::kAward:
-      return s + "  awarded by " + i.by.hex().substr(0, 16);
+      return s + (stack ? "  stack awarded by " : "  awarded by ") + i.by.hex().substr(0, 16);
     case InboxKind::kRevocation:
-      return s + "  award revoked: " + i.text;
+      return s + (stack ? "  stack award revoked: " : "  award revoked: ") + i.text;
     case InboxKind::kRecognition:
       return s + "  recognized: " + FormatCeu(i.ceu_hundredths) + " CEU" +
              (i.text.empty() ? "" : " (" + i.text + ")");

@@ -320,14 +320,14 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
       }
     }
     for (const ReviewItem& r : at.reviews) {
-      std::cout << "  review by " << r.reviewer.hex().substr(0, 16) << ": " << r.body.decision
+      std::cout << "  review by " << PersonLabel(node, r.reviewer) << ": " << r.body.decision
                 << " (total " << r.total << ")  " << r.body.feedback << "\n";
     }
   }
   if (v.award) {
     const AwardState& aw = *v.award;
     std::cout << "award " << aw.id << ": " << aw.Status();
-    if (aw.revoked) std::cout << " (" << aw.revoke_reason << ")";
+    if (aw.revocation.revoked) std::cout << " (" << aw.revocation.reason << ")";
     std::cout << "  CEU " << FormatCeu(aw.ActiveCeuHundredths()) << "\n";
   }
   for (const SupersededOutcome& s : v.superseded) {

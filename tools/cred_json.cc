@@ -64,6 +64,11 @@ nlohmann::json CriterionJson(const RubricCriterion& c) {
   return j;
 }
 
+// An award's or stack award's revocation, as both render it.
+nlohmann::json RevocationJson(const Revocation& r) {
+  return {{"record", r.record.hex()}, {"hlc", r.hlc}, {"reason", r.reason}};
+}
+
 }  // namespace
 
 nlohmann::json SubmissionJson(const SubmissionState& s) {
@@ -186,6 +191,7 @@ nlohmann::json InboxItemJson(const InboxItem& i) {
                       {"hlc", i.hlc},
                       {"by", i.by.hex()},
                       {"new", i.is_new}};
+  if (!i.stack_award.empty()) j["stack_award"] = i.stack_award;
   if (i.kind == InboxKind::kFeedback || i.kind == InboxKind::kDecision) {
     j["attempt"] = i.attempt;
     j["decision"] = i.decision;
@@ -214,10 +220,7 @@ nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified) {
     j["review"] = a.issue.review.hex();
     j["ceu_hundredths"] = a.ActiveCeuHundredths();
   }
-  if (a.revoked) {
-    j["revocation"] = {
-        {"record", a.revoke_record.hex()}, {"hlc", a.revoked_hlc}, {"reason", a.revoke_reason}};
-  }
+  if (a.revocation.revoked) j["revocation"] = RevocationJson(a.revocation);
   auto recs = nlohmann::json::array();
   for (const auto& r : a.recognitions) {
     recs.push_back({{"record", r.id.hex()},
@@ -226,7 +229,7 @@ nlohmann::json AwardJson(const AwardState& a, const Unverified& unverified) {
                     {"ceu_hundredths", r.body.ceu_hundredths},
                     {"issuer", r.body.issuer},
                     {"note", r.body.note},
-                    {"void", a.revoked}});
+                    {"void", a.revocation.revoked}});
   }
   j["recognitions"] = recs;
   j["ignored"] = IgnoredJson(a.ignored);
@@ -263,10 +266,7 @@ nlohmann::json StackAwardJson(const StackAwardState& s, const Unverified& unveri
     j["revoked_parts"] = revoked_parts;
     j["parts_complete"] = s.parts_complete;
   }
-  if (s.revoked) {
-    j["revocation"] = {
-        {"record", s.revoke_record.hex()}, {"hlc", s.revoked_hlc}, {"reason", s.revoke_reason}};
-  }
+  if (s.revocation.revoked) j["revocation"] = RevocationJson(s.revocation);
   j["ignored"] = IgnoredJson(s.ignored);
   return j;
 }

@@ -109,7 +109,7 @@ Result<BadgeContent> GatherBadgeContent(Store& store, const BadgeRequest& req) {
   const AwardState& a = *award;
   const std::string award_id = a.id;
   if (!a.issued) return Status::FailedPrecondition("award " + award_id + " is not issued");
-  if (a.revoked) {
+  if (a.revocation.revoked) {
     return Status::FailedPrecondition("award " + award_id +
                                       " is revoked: a badge cannot be exported");
   }
@@ -222,7 +222,7 @@ Result<nlohmann::json> BuildSignedStatusList(Store& store, const std::string& li
       continue;
     }
     CREDMESH_ASSIGN_OR_RETURN(auto state, ShowAward(store, award));
-    if (state && state->revoked && index < bits.size()) bits.Set(index, true);
+    if (state && state->revocation.revoked && index < bits.size()) bits.Set(index, true);
   }
   std::string now = FormatDateTime(clock.NowMillis());
   auto cred = StatusListCredential(list_url, DidKeyOf(signer.public_key()), now, bits);

@@ -55,7 +55,7 @@ std::string CheckAgainstSubmission(const AwardIssueBody& b, const DomainRecord& 
 }  // namespace
 
 int64_t AwardState::ActiveCeuHundredths() const {
-  if (!issued || revoked) return 0;
+  if (!issued || revocation.revoked) return 0;
   int64_t total = 0;
   for (const auto& r : recognitions) total += r.body.ceu_hundredths;
   return total;
@@ -73,7 +73,7 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
     a.ignored.push_back({r.id, r.kind, r.hlc, std::move(why), r.author, std::move(lost_to)});
   };
   // The award.issue records that lost, and what each lost to.
-  std::map<RecordId, std::optional<LostTo>> lost_issues;
+  std::map<RecordId, LostTo> lost_issues;
   // Issue first (revocations and recognitions reference the winning issue,
   // whatever their timestamps).
   for (const auto& r : records) {
@@ -100,7 +100,7 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
     if (sub) {
       std::optional<LostTo> lost_to;
       if (auto why = CheckAgainstSubmission(*b, r, *sub, lost_to); !why.empty()) {
-        if (lost_to) lost_issues[r.id] = lost_to;
+        if (lost_to) lost_issues[r.id] = *lost_to;
         ignore(r, why, lost_to);
         continue;
       }
@@ -113,6 +113,7 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
     a.issued_hlc = r.hlc;
     a.issuer = r.author;
   }
+  std::vector<const DomainRecord*> revokes;
   for (const auto& r : records) {
     if (r.kind == kAwardIssueKind) continue;
     if (r.kind != kAwardRevokeKind && r.kind != kAwardRecognitionKind) {
@@ -132,42 +133,27 @@ AwardState ComputeAward(const std::string& award_entity, std::vector<DomainRecor
       ignore(r, "no valid award.issue for " + award_entity, issue_lost_to);
       continue;
     }
+    if (r.kind == kAwardRevokeKind) {
+      revokes.push_back(&r);
+      continue;
+    }
     if (r.scope != a.scope) {
       ignore(r, "scope differs from the award's " + a.scope);
       continue;
     }
-    if (r.kind == kAwardRevokeKind) {
-      auto b = AwardRevokeBody::Parse(r.body);
-      if (!b.ok()) {
-        ignore(r, b.status().message());
-        continue;
-      }
-      if (b->issue != a.issue_record) {
-        ignore(r, "revokes another issue record", issue_lost_to);
-        continue;
-      }
-      if (a.revoked) {
-        ignore(r, "already revoked by record " + a.revoke_record.hex(),
-               LostTo{a.revoke_record, kAwardRevokeKind});
-        continue;
-      }
-      a.revoked = true;
-      a.revoke_record = r.id;
-      a.revoked_hlc = r.hlc;
-      a.revoke_reason = b->reason;
-    } else {
-      auto b = RecognitionBody::Parse(r.body);
-      if (!b.ok()) {
-        ignore(r, b.status().message());
-        continue;
-      }
-      if (b->issue != a.issue_record) {
-        ignore(r, "recognizes another issue record", issue_lost_to);
-        continue;
-      }
-      a.recognitions.push_back({r.id, r.hlc, r.author, *b});
+    auto b = RecognitionBody::Parse(r.body);
+    if (!b.ok()) {
+      ignore(r, b.status().message());
+      continue;
     }
+    if (b->issue != a.issue_record) {
+      ignore(r, "recognizes another issue record", issue_lost_to);
+      continue;
+    }
+    a.recognitions.push_back({r.id, r.hlc, r.author, *b});
   }
+  if (a.issued)
+    a.revocation = ReplayRevokes(revokes, a.scope, a.issue_record, lost_issues, a.ignored);
   std::sort(a.ignored.begin(), a.ignored.end(), [](const IgnoredRecord& x, const IgnoredRecord& y) {
     return x.hlc != y.hlc ? x.hlc < y.hlc : x.id < y.id;
   });

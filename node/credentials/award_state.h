@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "node/credentials/credential_records.h"
+#include "node/credentials/revocation.h"
 #include "node/credentials/submission_state.h"
 
 namespace credmesh {
@@ -31,14 +32,13 @@ struct AwardState {
   RecordId issue_record;
   uint64_t issued_hlc = 0;
   PublicKey issuer;
-  bool revoked = false;
-  RecordId revoke_record;
-  uint64_t revoked_hlc = 0;
-  std::string revoke_reason;
+  Revocation revocation;
   std::vector<RecognitionItem> recognitions;  // append-only; void once revoked
   std::vector<IgnoredRecord> ignored;
 
-  std::string Status() const { return !issued ? "none" : revoked ? "revoked" : "active"; }
+  std::string Status() const {
+    return !issued ? "none" : revocation.revoked ? "revoked" : "active";
+  }
   // Sum of recognitions' CEU, in hundredths; 0 when revoked.
   int64_t ActiveCeuHundredths() const;
 };

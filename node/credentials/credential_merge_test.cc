@@ -120,7 +120,7 @@ TEST_CASE("merge rules: documented outcomes of conflicting steps") {
   CHECK(a.submission.attempts[1].evidence.size() == s.def.submission_requirements.size() + 1);
   REQUIRE(a.award);
   CHECK(a.award->Status() == "revoked");
-  CHECK(a.award->revoke_reason == "evidence was not the educator's own");
+  CHECK(a.award->revocation.reason == "evidence was not the educator's own");
   CHECK(a.award->recognitions.size() == 2);
   CHECK(a.award->ActiveCeuHundredths() == 0);
   CHECK(HasIgnored(a.award->ignored, kAwardRevokeKind, "already revoked"));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "node/credentials/lifecycle_projection.h"
+#include "node/credentials/stack_awards.h"
 #include "storage/migrations.h"
 
 namespace credmesh {
@@ -84,10 +85,10 @@ void EducatorItems(const std::string& sub_id, const SubmissionState* sub, const 
   if (award && award->issued) {
     item(InboxKind::kAward, "award:" + award->issue_record.hex(), award->issue_record,
          award->issued_hlc, award->issuer);
-    if (award->revoked) {
-      InboxItem& i = item(InboxKind::kRevocation, "revocation:" + award->revoke_record.hex(),
-                          award->revoke_record, award->revoked_hlc, award->issuer);
-      i.text = award->revoke_reason;
+    if (const Revocation& rv = award->revocation; rv.revoked) {
+      InboxItem& i = item(InboxKind::kRevocation, "revocation:" + rv.record.hex(), rv.record,
+                          rv.hlc, award->issuer);
+      i.text = rv.reason;
     }
     for (const RecognitionItem& r : award->recognitions) {
       InboxItem& i =
@@ -95,6 +96,28 @@ void EducatorItems(const std::string& sub_id, const SubmissionState* sub, const 
       i.text = r.body.note;
       i.ceu_hundredths = r.body.ceu_hundredths;
     }
+  }
+}
+
+// Items of a stack awarded to the person: the award.stack and its revocation
+// (a part's revocation is an item of that part's award).
+void StackAwardItems(const StackAwardState& s, std::vector<InboxItem>& out) {
+  InboxItem i;
+  i.kind = InboxKind::kAward;
+  i.key = "award:" + s.issue_record.hex();
+  i.stack_award = s.id;
+  i.definition = s.issue.stack;
+  i.record = s.issue_record;
+  i.hlc = s.issued_hlc;
+  i.by = s.issuer;
+  out.push_back(i);
+  if (const Revocation& rv = s.revocation; rv.revoked) {
+    i.kind = InboxKind::kRevocation;
+    i.key = "revocation:" + rv.record.hex();
+    i.record = rv.record;
+    i.hlc = rv.hlc;
+    i.text = rv.reason;
+    out.push_back(std::move(i));
   }
 }
 
@@ -152,6 +175,8 @@ Result<std::vector<InboxItem>> InboxItems(Store& store, const PublicKey& person)
       out.push_back(std::move(i));
     }
   }
+  CREDMESH_ASSIGN_OR_RETURN(auto stacks, StackAwardsOf(store, {person}));
+  for (const StackAwardState& s : stacks) StackAwardItems(s, out);
   std::sort(out.begin(), out.end(), [](const InboxItem& a, const InboxItem& b) {
     if (a.hlc != b.hlc) return a.hlc < b.hlc;
     return a.kind != b.kind ? a.kind < b.kind : a.key < b.key;

@@ -5,9 +5,10 @@
 //
 // A person's items: for each submission they educate (or award they hold),
 // every review (feedback), each attempt's decision, the award, its
-// revocation and recognitions, and every superseded outcome; and anywhere,
-// the superseded outcomes of records they wrote (a reviewer's review, an
-// issuer's award). An item is new until the person has looked at it: the
+// revocation and recognitions, and every superseded outcome; for each stack
+// awarded to them, the award.stack and its revocation; and anywhere, the
+// superseded outcomes of records they wrote (a reviewer's review, an issuer's
+// award). An item is new until the person has looked at it: the
 // marker is the set of item keys seen, so an item whose record arrives late
 // (after a partition, with an old timestamp) is still new.
 #pragma once
@@ -33,10 +34,11 @@ struct InboxItem {
   // "superseded:<lost record>:<winning record>").
   std::string key;
   InboxKind kind = InboxKind::kFeedback;
-  std::string submission;
-  std::string definition;
-  int64_t attempt = 0;  // feedback, decision
-  RecordId record;      // the review, award.issue, award.revoke or award.recognition
+  std::string submission;   // empty for a stack award's items
+  std::string stack_award;  // a stack award's items: its id (award:stack:...)
+  std::string definition;   // the credential, or the stack, awarded
+  int64_t attempt = 0;      // feedback, decision
+  RecordId record;  // the review, award.issue or award.stack, award.revoke or award.recognition
   uint64_t hlc = 0;
   PublicKey by;                                 // who wrote `record`
   std::string decision;                         // feedback, decision: awarded | not_yet

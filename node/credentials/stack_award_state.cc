@@ -55,7 +55,7 @@ std::string CheckStackAward(const StackAwardBody& b, const std::string& entity,
       problems.push_back("part " + p.award + " is another educator's award");
     } else if (a.scope != scope) {
       problems.push_back("part " + p.award + " is in scope " + a.scope);
-    } else if (a.revoked && a.revoked_hlc < hlc) {
+    } else if (a.revocation.revoked && a.revocation.hlc < hlc) {
       problems.push_back("part " + p.award + " (" + a.issue.definition + " v" +
                          std::to_string(a.issue.version) + ") is revoked");
     } else if (std::none_of(stack.definitions.begin(), stack.definitions.end(),
@@ -110,6 +110,7 @@ StackAwardState ComputeStackAward(const std::string& entity, std::vector<DomainR
     s.issuer = r.author;
     s.stack = inputs.stacks.at(s.issue.frozen.stack_record).stack;
   }
+  std::vector<const DomainRecord*> revokes;
   for (const auto& r : records) {
     if (r.kind == kAwardStackKind) continue;
     if (r.kind != kAwardRevokeKind) {
@@ -120,37 +121,17 @@ StackAwardState ComputeStackAward(const std::string& entity, std::vector<DomainR
       ignore(r, "no valid award.stack for " + entity);
       continue;
     }
-    auto b = AwardRevokeBody::Parse(r.body);
-    if (!b.ok()) {
-      ignore(r, b.status().message());
-      continue;
-    }
-    if (r.scope != s.scope) {
-      ignore(r, "scope differs from the award's " + s.scope);
-      continue;
-    }
-    if (b->issue != s.issue_record) {
-      ignore(r, "revokes another issue record");
-      continue;
-    }
-    if (s.revoked) {
-      ignore(r, "already revoked by record " + s.revoke_record.hex(),
-             LostTo{s.revoke_record, kAwardRevokeKind});
-      continue;
-    }
-    s.revoked = true;
-    s.revoke_record = r.id;
-    s.revoked_hlc = r.hlc;
-    s.revoke_reason = b->reason;
+    revokes.push_back(&r);
   }
   if (s.issued) {
+    s.revocation = ReplayRevokes(revokes, s.scope, s.issue_record, {}, s.ignored);
     // Computed from the parts: each part revoked after the issue is listed,
     // and the award stands only while the others still complete the stack.
     std::vector<const AwardState*> standing;
     for (const StackAwardPart& p : s.issue.parts) {
       const AwardState& a = inputs.parts.at(p.award);
-      if (a.revoked) {
-        s.revoked_parts.push_back({p.award, a.revoked_hlc, a.revoke_reason});
+      if (a.revocation.revoked) {
+        s.revoked_parts.push_back({p.award, a.revocation.hlc, a.revocation.reason});
       } else {
         standing.push_back(&a);
       }

@@ -13,6 +13,7 @@
 #include "node/credentials/award_state.h"
 #include "node/credentials/catalog_model.h"
 #include "node/credentials/credential_records.h"
+#include "node/credentials/revocation.h"
 
 namespace credmesh {
 
@@ -46,11 +47,8 @@ struct StackAwardState {
   RecordId issue_record;
   uint64_t issued_hlc = 0;
   PublicKey issuer;
-  Stack stack;           // the cited stack version's content
-  bool revoked = false;  // by an award.revoke of the stack award itself
-  RecordId revoke_record;
-  uint64_t revoked_hlc = 0;
-  std::string revoke_reason;
+  Stack stack;            // the cited stack version's content
+  Revocation revocation;  // by an award.revoke of the stack award itself
   // Parts revoked after the issue, in the parts' order.
   std::vector<RevokedPart> revoked_parts;
   // False once the parts not revoked no longer complete the stack.
@@ -60,7 +58,10 @@ struct StackAwardState {
   // "none", "active", "revoked" (the stack award itself), or "parts_revoked"
   // (parts it rests on were revoked and the rest no longer complete it).
   std::string Status() const {
-    return !issued ? "none" : revoked ? "revoked" : !parts_complete ? "parts_revoked" : "active";
+    return !issued              ? "none"
+           : revocation.revoked ? "revoked"
+           : !parts_complete    ? "parts_revoked"
+                                : "active";
   }
 };
 

@@ -146,7 +146,7 @@ Result<StackAwardBody> NextStackAward(Store& store, const std::string& stack_id,
       const AwardState& a = *state.award;
       if (a.issue.definition != e.definition_id || (e.version && *e.version != a.issue.version))
         continue;
-      if (a.revoked) {
+      if (a.revocation.revoked) {
         revoked.push_back(label + " (" + a.id + " is revoked)");
         continue;
       }
