@@ -232,7 +232,8 @@ std::set<RecordId> CachedIds(LedgerSyncBackend& backend, const std::string& scop
   return out;
 }
 
-TEST_CASE("sync backend: a storage fault in a grouped ingest or its flush keeps calls whole") {
+TEST_CASE("sync backend: a storage fault in a grouped ingest or its flush keeps calls whole" *
+          doctest::test_suite("slow")) {
   FaultWorld fw;
   SyncWorld& w = *fw.world;
   SyncPeer& pine = w.School("pine");

@@ -239,7 +239,8 @@ TEST_CASE("protocol/reconcile: the per-step id budget bounds have/need of one st
   CHECK(total == 50'000);
 }
 
-TEST_CASE("protocol/reconcile: one million items reconcile with a single difference") {
+TEST_CASE("protocol/reconcile: one million items reconcile with a single difference" *
+          doctest::test_suite("slow")) {
   std::mt19937_64 rng(1'000'000);
   auto items = RandomItems(rng, 1'000'000, 10'000'000);
   MemoryItemSource a, b;
@@ -261,7 +262,8 @@ TEST_CASE("protocol/reconcile: one million items reconcile with a single differe
 // offline while as many records were written as it had in that time) cost
 // about one short id per item the lacking side holds there, not one per item
 // of the holder plus a Need entry per missing one.
-TEST_CASE("protocol/reconcile: a dense 1% difference costs about one short id per item") {
+TEST_CASE("protocol/reconcile: a dense 1% difference costs about one short id per item" *
+          doctest::test_suite("slow")) {
   for (bool holder_initiates : {true, false}) {
     CAPTURE(holder_initiates);
     const size_t n = 200'000, diff = n / 100;
@@ -421,7 +423,8 @@ TEST_CASE("protocol/reconcile: malformed, non-canonical and oversized messages a
   CHECK(lots.status().code() == Status::Code::kResourceExhausted);
 }
 
-TEST_CASE("protocol/reconcile: fuzzed mutations of valid messages never crash") {
+TEST_CASE("protocol/reconcile: fuzzed mutations of valid messages never crash" *
+          doctest::test_suite("slow")) {
   std::mt19937_64 rng(42);
   auto items = RandomItems(rng, 2000, 100);
   auto a = Source(items);

@@ -44,7 +44,7 @@ class Cli : public CliRunner {
 const char kEd[] = " --as 'Ed Ucator'";
 const char kIrene[] = " --as 'Irene Issuer'";
 
-TEST_CASE("badge CLI: export, schema, verify, tamper, revoke") {
+TEST_CASE("badge CLI: export, schema, verify, tamper, revoke" * doctest::test_suite("slow")) {
   Cli c;
   c.Ok("init --hub --district 'Maple Valley' --name 'Maple Valley hub'");
   c.Ok("person add --role issuer --name 'Irene Issuer' --email i@example.org");

@@ -173,7 +173,8 @@ TEST_CASE("crash: SIGKILL during one large batch ingest leaves all of it or none
                          << " complete");
 }
 
-TEST_CASE("crash: SIGKILL during a sequence of batches leaves whole batches only") {
+TEST_CASE("crash: SIGKILL during a sequence of batches leaves whole batches only" *
+          doctest::test_suite("slow")) {
   constexpr size_t kBatch = 1000;
   constexpr size_t kBatches = 6;
   constexpr int kKills = 3;

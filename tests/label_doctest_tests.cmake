@@ -5,6 +5,9 @@
 # credmesh_label_labels. Gives every case those labels, and the label `slow`
 # to the cases declared in the doctest test suite "slow":
 #   TEST_CASE("network: ..." * doctest::test_suite("slow"))
+# Slow cases also get a COST, so `ctest -j` starts them first: on a fresh
+# tree ctest has no timings of its own and would start them in declaration
+# order, leaving the longest for last while one core idles.
 set(_tests ${${credmesh_label_target}_TESTS})
 if(NOT _tests)
   return()  # binary not built (doctest registered a *_NOT_BUILT test)
@@ -18,6 +21,6 @@ if(_rc EQUAL 0)
     if(_line STREQUAL "" OR _line MATCHES "^=+$" OR _line MATCHES "^\\[doctest\\] ")
       continue()
     endif()
-    set_tests_properties("${_line}" PROPERTIES LABELS slow)
+    set_tests_properties("${_line}" PROPERTIES LABELS slow COST 100)
   endforeach()
 endif()

@@ -361,7 +361,8 @@ int PortOf(const std::string& endpoint) {
   return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
 }
 
-TEST_CASE("network: after the links are cut and heal, every node converges within 10 s") {
+TEST_CASE("network: after the links are cut and heal, every node converges within 10 s" *
+          doctest::test_suite("slow")) {
   Net net;
   net.Hub();
   net.School("pine");

@@ -114,7 +114,8 @@ TEST_CASE("badges/verifier: any changed signed value of a Data Integrity badge i
   CHECK(!Verify(t.dump(), trust).valid);
 }
 
-TEST_CASE("badges/verifier: any changed byte of a VC-JWT's signed part is rejected") {
+TEST_CASE("badges/verifier: any changed byte of a VC-JWT's signed part is rejected" *
+          doctest::test_suite("slow")) {
   BadgeWorld w;
   auto trust = w.Trust();
   const std::string jwt = SignedJwt(w);

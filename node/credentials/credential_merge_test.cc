@@ -196,7 +196,8 @@ TEST_CASE("merge rules: a submit needs declared proof of student outcome where t
   CHECK(MissingStudentOutcome(def, items) == std::vector<std::string>{"class-results"});
 }
 
-TEST_CASE("merge rules: any permutation and any split of the records gives identical state") {
+TEST_CASE("merge rules: any permutation and any split of the records gives identical state" *
+          doctest::test_suite("slow")) {
   Scenario s;
   World reference;
   reference.Ingest(s.f.all);

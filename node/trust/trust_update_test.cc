@@ -135,7 +135,8 @@ std::vector<VerifiedRecord> RandomWorld(const District& w, std::mt19937& rng, in
   return v;
 }
 
-TEST_CASE("node/trust: property: incremental settling equals a full recompute after every batch") {
+TEST_CASE("node/trust: property: incremental settling equals a full recompute after every batch" *
+          doctest::test_suite("slow")) {
   std::mt19937 rng(20261203);
   int checked = 0, valid = 0, pending = 0, denied = 0, late_accepted = 0;
   for (int world = 0; world < 24; ++world) {
