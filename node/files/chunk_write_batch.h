@@ -45,6 +45,12 @@ class ChunkWriteBatch {
   // Drops the chunks added since the last commit.
   void Discard();
 
+  // Removes the temporary files of batches whose process has ended (a
+  // crash mid-batch: docs/files.md §3), so that they do not fill the disk;
+  // returns how many. Files of live processes are left alone, this
+  // process's too. Call when a process opens the store to sync into it.
+  static Result<size_t> RemoveAbandoned(const ChunkStore& store);
+
   size_t size() const { return staged_.size(); }
   int64_t bytes() const { return bytes_; }
   const ChunkStore& store() const { return store_; }
