@@ -81,6 +81,16 @@ Status ChunkWriteBatch::AddVerified(const Hash256& expected, ByteView data) {
   if (Blake2b256(data) != expected) {
     return Status::Corruption("chunk " + expected.hex().substr(0, 16) + " does not match its hash");
   }
+  return Stage(expected, data);
+}
+
+Result<Hash256> ChunkWriteBatch::Add(ByteView data) {
+  const Hash256 hash = Blake2b256(data);
+  CREDMESH_RETURN_IF_ERROR(Stage(hash, data));
+  return hash;
+}
+
+Status ChunkWriteBatch::Stage(const Hash256& expected, ByteView data) {
   CREDMESH_RETURN_IF_ERROR(store_.RefusePurged(expected));
   if (IsStaged(expected) || store_.Has(expected)) return Status::Ok();
   if (!root_.valid()) {

@@ -35,6 +35,9 @@ class ChunkWriteBatch {
   // kResourceExhausted (disk full), kIoError. A chunk held already, or
   // added already to this batch, is not written again.
   Status AddVerified(const Hash256& expected, ByteView data);
+  // Adds `data` under its own hash, which it returns (a chunk of a file
+  // being attached). Errors as AddVerified, but never kCorruption.
+  Result<Hash256> Add(ByteView data);
   // Makes every chunk added since the last commit durable, then held, with
   // one sync, which also makes the previous commit's renames durable. With
   // nothing added, makes the last commit's renames durable (a no-op if
@@ -61,6 +64,7 @@ class ChunkWriteBatch {
     std::string temp;  // where its bytes wait for Commit
   };
   bool IsStaged(const Hash256& hash) const;
+  Status Stage(const Hash256& hash, ByteView data);  // REQUIRES: `data` hashes to `hash`
 
   ChunkStore store_;
   // Opened before the batch's first write, so that the sync reports a
