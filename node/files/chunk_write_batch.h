@@ -1,6 +1,7 @@
 // chunk_write_batch.h: chunks written to a ChunkStore with one durable
 // commit for many, instead of an fsync of each chunk and of its folder
-// (docs/files.md §3). What a transfer over sync and a bundle import use.
+// (docs/files.md §3). What a transfer over sync, a bundle import and
+// attaching a file use.
 #pragma once
 
 #include <cstdint>
