@@ -7,7 +7,9 @@
 // one way, 1 % loss per packet, seeded; needs root and /dev/net/tun,
 // skipped cleanly otherwise), and both rates are compared with the link's
 // capacity. Usage: bench_transfer [MiB] [--runs N] [--credit N] [--link]
-// [--delay-ms D] [--loss PERCENT] [--rate-kbit R]   (default 64 MiB, 8 MiB
+// [--delay-ms D] [--loss PERCENT] [--rate-kbit R] [--inline-store]
+// (--inline-store: received chunks stored on the session's thread, as
+// before ChunkStorer; default 64 MiB, 8 MiB
 // with --link; 3 runs on loopback, 1 over the link, each raw then the
 // transfer, back to back; credit as SessionOptions; --netem is an older
 // name of --link). Figures of the last run are the ones compared with the
@@ -46,6 +48,7 @@ namespace {
 
 constexpr size_t kChunkBytes = 262144;
 unsigned g_credit = SessionOptions{}.chunk_credit;  // --credit N
+bool g_store_thread = true;                         // --inline-store: false
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -188,6 +191,7 @@ Transfer SessionOver(const Ends& ends, SyncPeer& client, ChunkExchange& client_e
   so.chunks = &server_ex;
   so.chunk_credit = g_credit;
   so.verify_threads = 2;
+  so.chunk_store_thread = g_store_thread;
   ends.enter_server();
   auto srv = SyncServer::Start(server_ctx, server.node->identity(), *server.backend, *server.policy,
                                SystemClock::Instance(), ends.bind, so);
@@ -274,6 +278,8 @@ int main(int argc, char** argv) {
     const bool has_value = i + 1 < argc;
     if (a == "--link" || a == "--netem") {
       on_link = true;
+    } else if (a == "--inline-store") {
+      g_store_thread = false;
     } else if (a == "--runs" && has_value) {
       runs = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--credit" && has_value) {
