@@ -8,10 +8,14 @@ Result<std::vector<Hash256>> NodeChunkExchange::ChunksToFetch(
 }
 
 Status NodeChunkExchange::StoreChunk(const Hash256& hash, ByteView data) {
+  std::lock_guard<std::mutex> lock(received_mu_);
   return received_.AddVerified(hash, data);
 }
 
-Status NodeChunkExchange::CommitChunks() { return received_.Commit(); }
+Status NodeChunkExchange::CommitChunks() {
+  std::lock_guard<std::mutex> lock(received_mu_);
+  return received_.Commit();
+}
 
 Result<std::optional<Bytes>> NodeChunkExchange::ServeChunk(const std::vector<std::string>& scopes,
                                                            const Hash256& hash) {

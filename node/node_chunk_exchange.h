@@ -4,6 +4,8 @@
 // served are decided by ChunksToFetch and MayServeChunk (evidence_files.h).
 #pragma once
 
+#include <mutex>
+
 #include "node/evidence_files.h"
 #include "node/files/chunk_store.h"
 #include "node/files/chunk_write_batch.h"
@@ -14,8 +16,9 @@ namespace credmesh {
 
 class NodeChunkExchange final : public ChunkExchange {
  public:
-  // `store` must outlive the exchange. Not thread-safe: the sync thread
-  // that drives the sessions uses it.
+  // `store` must outlive the exchange. Thread-safety as ChunkExchange:
+  // the chunks received from all sessions go through one write batch,
+  // which a mutex guards.
   NodeChunkExchange(Store& store, ChunkStore chunks)
       : store_(store), chunks_(chunks), received_(std::move(chunks)) {}
 
@@ -31,7 +34,8 @@ class NodeChunkExchange final : public ChunkExchange {
  private:
   Store& store_;
   ChunkStore chunks_;
-  ChunkWriteBatch received_;  // chunks from peers, until CommitChunks
+  std::mutex received_mu_;
+  ChunkWriteBatch received_;  // chunks from peers, until CommitChunks; guarded by received_mu_
 };
 
 }  // namespace credmesh

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "node/heap_tuning.h"
 #include "tools/cli.h"
 #include "tools/command_words.h"
 
@@ -12,6 +13,9 @@ int main(int argc, char** argv) {
   // Before anything else: `serve` must see a SIGTERM sent at its first
   // instant (e.g. by a supervisor), not die of it half-way through opening.
   BlockStopSignals();
+  // Before any thread starts: chunk buffers freed by a transfer are kept
+  // for the next ones instead of faulted in again (node/heap_tuning.h).
+  (void)credmesh::KeepFreedChunkBuffers();
   Context ctx;
   if (const char* d = std::getenv("CREDMESH_DIR"); d && *d) ctx.dir = d;
   if (ctx.dir.empty()) ctx.dir = "./credmesh-data";

@@ -1,12 +1,16 @@
 #include "node/files/chunk_write_batch.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <optional>
 
 #include "protocol/crypto.h"
 
@@ -23,9 +27,50 @@ std::string BatchTempName(const std::string& path) {
 
 std::string BatchFolderOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
+// The process that wrote a batch's temporary file, from its name
+// (<64 hex digits>.<pid>-<n>.tmp); nullopt for any other name.
+std::optional<pid_t> BatchTempWriter(const std::string& name) {
+  constexpr size_t kHex = 64;
+  const std::string suffix = ".tmp";
+  if (name.size() <= kHex + 1 + suffix.size() || name[kHex] != '.' ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  const size_t dash = name.find('-', kHex + 1);
+  if (dash == std::string::npos) return std::nullopt;
+  pid_t pid = 0;
+  const char* first = name.data() + kHex + 1;
+  const char* last = name.data() + dash;
+  auto [end, ec] = std::from_chars(first, last, pid);
+  if (ec != std::errc() || end != last || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+bool ProcessAlive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+
 }  // namespace
 
 ChunkWriteBatch::~ChunkWriteBatch() { Discard(); }
+
+Result<size_t> ChunkWriteBatch::RemoveAbandoned(const ChunkStore& store) {
+  namespace fs = std::filesystem;
+  size_t removed = 0;
+  std::error_code ec;
+  for (auto folder = fs::directory_iterator(store.dir(), ec);
+       !ec && folder != fs::directory_iterator(); folder.increment(ec)) {
+    if (!folder->is_directory(ec)) continue;
+    std::error_code ec2;
+    for (auto f = fs::directory_iterator(folder->path(), ec2);
+         !ec2 && f != fs::directory_iterator(); f.increment(ec2)) {
+      const auto pid = BatchTempWriter(f->path().filename().string());
+      if (!pid || *pid == ::getpid() || ProcessAlive(*pid)) continue;
+      if (::unlink(f->path().c_str()) == 0) ++removed;
+    }
+    if (ec2) return Status::IoError("walk " + folder->path().string() + ": " + ec2.message());
+  }
+  if (ec) return Status::IoError("walk " + store.dir() + ": " + ec.message());
+  return removed;
+}
 
 bool ChunkWriteBatch::IsStaged(const Hash256& hash) const {
   return std::any_of(staged_.begin(), staged_.end(),
@@ -36,6 +81,16 @@ Status ChunkWriteBatch::AddVerified(const Hash256& expected, ByteView data) {
   if (Blake2b256(data) != expected) {
     return Status::Corruption("chunk " + expected.hex().substr(0, 16) + " does not match its hash");
   }
+  return Stage(expected, data);
+}
+
+Result<Hash256> ChunkWriteBatch::Add(ByteView data) {
+  const Hash256 hash = Blake2b256(data);
+  CREDMESH_RETURN_IF_ERROR(Stage(hash, data));
+  return hash;
+}
+
+Status ChunkWriteBatch::Stage(const Hash256& expected, ByteView data) {
   CREDMESH_RETURN_IF_ERROR(store_.RefusePurged(expected));
   if (IsStaged(expected) || store_.Has(expected)) return Status::Ok();
   if (!root_.valid()) {

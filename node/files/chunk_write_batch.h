@@ -1,6 +1,7 @@
 // chunk_write_batch.h: chunks written to a ChunkStore with one durable
 // commit for many, instead of an fsync of each chunk and of its folder
-// (docs/files.md §3). What a transfer over sync and a bundle import use.
+// (docs/files.md §3). What a transfer over sync, a bundle import and
+// attaching a file use.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,9 @@ class ChunkWriteBatch {
   // kResourceExhausted (disk full), kIoError. A chunk held already, or
   // added already to this batch, is not written again.
   Status AddVerified(const Hash256& expected, ByteView data);
+  // Adds `data` under its own hash, which it returns (a chunk of a file
+  // being attached). Errors as AddVerified, but never kCorruption.
+  Result<Hash256> Add(ByteView data);
   // Makes every chunk added since the last commit durable, then held, with
   // one sync, which also makes the previous commit's renames durable. With
   // nothing added, makes the last commit's renames durable (a no-op if
@@ -44,6 +48,12 @@ class ChunkWriteBatch {
   Status Commit();
   // Drops the chunks added since the last commit.
   void Discard();
+
+  // Removes the temporary files of batches whose process has ended (a
+  // crash mid-batch: docs/files.md §3), so that they do not fill the disk;
+  // returns how many. Files of live processes are left alone, this
+  // process's too. Call when a process opens the store to sync into it.
+  static Result<size_t> RemoveAbandoned(const ChunkStore& store);
 
   size_t size() const { return staged_.size(); }
   int64_t bytes() const { return bytes_; }
@@ -55,6 +65,7 @@ class ChunkWriteBatch {
     std::string temp;  // where its bytes wait for Commit
   };
   bool IsStaged(const Hash256& hash) const;
+  Status Stage(const Hash256& hash, ByteView data);  // REQUIRES: `data` hashes to `hash`
 
   ChunkStore store_;
   // Opened before the batch's first write, so that the sync reports a

@@ -1,8 +1,11 @@
 #include "node/files/chunk_write_batch.h"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "protocol/crypto.h"
 #include "tests/temp_dir.h"
@@ -107,6 +110,47 @@ TEST_CASE("chunk write batch: a purged chunk is refused, even if purged while it
   CHECK_FALSE(store->Has(Blake2b256(a)));
   CHECK_FALSE(store->Has(Blake2b256(b)));
   CHECK(store->IsPurged(Blake2b256(b)));
+}
+
+// A process that has ended: its id is free (until reused, which the test
+// does not wait for).
+pid_t EndedProcess() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+TEST_CASE("chunk write batch: temporaries of a process that died mid-batch are removed") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  const Bytes held = BatchPattern(1000, 1), waiting = BatchPattern(1000, 2);
+  REQUIRE(store->Put(held).ok());
+  // This process's batch, not committed yet: its temporary stays.
+  ChunkWriteBatch mine(*store);
+  REQUIRE(mine.AddVerified(Blake2b256(waiting), waiting).ok());
+  // Left by a crash: a batch file of an ended process; and one of a live
+  // process (init) that is not ours to remove.
+  const std::string hex = Blake2b256(BatchPattern(10, 3)).hex();
+  const std::string folder = t.File("chunks") + "/" + hex.substr(0, 2);
+  std::filesystem::create_directories(folder);
+  const std::string dead = folder + "/" + hex + "." + std::to_string(EndedProcess()) + "-4.tmp";
+  const std::string live = folder + "/" + hex + ".1-9.tmp";
+  std::ofstream(dead) << "half a chunk";
+  std::ofstream(live) << "being written";
+  REQUIRE(FilesUnder(t.File("chunks")) == 4);
+
+  auto removed = ChunkWriteBatch::RemoveAbandoned(*store);
+  REQUIRE(removed.ok());
+  CHECK(*removed == 1);
+  CHECK_FALSE(std::filesystem::exists(dead));
+  CHECK(std::filesystem::exists(live));
+  CHECK(FilesUnder(t.File("chunks")) == 3);
+  // The held chunk and this process's batch are untouched.
+  CHECK(store->Get(Blake2b256(held)).ok());
+  REQUIRE(mine.Commit().ok());
+  CHECK(store->Has(Blake2b256(waiting)));
 }
 
 }  // namespace

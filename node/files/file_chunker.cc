@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "node/files/chunk_write_batch.h"
 #include "node/files/media_type.h"
 #include "protocol/crypto.h"
 #include "storage/posix_file.h"
@@ -52,6 +53,10 @@ Result<FileManifest> ChunkFile(ChunkStore& store, const std::string& path,
   m.name = std::filesystem::path(path).filename().string();
   m.chunk_size = kChunkSize;
   Blake2bHasher whole;
+  // One durable commit per kChunksPerCommit chunks instead of two fsyncs
+  // per chunk (docs/files.md §4); chunks not yet committed when this fails
+  // are dropped with the batch.
+  ChunkWriteBatch batch(store);
   Bytes buf(static_cast<size_t>(kChunkSize));
   const int64_t total = st.st_size;
   for (;;) {
@@ -63,8 +68,9 @@ Result<FileManifest> ChunkFile(ChunkStore& store, const std::string& path,
           options.media_type.empty() ? GuessMediaType(chunk, m.name) : options.media_type;
     }
     whole.Update(chunk);
-    CREDMESH_ASSIGN_OR_RETURN(Hash256 h, store.Put(chunk));
+    CREDMESH_ASSIGN_OR_RETURN(Hash256 h, batch.Add(chunk));
     m.chunks.push_back(h);
+    if (batch.size() >= kChunksPerCommit) CREDMESH_RETURN_IF_ERROR(batch.Commit());
     m.size += static_cast<int64_t>(n);
     if (m.size > limit) {  // the file grew while we read it
       return Status::ResourceExhausted(path + " grew over the " + MiB(limit) +
@@ -78,6 +84,10 @@ Result<FileManifest> ChunkFile(ChunkStore& store, const std::string& path,
   }
   m.hash = whole.Final();
   CREDMESH_RETURN_IF_ERROR(m.Validate());
+  // Every chunk durable and held, names included, before the caller signs
+  // a record naming them: the second commit syncs the first one's renames.
+  CREDMESH_RETURN_IF_ERROR(batch.Commit());
+  CREDMESH_RETURN_IF_ERROR(batch.Commit());
   return m;
 }
 

@@ -42,9 +42,15 @@ struct ChunkingOptions {
   std::string media_type;                // empty: guessed (media_type.h)
 };
 
+// Chunks of a file being attached made durable by one commit.
+inline constexpr size_t kChunksPerCommit = 32;
+
 // Streams `path` into `store` one chunk at a time (memory: one chunk) and
-// returns its manifest. Files over the limit are refused before anything is
-// stored (kResourceExhausted, naming the limit). kNotFound if unreadable.
+// returns its manifest once every chunk is durable and held: written in
+// batches of kChunksPerCommit with one file-system sync each
+// (ChunkWriteBatch), not an fsync per chunk. Files over the limit are
+// refused before anything is stored (kResourceExhausted, naming the
+// limit). kNotFound if unreadable.
 Result<FileManifest> ChunkFile(ChunkStore& store, const std::string& path,
                                const ChunkingOptions& options, const ChunkProgress& progress = {});
 

@@ -58,6 +58,43 @@ TEST_CASE("chunking: a multi-chunk file round-trips through the store, hash-chec
   CHECK(AssembleFile(*store, *m, t.File("out.pdf")).code() == Status::Code::kAlreadyExists);
 }
 
+TEST_CASE("chunking: chunks become durable a batch at a time, all of them before it returns") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  const size_t chunks = kChunksPerCommit + 8;
+  const Bytes content = ChunkerPattern(static_cast<size_t>(kChunkSize) * chunks, 7);
+  WriteBytes(t.File("video.mp4"), content);
+  auto chunk_hash = [&](size_t i) {
+    return Blake2b256(ByteView(content).subspan(i * kChunkSize, kChunkSize));
+  };
+  std::vector<bool> held_when_added;  // chunk i held when progress reported it
+  bool first_held_at_commit = false;
+  auto m = ChunkFile(*store, t.File("video.mp4"), {}, [&](int64_t done, int64_t) {
+    const size_t i = static_cast<size_t>(done / kChunkSize) - 1;
+    held_when_added.push_back(store->Has(chunk_hash(i)));
+    if (i + 1 == kChunksPerCommit) first_held_at_commit = store->Has(chunk_hash(0));
+  });
+  REQUIRE(m.ok());
+  REQUIRE(held_when_added.size() == chunks);
+  // Not one fsync per chunk: a chunk is written, not yet held...
+  CHECK_FALSE(held_when_added[0]);
+  CHECK_FALSE(held_when_added[kChunksPerCommit - 2]);
+  CHECK_FALSE(held_when_added[kChunksPerCommit]);
+  // ...until its batch's commit makes the whole batch durable at once.
+  CHECK(held_when_added[kChunksPerCommit - 1]);
+  CHECK(first_held_at_commit);
+  // On return every chunk is held and no temporary file is left.
+  for (size_t i = 0; i < chunks; ++i) CHECK(store->Has(chunk_hash(i)));
+  int others = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t.File("chunks"))) {
+    if (e.is_regular_file() && e.path().filename().string().size() != 64) ++others;
+  }
+  CHECK(others == 0);
+  REQUIRE(AssembleFile(*store, *m, t.File("out.mp4")).ok());
+  CHECK(ReadBytes(t.File("out.mp4")) == content);
+}
+
 TEST_CASE("chunking: identical content is stored once (dedupe across files)") {
   TempDir t;
   auto store = ChunkStore::Open(t.File("chunks"));

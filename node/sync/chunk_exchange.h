@@ -15,6 +15,10 @@
 
 namespace credmesh {
 
+// Thread-safety: ChunksToFetch and ServeChunk are called by the thread
+// that drives the session; StoreChunk and CommitChunks may run on other
+// threads (a session's ChunkStorer), at the same time as those, and, when
+// several sessions share one exchange, at the same time as each other.
 class ChunkExchange {
  public:
   virtual ~ChunkExchange() = default;

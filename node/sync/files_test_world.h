@@ -73,11 +73,16 @@ inline int64_t ChunksHeld(SyncPeer& p, const FileManifest& m) {
   return store.ok() ? Availability(*store, m).chunks_present : 0;
 }
 
+// Sessions with chunks. Unless `store_thread`, received chunks are stored
+// on the session's thread as each arrives, so that a test stepping the two
+// sessions frame by frame sees each one stored at once.
 inline std::unique_ptr<SyncClientSession> MakeFileClient(SyncPeer& from, SyncPeer& to, Clock& clock,
                                                          std::vector<std::string> scopes,
-                                                         ChunkExchange* chunks,
-                                                         unsigned credit = 8) {
+                                                         ChunkExchange* chunks, unsigned credit = 8,
+                                                         bool store_thread = false) {
   ClientOptions o;
+  o.chunk_store_thread = store_thread;
+  o.chunks_per_commit = 0;  // one commit per credit window: what the tests count
   o.scopes = std::move(scopes);
   o.server_key = to.key();
   o.chunks = chunks;
@@ -89,8 +94,11 @@ inline std::unique_ptr<SyncClientSession> MakeFileClient(SyncPeer& from, SyncPee
 }
 
 inline std::unique_ptr<SyncServerSession> MakeFileServer(SyncPeer& at, const PublicKey& client_key,
-                                                         Clock& clock, ChunkExchange* chunks) {
+                                                         Clock& clock, ChunkExchange* chunks,
+                                                         bool store_thread = false) {
   SessionOptions o;
+  o.chunk_store_thread = store_thread;
+  o.chunks_per_commit = 0;
   o.chunks = chunks;
   return std::make_unique<SyncServerSession>(*at.backend, *at.policy, clock, client_key, o);
 }

@@ -184,6 +184,9 @@ void SyncClient::Process() {
     transport_failed_ = true;
     transport_kind_ = FailureKind::kTransport;
     transport_note_ = "connection lost during the session";
+    // Close it now, as a cut: what arrived is stored and committed (chunks
+    // still being stored included), so its figures are final once done().
+    session_->Disconnected();
     return;
   }
   session_->RecheckServer();

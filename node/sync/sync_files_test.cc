@@ -213,6 +213,77 @@ TEST_CASE("sync files: a corrupted chunk is rejected, counted and fetched again"
   }
 }
 
+// The same transfer with each session storing what it receives on a
+// thread of its own (ChunkStorer), as a node does: the chunks are still
+// verified before anything is stored, a bad one is still asked for again,
+// and a cut still commits every chunk that arrived and verified.
+TEST_CASE(
+    "sync files: chunks stored off the session thread are still verified, refetched and kept") {
+  SyncWorld w;
+  SyncPeer& pine = w.School("pine");
+  const Bytes video = PatternBytes(9 * kChunk + 5, 6);
+  FileManifest m = AttachFile(w, *w.hub, "school/pine", "sub-1", video);
+  auto pine_ex = ExchangeOf(pine);
+  auto hub_ex = ExchangeOf(*w.hub);
+  constexpr bool kStoreThread = true;
+
+  SUBCASE("three bad chunks: rejected, asked for again, the file arrives whole") {
+    CorruptingExchange faulty(*hub_ex, 3);
+    auto client =
+        MakeFileClient(pine, *w.hub, w.clock, ScopesFor("pine"), pine_ex.get(), 4, kStoreThread);
+    auto server = MakeFileServer(*w.hub, pine.key(), w.clock, &faulty, kStoreThread);
+    RunPairStepwise(*client, *server);
+    INFO(client->Outcome());
+    CHECK(faulty.corrupted() == 3);
+    CHECK(client->completed());
+    CHECK(client->stats().chunks_rejected == 3);
+    CHECK(client->stats().chunks_received == m.chunks.size());
+    CHECK(server->stats().chunks_sent == m.chunks.size() + 3);
+    CHECK(Assembled(w, pine, m) == video);
+  }
+  SUBCASE("a peer that only sends bad bytes is dropped with 400 and nothing is stored") {
+    CorruptingExchange liar(*hub_ex, 1000);
+    auto client =
+        MakeFileClient(pine, *w.hub, w.clock, ScopesFor("pine"), pine_ex.get(), 8, kStoreThread);
+    auto server = MakeFileServer(*w.hub, pine.key(), w.clock, &liar);
+    RunPairStepwise(*client, *server);
+    CHECK(client->closed());
+    CHECK_FALSE(client->completed());
+    REQUIRE(client->error_sent());
+    CHECK(client->error_sent()->code == 400);
+    // The 8th rejection ends the session; chunks already received are still
+    // checked as it closes (and rejected: at most two credit windows more).
+    CHECK(client->stats().chunks_rejected >= 8);
+    CHECK(client->stats().chunks_rejected <= 8 + 2 * 8);
+    CHECK(client->stats().chunks_received == 0);
+    CHECK(ChunksHeld(pine, m) == 0);
+  }
+  SUBCASE("a cut commits every chunk that arrived, and the next session fetches only the rest") {
+    auto client =
+        MakeFileClient(pine, *w.hub, w.clock, ScopesFor("pine"), pine_ex.get(), 4, kStoreThread);
+    auto server = MakeFileServer(*w.hub, pine.key(), w.clock, hub_ex.get());
+    uint64_t served_at_cut = 0;
+    RunPairStepwise(*client, *server, [&] {
+      served_at_cut = server->stats().chunks_sent;
+      return served_at_cut >= 5;
+    });
+    client->Disconnected();  // waits for the chunks being stored, then commits
+    server->Disconnected();
+    // Every chunk the client had received is stored and held; the ones
+    // still in flight at the cut were lost with the link.
+    CHECK(client->stats().chunks_received >= 1);
+    CHECK(client->stats().chunks_received <= served_at_cut);
+    CHECK(ChunksHeld(pine, m) == static_cast<int64_t>(client->stats().chunks_received));
+    auto again =
+        MakeFileClient(pine, *w.hub, w.clock, ScopesFor("pine"), pine_ex.get(), 4, kStoreThread);
+    auto server2 = MakeFileServer(*w.hub, pine.key(), w.clock, hub_ex.get());
+    RunPairStepwise(*again, *server2);
+    CHECK(again->completed());
+    CHECK(again->stats().chunks_received + client->stats().chunks_received == m.chunks.size());
+    CHECK(Assembled(w, pine, m) == video);
+  }
+}
+
 // A chunk exchange that asks for chosen hashes, as a curious or hostile
 // node would after learning them some other way.
 class AskForExchange final : public ChunkExchange {

@@ -160,11 +160,13 @@ void SyncSession::Close() {
     SettleArrivals(0);
   }
   arrivals_.clear();
-  // Chunks that arrived are kept too, names and all (a failed commit drops
-  // them: the next session fetches them again).
+  // Chunks that arrived are kept too, names and all, once stored (a failed
+  // commit drops them: the next session fetches them again).
+  while (storer_ && storer_->pending() > 0) (void)TakeStored(true);
   if (chunks_uncommitted_ > 0 || chunks_committed_) {
-    (void)CommitChunks();
+    (void)options_.chunks->CommitChunks();
     (void)options_.chunks->CommitChunks();  // the last renames
+    chunks_uncommitted_ = 0;
   }
   // What was stored is verified and authorised: commit it (a failed commit
   // is rolled back, and the records come again).
@@ -210,9 +212,10 @@ void SyncSession::OnFrame(ByteView frame) {
 
 void SyncSession::Tick() {
   if (closed() || state_ == State::kStart) return;
-  // Frames stop arriving (for now): store what is still being verified.
+  // Frames stop arriving (for now): store what is still being verified,
+  // and count the chunks stored meanwhile.
   SettleArrivals(0);
-  if (closed()) return;
+  if (closed() || !TakeStored(false)) return;
   const int64_t now = clock_.MonotonicMillis();
   if (now - last_recv_ms_ >= options_.idle_timeout_ms) {
     Fail(wire::ErrorCode::kTimeout,
@@ -529,6 +532,9 @@ void SyncSession::BeginFiles() {
   auto list = options_.chunks->ChunksToFetch(granted_, options_.max_fetch_list);
   if (!list.ok()) return Fail(wire::ErrorCode::kInternal, list.status().ToString());
   fetch_.assign(list->begin(), list->end());
+  if (options_.chunk_store_thread && !fetch_.empty()) {
+    storer_ = std::make_unique<ChunkStorer>(*options_.chunks);
+  }
   state_ = State::kFiles;
   files_started_ms_ = clock_.MonotonicMillis();
   paced_bytes_ = 0;
@@ -548,25 +554,62 @@ void SyncSession::OnChunk(wire::Chunk& m) {
     return;
   }
   paced_bytes_ += static_cast<int64_t>(m.data->size());
-  Status s = options_.chunks->StoreChunk(m.hash, *m.data);
-  if (s.ok()) {
-    ++stats_.chunks_received;
-    stats_.chunk_bytes_received += m.data->size();
-    // One durable commit per credit window, not one per chunk (§16.3).
-    if (++chunks_uncommitted_ >= ChunkCredit()) s = CommitChunks();
-    if (!s.ok()) Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
+  if (storer_) {
+    // Hashed and written on the storer's thread; counted by TakeStored.
+    storer_->Store(m.hash, std::move(*m.data));
+    if (++chunks_uncommitted_ >= ChunksPerCommit()) (void)CommitChunks();
     return;
   }
+  const uint64_t bytes = m.data->size();
+  if (!OnStored(m.hash, bytes, options_.chunks->StoreChunk(m.hash, *m.data))) return;
+  // One durable commit per ChunksPerCommit chunks, not one per chunk (§16.3).
+  if (++chunks_uncommitted_ >= ChunksPerCommit()) {
+    if (Status s = CommitChunks(); !s.ok()) {
+      Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
+    }
+  }
+}
+
+bool SyncSession::OnStored(const Hash256& hash, uint64_t bytes, const Status& s) {
+  if (s.ok()) {
+    ++stats_.chunks_received;
+    stats_.chunk_bytes_received += bytes;
+    return true;
+  }
   if (s.code() != Status::Code::kCorruption) {
-    return Fail(wire::ErrorCode::kInternal, "storing chunk " + m.hash.hex() + ": " + s.ToString());
+    Fail(wire::ErrorCode::kInternal, "storing chunk " + hash.hex() + ": " + s.ToString());
+    return false;
   }
   // Bad bytes: nothing stored; counted against the peer, asked for again.
   ++stats_.chunks_rejected;
   if (++bad_chunks_ >= std::max(1u, options_.max_bad_chunks)) {
-    return Fail(wire::ErrorCode::kMalformed,
-                "corrupt chunks: " + std::to_string(bad_chunks_) + " did not match their hash");
+    Fail(wire::ErrorCode::kMalformed,
+         "corrupt chunks: " + std::to_string(bad_chunks_) + " did not match their hash");
+    return false;
   }
-  fetch_.push_back(m.hash);
+  fetch_.push_back(hash);
+  return true;
+}
+
+bool SyncSession::TakeStored(bool wait) {
+  if (!storer_) return true;
+  for (bool first = true;; first = false) {
+    std::optional<ChunkStorer::Done> d;
+    if (wait && first && storer_->pending() > 0) {
+      d = storer_->Wait();
+    } else {
+      d = storer_->Poll();
+    }
+    if (!d) return true;
+    if (d->commit) {
+      if (!d->status.ok()) {
+        Fail(wire::ErrorCode::kInternal, "storing chunks: " + d->status.ToString());
+        return false;
+      }
+      continue;
+    }
+    if (!OnStored(d->hash, d->bytes, d->status)) return false;
+  }
 }
 
 void SyncSession::OnFetched() {
@@ -600,10 +643,18 @@ size_t SyncSession::ChunkCredit() const {
   return std::clamp<size_t>(options_.chunk_credit, 1, wire::kMaxGetsOutstanding);
 }
 
+size_t SyncSession::ChunksPerCommit() const {
+  return std::max<size_t>(ChunkCredit(), options_.chunks_per_commit);
+}
+
 Status SyncSession::CommitChunks() {
   if (chunks_uncommitted_ == 0 || options_.chunks == nullptr) return Status::Ok();
   chunks_uncommitted_ = 0;
   chunks_committed_ = true;
+  if (storer_) {
+    storer_->Commit();
+    return Status::Ok();
+  }
   return options_.chunks->CommitChunks();
 }
 
@@ -616,6 +667,7 @@ bool SyncSession::PaceAllows() const {
 
 bool SyncSession::PumpFiles() {
   if (closed() || state_ != State::kFiles || !out_.empty() || window_full()) return false;
+  if (!TakeStored(false)) return true;
   if (!gets_.empty() && PaceAllows()) {
     // Answer the peer: one CHUNK at a time, made once the previous frame is out.
     const Hash256 h = gets_.front();
@@ -632,22 +684,29 @@ bool SyncSession::PumpFiles() {
     }
     Send(wire::Chunk{h, std::move(*data)});
   }
-  // Ask: GETs within the credit and the pace.
-  while (!fetch_.empty() && outstanding_.size() < ChunkCredit() && PaceAllows()) {
-    outstanding_.push_back(fetch_.front());
-    fetch_.pop_front();
-    paced_bytes_ += static_cast<int64_t>(wire::kMaxChunkBytes);
-    Send(wire::Get{outstanding_.back()});
-  }
-  // Nothing coming (all fetched, or the pace holds the next GET back):
-  // what arrived is made durable now rather than at the window's end.
-  if (outstanding_.empty() && chunks_uncommitted_ > 0) {
-    if (Status s = CommitChunks(); !s.ok()) {
-      Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
-      return true;
+  for (;;) {
+    // Ask: GETs within the credit and the pace, while the storer keeps up.
+    while (!fetch_.empty() && outstanding_.size() < ChunkCredit() && StoreRoom() && PaceAllows()) {
+      outstanding_.push_back(fetch_.front());
+      fetch_.pop_front();
+      paced_bytes_ += static_cast<int64_t>(wire::kMaxChunkBytes);
+      Send(wire::Get{outstanding_.back()});
     }
+    // Nothing coming (all fetched, or the pace holds the next GET back):
+    // what arrived is made durable now rather than at the commit's end.
+    if (outstanding_.empty() && chunks_uncommitted_ > 0 && (fetch_.empty() || !PaceAllows())) {
+      if (Status s = CommitChunks(); !s.ok()) {
+        Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
+        return true;
+      }
+    }
+    // With nothing in flight and nothing else to do, only the chunks being
+    // stored can give this side more to do (a rejected one is asked for
+    // again): wait for them here, since no frame will come to wake us.
+    if (!outstanding_.empty() || StoringIdle() || !out_.empty() || !gets_.empty()) break;
+    if (!TakeStored(true)) return true;
   }
-  if (fetch_.empty() && outstanding_.empty() && !fetched_sent_) {
+  if (fetch_.empty() && outstanding_.empty() && StoringIdle() && !fetched_sent_) {
     Send(wire::Fetched{});
     fetched_sent_ = true;
   }

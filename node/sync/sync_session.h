@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <deque>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "node/sync/chunk_exchange.h"
+#include "node/sync/chunk_storer.h"
 #include "node/sync/peer_policy.h"
 #include "node/sync/sync_backend.h"
 #include "protocol/clock.h"
@@ -85,6 +87,17 @@ struct SessionOptions {
   unsigned max_bad_chunks = 8;
   // Client: bytes per second to pull chunks at; 0: no cap (docs/protocol.md §16.3).
   int64_t max_rate_bytes = 0;
+  // Received chunks are hashed, written and committed on a thread of the
+  // session's own (ChunkStorer), so that the session goes on receiving and
+  // asking meanwhile; fewer than 2 x chunk_credit wait to be stored. False:
+  // on the session's thread, as each CHUNK arrives (tests that step two
+  // sessions frame by frame use it to see each chunk stored at once).
+  bool chunk_store_thread = true;
+  // Received chunks made durable by one commit (a file-system sync,
+  // docs/files.md §3), or the credit if it is larger: 32 chunks (8 MiB).
+  // What a crash (not a cut: a closing session commits what arrived) can
+  // cost to fetch again is less than two commits.
+  size_t chunks_per_commit = 32;
 };
 
 class SyncSession {
@@ -255,8 +268,23 @@ class SyncSession {
   bool fetched_sent_ = false, fetched_recv_ = false;
   // GETs kept outstanding: the credit, within 1..kMaxGetsOutstanding.
   size_t ChunkCredit() const;
-  // Makes the chunks stored so far durable (ChunkExchange::CommitChunks).
+  // Chunks stored between two durable commits: chunks_per_commit, at least the credit.
+  size_t ChunksPerCommit() const;
+  // Makes the chunks stored so far durable (ChunkExchange::CommitChunks;
+  // with a storer, queued after them and reported by TakeStored).
   Status CommitChunks();
+  // A received chunk was stored (or refused): counts it, or asks for it
+  // again; false if the session failed.
+  bool OnStored(const Hash256& hash, uint64_t bytes, const Status& s);
+  // Takes what the storer finished, waiting for one result if `wait`;
+  // false if the session failed.
+  bool TakeStored(bool wait);
+  // True while more chunks may be received: fewer than the credit wait to
+  // be stored.
+  bool StoreRoom() const { return !storer_ || storer_->stores_pending() < ChunkCredit(); }
+  bool StoringIdle() const { return !storer_ || storer_->pending() == 0; }
+  // Received chunks being stored off this thread (chunk_store_thread).
+  std::unique_ptr<ChunkStorer> storer_;
   // True if a rate cap lets `bytes` more go now.
   bool PaceAllows() const;
   void CheckComplete();
