@@ -62,17 +62,6 @@ Result<size_t> ReadUpTo(int fd, uint8_t* out, size_t size, const std::string& pa
   return off;
 }
 
-Status WriteFileUnsynced(const std::string& path, ByteView data, int mode) {
-  const std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-  if (!fd.valid()) return ErrnoStatus("create " + tmp);
-  Status s = WriteAll(fd.get(), data, tmp);
-  if (s.ok()) s = fd.Close(tmp);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename " + tmp);
-  if (!s.ok()) ::unlink(tmp.c_str());
-  return s;
-}
-
 Status FsyncDir(const std::string& dir) {
   UniqueFd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!d.valid()) return ErrnoStatus("open " + dir);
@@ -80,20 +69,31 @@ Status FsyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WriteFileDurably(const std::string& path, ByteView data, int mode) {
+namespace {
+
+// Temporary file, write, fsync if `durable`, rename over `path`.
+Status ReplaceFile(const std::string& path, ByteView data, int mode, bool durable) {
   const std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd.valid()) return ErrnoStatus("create " + tmp);
   Status s = WriteAll(fd.get(), data, tmp);
-  if (s.ok() && ::fsync(fd.get()) != 0) s = ErrnoStatus("fsync " + tmp);
+  if (s.ok() && durable && ::fsync(fd.get()) != 0) s = ErrnoStatus("fsync " + tmp);
   if (s.ok()) s = fd.Close(tmp);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename " + tmp);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
+  if (!s.ok()) ::unlink(tmp.c_str());
+  return s;
+}
+
+}  // namespace
+
+Status WriteFileDurably(const std::string& path, ByteView data, int mode) {
+  CREDMESH_RETURN_IF_ERROR(ReplaceFile(path, data, mode, /*durable=*/true));
   const size_t slash = path.rfind('/');
   return FsyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+Status WriteFileUnsynced(const std::string& path, ByteView data, int mode) {
+  return ReplaceFile(path, data, mode, /*durable=*/false);
 }
 
 Status SyncFileSystem(int fd, const std::string& what) {

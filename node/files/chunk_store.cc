@@ -45,12 +45,22 @@ Status ChunkStore::RefusePurged(const Hash256& hash) const {
                                     " belongs to purged evidence and may not be stored again");
 }
 
+Status ChunkStore::MakeFolderOf(const std::string& path) {
+  const std::string sub = FolderOf(path);
+  if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
+  return Status::Ok();
+}
+
+Status ChunkStore::CheckHash(const Hash256& expected, ByteView data) {
+  if (Blake2b256(data) == expected) return Status::Ok();
+  return Status::Corruption("chunk " + expected.hex().substr(0, 16) + " does not match its hash");
+}
+
 Status ChunkStore::WriteChunk(const Hash256& hash, ByteView data, Sync sync) {
   CREDMESH_RETURN_IF_ERROR(RefusePurged(hash));
   const std::string path = PathOf(hash);
   if (Has(hash)) return Status::Ok();
-  const std::string sub = FolderOf(path);
-  if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
+  CREDMESH_RETURN_IF_ERROR(MakeFolderOf(path));
   CREDMESH_RETURN_IF_ERROR(sync == Sync::kNow ? WriteFileDurably(path, data, 0600)
                                               : WriteFileUnsynced(path, data, 0600));
   // A purge may have marked the chunk while it was being written: the
@@ -69,9 +79,7 @@ Result<Hash256> ChunkStore::Put(ByteView data) {
 }
 
 Status ChunkStore::PutVerified(const Hash256& expected, ByteView data, Sync sync) {
-  if (Blake2b256(data) != expected) {
-    return Status::Corruption("chunk " + expected.hex().substr(0, 16) + " does not match its hash");
-  }
+  CREDMESH_RETURN_IF_ERROR(CheckHash(expected, data));
   return WriteChunk(expected, data, sync);
 }
 
@@ -131,10 +139,9 @@ Status ChunkStore::Adopt(ChunkStore& staging, const Hash256& hash, Sync sync) {
   if (Has(hash)) return staging.Remove(hash);
   CREDMESH_RETURN_IF_ERROR(RefusePurged(hash));
   const std::string path = PathOf(hash);
-  const std::string sub = path.substr(0, path.rfind('/'));
-  if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
+  CREDMESH_RETURN_IF_ERROR(MakeFolderOf(path));
   if (::rename(from.c_str(), path.c_str()) != 0) return ErrnoStatus("rename " + from);
-  return sync == Sync::kNow ? FsyncDir(sub) : Status::Ok();
+  return sync == Sync::kNow ? FsyncDir(FolderOf(path)) : Status::Ok();
 }
 
 Status ChunkStore::Remove(const Hash256& hash) {

@@ -76,11 +76,15 @@ class ChunkStore {
   const std::string& dir() const { return dir_; }
 
  private:
-  friend class ChunkWriteBatch;  // writes beside PathOf, checks RefusePurged
+  friend class ChunkWriteBatch;  // writes beside PathOf, with the same checks
   explicit ChunkStore(std::string dir) : dir_(std::move(dir)) {}
   std::string PathOf(const Hash256& hash) const;
   std::string MarkPathOf(const Hash256& hash) const { return PathOf(hash) + ".purged"; }
   Status RefusePurged(const Hash256& hash) const;
+  // Creates the folder of `path` (a PathOf) if it is missing.
+  static Status MakeFolderOf(const std::string& path);
+  // kCorruption unless `data` hashes to `expected`.
+  static Status CheckHash(const Hash256& expected, ByteView data);
   Status WriteChunk(const Hash256& hash, ByteView data, Sync sync);
 
   std::string dir_;

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,8 +23,6 @@ std::string BatchTempName(const std::string& path) {
   static std::atomic<uint64_t> counter{0};
   return path + "." + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".tmp";
 }
-
-std::string BatchFolderOf(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
 // The process that wrote a batch's temporary file, from its name
 // (<64 hex digits>.<pid>-<n>.tmp); nullopt for any other name.
@@ -78,9 +75,7 @@ bool ChunkWriteBatch::IsStaged(const Hash256& hash) const {
 }
 
 Status ChunkWriteBatch::AddVerified(const Hash256& expected, ByteView data) {
-  if (Blake2b256(data) != expected) {
-    return Status::Corruption("chunk " + expected.hex().substr(0, 16) + " does not match its hash");
-  }
+  CREDMESH_RETURN_IF_ERROR(ChunkStore::CheckHash(expected, data));
   return Stage(expected, data);
 }
 
@@ -98,8 +93,7 @@ Status ChunkWriteBatch::Stage(const Hash256& expected, ByteView data) {
     if (!root_.valid()) return ErrnoStatus("open " + store_.dir());
   }
   const std::string path = store_.PathOf(expected);
-  const std::string sub = BatchFolderOf(path);
-  if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + sub);
+  CREDMESH_RETURN_IF_ERROR(ChunkStore::MakeFolderOf(path));
   const std::string temp = BatchTempName(path);
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return ErrnoStatus("create " + temp);
