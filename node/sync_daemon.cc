@@ -129,10 +129,10 @@ void SyncDaemon::Log(const std::string& event,
 
 NodeSyncParts::NodeSyncParts(Node& node) : backend(node.store(), node.ledger()), policy(node) {
   auto store = ChunkStore::Open(node.Path(Node::kChunkDir));
-  // Temporary files of chunks a crashed sync process was writing: absent
-  // chunks are simply fetched again, so only the disk space is at stake.
-  if (store.ok()) (void)ChunkWriteBatch::RemoveAbandoned(*store);
   if (store.ok()) {
+    // Temporary files of chunks a crashed sync process was writing: absent
+    // chunks are simply fetched again, so only the disk space is at stake.
+    (void)ChunkWriteBatch::RemoveAbandoned(*store);
     chunks = std::make_unique<NodeChunkExchange>(node.store(), std::move(*store));
   } else {
     chunks_status = store.status();

@@ -27,8 +27,7 @@ void ChunkStorer::Queue(Job job) {
       thread_ = std::thread([this] { Run(); });
     } catch (const std::system_error&) {
       // No thread to be had: do the job here, as the inline path would.
-      Done d{job.commit, job.hash, job.data.size(),
-             job.commit ? exchange_.CommitChunks() : exchange_.StoreChunk(job.hash, job.data)};
+      Done d = Perform(job);
       std::lock_guard<std::mutex> lock(mu_);
       done_.push_back(std::move(d));
       return;
@@ -41,6 +40,11 @@ void ChunkStorer::Queue(Job job) {
   work_.notify_one();
 }
 
+ChunkStorer::Done ChunkStorer::Perform(const Job& job) {
+  return Done{job.commit, job.hash, job.data.size(),
+              job.commit ? exchange_.CommitChunks() : exchange_.StoreChunk(job.hash, job.data)};
+}
+
 void ChunkStorer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -49,8 +53,7 @@ void ChunkStorer::Run() {
     Job job = std::move(todo_.front());
     todo_.pop_front();
     lock.unlock();
-    Done d{job.commit, job.hash, job.data.size(),
-           job.commit ? exchange_.CommitChunks() : exchange_.StoreChunk(job.hash, job.data)};
+    Done d = Perform(job);
     job.data = Bytes();  // the chunk's memory goes now, not when the result is taken
     lock.lock();
     done_.push_back(std::move(d));

@@ -59,6 +59,7 @@ class ChunkStorer {
     Bytes data;
   };
   void Queue(Job job);
+  Done Perform(const Job& job);  // runs it against the exchange
   void Run();
   Done TakeFront();  // REQUIRES: mu_ held, done_ not empty
 

@@ -557,17 +557,12 @@ void SyncSession::OnChunk(wire::Chunk& m) {
   if (storer_) {
     // Hashed and written on the storer's thread; counted by TakeStored.
     storer_->Store(m.hash, std::move(*m.data));
-    if (++chunks_uncommitted_ >= ChunksPerCommit()) (void)CommitChunks();
-    return;
+  } else {
+    const uint64_t bytes = m.data->size();
+    if (!OnStored(m.hash, bytes, options_.chunks->StoreChunk(m.hash, *m.data))) return;
   }
-  const uint64_t bytes = m.data->size();
-  if (!OnStored(m.hash, bytes, options_.chunks->StoreChunk(m.hash, *m.data))) return;
   // One durable commit per ChunksPerCommit chunks, not one per chunk (§16.3).
-  if (++chunks_uncommitted_ >= ChunksPerCommit()) {
-    if (Status s = CommitChunks(); !s.ok()) {
-      Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
-    }
-  }
+  if (++chunks_uncommitted_ >= ChunksPerCommit()) (void)CommitChunks();
 }
 
 bool SyncSession::OnStored(const Hash256& hash, uint64_t bytes, const Status& s) {
@@ -647,15 +642,19 @@ size_t SyncSession::ChunksPerCommit() const {
   return std::max<size_t>(ChunkCredit(), options_.chunks_per_commit);
 }
 
-Status SyncSession::CommitChunks() {
-  if (chunks_uncommitted_ == 0 || options_.chunks == nullptr) return Status::Ok();
+bool SyncSession::CommitChunks() {
+  if (chunks_uncommitted_ == 0 || options_.chunks == nullptr) return true;
   chunks_uncommitted_ = 0;
   chunks_committed_ = true;
   if (storer_) {
     storer_->Commit();
-    return Status::Ok();
+    return true;
   }
-  return options_.chunks->CommitChunks();
+  if (Status s = options_.chunks->CommitChunks(); !s.ok()) {
+    Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
+    return false;
+  }
+  return true;
 }
 
 bool SyncSession::PaceAllows() const {
@@ -695,10 +694,7 @@ bool SyncSession::PumpFiles() {
     // Nothing coming (all fetched, or the pace holds the next GET back):
     // what arrived is made durable now rather than at the commit's end.
     if (outstanding_.empty() && chunks_uncommitted_ > 0 && (fetch_.empty() || !PaceAllows())) {
-      if (Status s = CommitChunks(); !s.ok()) {
-        Fail(wire::ErrorCode::kInternal, "storing chunks: " + s.ToString());
-        return true;
-      }
+      if (!CommitChunks()) return true;
     }
     // With nothing in flight and nothing else to do, only the chunks being
     // stored can give this side more to do (a rejected one is asked for

@@ -271,8 +271,9 @@ class SyncSession {
   // Chunks stored between two durable commits: chunks_per_commit, at least the credit.
   size_t ChunksPerCommit() const;
   // Makes the chunks stored so far durable (ChunkExchange::CommitChunks;
-  // with a storer, queued after them and reported by TakeStored).
-  Status CommitChunks();
+  // with a storer, queued after them and reported by TakeStored); false if
+  // the commit failed, which fails the session.
+  bool CommitChunks();
   // A received chunk was stored (or refused): counts it, or asks for it
   // again; false if the session failed.
   bool OnStored(const Hash256& hash, uint64_t bytes, const Status& s);
