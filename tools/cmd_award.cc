@@ -87,11 +87,8 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   }
   if (!s->parts_complete) std::cout << "void: the parts not revoked no longer complete the stack\n";
   PrintRevocation(s->revocation);
-  for (const IgnoredRecord& i : s->ignored) {
-    if (!i.lost_to) continue;
-    std::cout << "SUPERSEDED "
-              << DescribeSuperseded({s->id, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason})
-              << "\n";
+  for (const SupersededOutcome& o : SupersededIn(*s)) {
+    std::cout << "SUPERSEDED " << DescribeSuperseded(o) << "\n";
   }
   return kExitOk;
 }

@@ -51,6 +51,14 @@ bool SupersededOrder(const SupersededOutcome& a, const SupersededOutcome& b) {
   return a.hlc != b.hlc ? a.hlc < b.hlc : a.record < b.record;
 }
 
+// Appends the records of `ignored` that lost to another, as outcomes of `owner`.
+void AppendSuperseded(const std::string& owner, const std::vector<IgnoredRecord>& ignored,
+                      std::vector<SupersededOutcome>& out) {
+  for (const IgnoredRecord& i : ignored) {
+    if (i.lost_to) out.push_back({owner, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason});
+  }
+}
+
 constexpr char kSummarySql[] =
     "SELECT s.id, s.scope, s.definition, s.version, s.educator, s.status, s.attempt, s.updated_hlc,"
     " a.status FROM submissions s LEFT JOIN awards a ON a.submission = s.id ORDER BY s.id";
@@ -80,14 +88,15 @@ std::vector<SupersededOutcome> SupersededIn(const std::string& submission_id,
                                             const SubmissionState* submission,
                                             const AwardState* award) {
   std::vector<SupersededOutcome> out;
-  for (const auto* ignored :
-       {submission ? &submission->ignored : nullptr, award ? &award->ignored : nullptr}) {
-    if (!ignored) continue;
-    for (const IgnoredRecord& i : *ignored) {
-      if (!i.lost_to) continue;
-      out.push_back({submission_id, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason});
-    }
-  }
+  if (submission) AppendSuperseded(submission_id, submission->ignored, out);
+  if (award) AppendSuperseded(submission_id, award->ignored, out);
+  std::sort(out.begin(), out.end(), SupersededOrder);
+  return out;
+}
+
+std::vector<SupersededOutcome> SupersededIn(const StackAwardState& stack_award) {
+  std::vector<SupersededOutcome> out;
+  AppendSuperseded(stack_award.id, stack_award.ignored, out);
   std::sort(out.begin(), out.end(), SupersededOrder);
   return out;
 }
@@ -157,10 +166,7 @@ Result<std::vector<SupersededOutcome>> ListSuperseded(Store& store) {
   // A second award.stack, or a second revoke of one, lost to the first.
   for (const auto& e : stack_awards) {
     CREDMESH_ASSIGN_OR_RETURN(auto state, ComputeStackAwardOf(store, e));
-    if (!state) continue;
-    for (const IgnoredRecord& i : state->ignored) {
-      if (i.lost_to) out.push_back({e, i.id, i.kind, i.hlc, i.author, *i.lost_to, i.reason});
-    }
+    if (state) AppendSuperseded(e, state->ignored, out);
   }
   for (const auto& sub : submissions) {
     CREDMESH_ASSIGN_OR_RETURN(LifecycleState state, ComputeLifecycle(store, sub));

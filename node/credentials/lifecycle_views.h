@@ -61,6 +61,9 @@ struct SupersededOutcome {
 std::vector<SupersededOutcome> SupersededIn(const std::string& submission_id,
                                             const SubmissionState* submission,
                                             const AwardState* award);
+// The superseded outcomes among the ignored records of a stack award (a
+// second award.stack, or a second revoke of one), by (hlc, record id).
+std::vector<SupersededOutcome> SupersededIn(const StackAwardState& stack_award);
 
 // A submission (opened: a valid submission.open exists) with its award, when
 // one was issued, and every outcome of either that was superseded.
