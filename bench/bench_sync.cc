@@ -3,7 +3,6 @@
 // every signature verified, bytes, round trips), the in-sync check (round
 // trips, bytes, ms) and a 1% difference (bytes vs the missing records' size).
 // Usage: bench_sync [N...]   (default: 100000 1000000). Not a test.
-#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "bench/parallel_for.h"
+#include "bench/process_cpu.h"
 #include "bench/raw_verify.h"
 #include "node/sync/sync_client.h"
 #include "node/sync/sync_server.h"
@@ -31,12 +31,7 @@ struct Figures {
   double cpu_ms = 0;  // user + system time of the whole process (both nodes)
 };
 
-double CpuMillis() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
-         (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
-}
+double CpuMillis() { return bench::ProcessCpuSeconds() * 1e3; }
 
 // Syncs `client` with `server` over loopback, scope school/pine only.
 Figures SyncOver(SyncWorld& w, SyncPeer& client, SyncPeer& server) {

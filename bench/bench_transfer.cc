@@ -15,7 +15,6 @@
 // name of --link). Figures of the last run are the ones compared with the
 // link.
 // Prints figures; not a test.
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,6 +33,7 @@
 #include <thread>
 
 #include "bench/link_emulator.h"
+#include "bench/process_cpu.h"
 #include "node/heap_tuning.h"
 #include "node/sync/curve_keys.h"
 #include "node/sync/files_test_world.h"
@@ -52,14 +52,6 @@ bool g_store_thread = true;                         // --inline-store: false
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// CPU seconds this process has used so far, all threads.
-double CpuSeconds() {
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 void Die(const std::string& what) {
@@ -341,12 +333,12 @@ int main(int argc, char** argv) {
   double raw = 0, rate = 0, phase_rate = 0, raw_cpu = 0, transfer_cpu = 0;
   for (int run = 0; run < runs; ++run) {
     if (run > 0) ForgetChunks(pine);  // the next run fetches the whole file again
-    const double cpu0 = CpuSeconds();
+    const double cpu0 = bench::ProcessCpuSeconds();
     raw = RawZmq(bytes, ends);
-    const double cpu1 = CpuSeconds();
+    const double cpu1 = bench::ProcessCpuSeconds();
     TimedExchange pine_timed(*pine_ex), hub_timed(*hub_ex);
     Transfer t = SessionOver(ends, pine, pine_timed, *w.hub, hub_timed);
-    const double cpu2 = CpuSeconds();
+    const double cpu2 = bench::ProcessCpuSeconds();
     if (!t.ok) Die("transfer failed: " + t.outcome);
     if (!HoldsFile(pine, m)) Die("transfer incomplete");
     rate = static_cast<double>(t.client.chunk_bytes_received) / t.seconds;
@@ -374,11 +366,11 @@ int main(int argc, char** argv) {
               100 * ratios.front(), 100 * ratios.back(), 100 * ratios[ratios.size() / 2]);
   // What one BLAKE2b pass over the file costs here: the transfer makes two
   // (the server re-hashes what it reads, the client verifies what it gets).
-  const double cpu3 = CpuSeconds();
+  const double cpu3 = bench::ProcessCpuSeconds();
   for (size_t off = 0; off < video.size(); off += kChunkBytes) {
     (void)Blake2b256(ByteView(video.data() + off, std::min(kChunkBytes, video.size() - off)));
   }
-  const double hash_cpu = CpuSeconds() - cpu3;
+  const double hash_cpu = bench::ProcessCpuSeconds() - cpu3;
   std::printf("one BLAKE2b pass over the file: %.2f s of CPU\n", hash_cpu);
   if (on_link) {
     const double capacity = static_cast<double>(link_config.rate_bits_per_s) / 8;
