@@ -10,6 +10,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev libsqlite3-dev libmsgpack-cxx-dev libsodium-dev
+  libxxhash-dev   # XXH3, the chunk files' damage checksum
   doctest-dev nlohmann-json3-dev libcli11-dev sqlite3
   help2man   # man page generated from `credmesh --help` at build time
   zlib1g-dev python3 python3-jsonschema

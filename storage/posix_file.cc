@@ -71,12 +71,14 @@ Status FsyncDir(const std::string& dir) {
 
 namespace {
 
-// Temporary file, write, fsync if `durable`, rename over `path`.
-Status ReplaceFile(const std::string& path, ByteView data, int mode, bool durable) {
+// Temporary file, write `head` then `body`, fsync if `durable`, rename
+// over `path`.
+Status ReplaceFile(const std::string& path, ByteView head, ByteView body, int mode, bool durable) {
   const std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd.valid()) return ErrnoStatus("create " + tmp);
-  Status s = WriteAll(fd.get(), data, tmp);
+  Status s = WriteAll(fd.get(), head, tmp);
+  if (s.ok()) s = WriteAll(fd.get(), body, tmp);
   if (s.ok() && durable && ::fsync(fd.get()) != 0) s = ErrnoStatus("fsync " + tmp);
   if (s.ok()) s = fd.Close(tmp);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename " + tmp);
@@ -87,13 +89,17 @@ Status ReplaceFile(const std::string& path, ByteView data, int mode, bool durabl
 }  // namespace
 
 Status WriteFileDurably(const std::string& path, ByteView data, int mode) {
-  CREDMESH_RETURN_IF_ERROR(ReplaceFile(path, data, mode, /*durable=*/true));
+  return WriteFileDurably(path, data, {}, mode);
+}
+
+Status WriteFileDurably(const std::string& path, ByteView head, ByteView body, int mode) {
+  CREDMESH_RETURN_IF_ERROR(ReplaceFile(path, head, body, mode, /*durable=*/true));
   const size_t slash = path.rfind('/');
   return FsyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
-Status WriteFileUnsynced(const std::string& path, ByteView data, int mode) {
-  return ReplaceFile(path, data, mode, /*durable=*/false);
+Status WriteFileUnsynced(const std::string& path, ByteView head, ByteView body, int mode) {
+  return ReplaceFile(path, head, body, mode, /*durable=*/false);
 }
 
 Status SyncFileSystem(int fd, const std::string& what) {

@@ -48,10 +48,13 @@ Result<size_t> ReadUpTo(int fd, uint8_t* out, size_t size, const std::string& pa
 // Replaces `path` with `data`: temporary file, write, fsync, rename, fsync of
 // the directory. After a crash `path` holds the old or the new content.
 Status WriteFileDurably(const std::string& path, ByteView data, int mode);
-// As WriteFileDurably without the fsyncs: the content replaces `path` by a
-// rename, and is durable only once the file system is synced
-// (SyncFileSystem) after it.
-Status WriteFileUnsynced(const std::string& path, ByteView data, int mode);
+// The same with content `head` followed by `body` (e.g. a header and the
+// bytes it describes), written without joining them first.
+Status WriteFileDurably(const std::string& path, ByteView head, ByteView body, int mode);
+// As WriteFileDurably without the fsyncs: the content (`head`, then `body`)
+// replaces `path` by a rename, and is durable only once the file system is
+// synced (SyncFileSystem) after it.
+Status WriteFileUnsynced(const std::string& path, ByteView head, ByteView body, int mode);
 // fsyncs a directory, making renames in it durable.
 Status FsyncDir(const std::string& dir);
 // Makes every write to the file system holding `fd` durable, data and

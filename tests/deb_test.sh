@@ -23,7 +23,7 @@ field() { dpkg-deb -f "$DEB" "$1"; }
 [ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture: $(field Architecture)"
 depends=$(field Depends)
 names=$(tr ',|' '\n\n' <<<"$depends" | sed 's/^ *//; s/[ (].*//')
-for pkg in libzmq5 libsodium23 libsqlite3-0 libstdc++6 libc6 adduser; do
+for pkg in libzmq5 libsodium23 libxxhash0 libsqlite3-0 libstdc++6 libc6 adduser; do
   grep -qx -- "$pkg" <<<"$names" || fail "Depends lacks $pkg: $depends"
 done
 [[ "$depends" == *-dev* ]] && fail "Depends names a -dev package: $depends"

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "node/files/chunk_checksum.h"
 #include "protocol/bytes.h"
 #include "tests/cli_runner.h"
 
@@ -76,7 +77,8 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
   int removed = 0;
   for (const auto& e :
        fs::recursive_directory_iterator(std::filesystem::path(t.File("hub")) / "chunks")) {
-    if (e.is_regular_file() && fs::file_size(e.path()) == content.size() - 2 * 256 * 1024) {
+    if (e.is_regular_file() &&
+        fs::file_size(e.path()) == content.size() - 2 * 256 * 1024 + kChunkHeaderBytes) {
       fs::remove(e.path());
       ++removed;
     }

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
+#include "node/files/chunk_checksum.h"
 #include "protocol/crypto.h"
 #include "storage/posix_file.h"
 
@@ -61,8 +63,9 @@ Status ChunkStore::WriteChunk(const Hash256& hash, ByteView data, Sync sync) {
   const std::string path = PathOf(hash);
   if (Has(hash)) return Status::Ok();
   CREDMESH_RETURN_IF_ERROR(MakeFolderOf(path));
-  CREDMESH_RETURN_IF_ERROR(sync == Sync::kNow ? WriteFileDurably(path, data, 0600)
-                                              : WriteFileUnsynced(path, data, 0600));
+  const ChunkHeader header = MakeChunkHeader(data);
+  CREDMESH_RETURN_IF_ERROR(sync == Sync::kNow ? WriteFileDurably(path, header, data, 0600)
+                                              : WriteFileUnsynced(path, header, data, 0600));
   // A purge may have marked the chunk while it was being written: the
   // purge's own deletion may have run before the rename, so undo it here.
   if (IsPurged(hash)) {
@@ -124,9 +127,29 @@ Result<Bytes> ChunkStore::Get(const Hash256& hash) const {
   }
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat " + path);
-  Bytes out(static_cast<size_t>(st.st_size));
+  const size_t size = static_cast<size_t>(st.st_size);
+  // The header apart from the bytes, so that the bytes need no moving.
+  ChunkHeader header{};
+  const size_t head = std::min(size, header.size());
+  CREDMESH_ASSIGN_OR_RETURN(size_t got, ReadUpTo(fd.get(), header.data(), head, path));
+  Bytes out(size - head);
   CREDMESH_ASSIGN_OR_RETURN(size_t n, ReadUpTo(fd.get(), out.data(), out.size(), path));
   out.resize(n);
+  if (got == header.size()) {
+    switch (CheckChunkHeader(header, out)) {
+      case ChunkHeaderCheck::kMatches:
+        return out;
+      case ChunkHeaderCheck::kMismatch:
+        // Damaged, unless only the checksum is: the hash decides.
+        if (Blake2b256(out) == hash) return out;
+        break;
+      case ChunkHeaderCheck::kAbsent:
+        break;
+    }
+  }
+  // A chunk written before checksums (or one whose content happens to begin
+  // like a header): the whole file is the chunk, checked against its hash.
+  out.insert(out.begin(), header.begin(), header.begin() + static_cast<std::ptrdiff_t>(got));
   if (Blake2b256(out) != hash) {
     return Status::Corruption("chunk " + hash.hex().substr(0, 16) + " is corrupt on disk (" + path +
                               ")");

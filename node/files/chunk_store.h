@@ -14,8 +14,10 @@ namespace credmesh {
 // Files live at DIR/<first 2 hex digits>/<64 hex digits>, written to a
 // temporary name, fsynced and renamed into place, so a chunk is either whole
 // or absent after a crash (ChunkWriteBatch does the same for many chunks
-// with one durable commit). Reads re-hash the bytes, so a chunk corrupted on
-// disk is reported (kCorruption), never returned. Not thread-safe for writes
+// with one durable commit). Each file begins with a checksum of the chunk's
+// bytes (chunk_checksum.h), and reads check it, so a chunk damaged on disk
+// is reported (kCorruption), never returned; a chunk written before
+// checksums is checked against its hash instead. Not thread-safe for writes
 // of the same chunk from two threads; distinct chunks are fine.
 //
 // A purged chunk (docs/files.md §7) leaves a mark, DIR/<2>/<64>.purged, and
@@ -42,8 +44,10 @@ class ChunkStore {
   Status PutVerified(const Hash256& expected, ByteView data, Sync sync = Sync::kNow);
   // True iff the chunk is present (not checked for corruption).
   bool Has(const Hash256& hash) const;
-  // The chunk's bytes, checked against the hash. kNotFound if absent,
-  // kCorruption if its bytes no longer match.
+  // The chunk's bytes, checked for damage on disk: against the checksum
+  // written with them, or the hash for a chunk stored without one (and the
+  // hash decides when the checksum disagrees). kNotFound if absent,
+  // kCorruption if damaged.
   Result<Bytes> Get(const Hash256& hash) const;
   // Moves chunk `hash` from `staging` (a store on the same file system that
   // holds it, e.g. a bundle's staging area) into this store by a rename and
@@ -68,7 +72,7 @@ class ChunkStore {
 
   struct Usage {
     int64_t chunks = 0;
-    int64_t bytes = 0;
+    int64_t bytes = 0;  // on disk: each chunk's bytes and its checksum header
   };
   // Walks the store; O(number of chunks).
   Result<Usage> Measure() const;

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include "node/files/chunk_checksum.h"
 #include "protocol/crypto.h"
 #include "tests/temp_dir.h"
 
@@ -32,7 +34,7 @@ TEST_CASE("chunk store: a chunk is stored once under its BLAKE2b hash and read b
   auto usage = store->Measure();
   REQUIRE(usage.ok());
   CHECK(usage->chunks == 1);
-  CHECK(usage->bytes == 1000);
+  CHECK(usage->bytes == 1000 + static_cast<int64_t>(kChunkHeaderBytes));
   auto got = store->Get(*h);
   REQUIRE(got.ok());
   CHECK(*got == a);
@@ -56,6 +58,75 @@ TEST_CASE("chunk store: a chunk corrupted on disk is reported, never returned") 
   }
   auto got = store->Get(*h);
   CHECK(got.status().code() == Status::Code::kCorruption);
+}
+
+// The file of chunk `h` in the store at `dir`.
+std::string ChunkFileOf(const std::string& dir, const Hash256& h) {
+  return dir + "/" + h.hex().substr(0, 2) + "/" + h.hex();
+}
+
+void OverwriteFile(const std::string& path, ByteView content) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(content.data()),
+          static_cast<std::streamsize>(content.size()));
+}
+
+TEST_CASE("chunk store: a chunk file is its checksum header, then its bytes") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  const Bytes a = StorePattern(3000, 8);
+  auto h = store->Put(a);
+  REQUIRE(h.ok());
+  const std::string path = ChunkFileOf(t.File("chunks"), *h);
+  REQUIRE(std::filesystem::file_size(path) == a.size() + kChunkHeaderBytes);
+  std::ifstream f(path, std::ios::binary);
+  ChunkHeader header{};
+  f.read(reinterpret_cast<char*>(header.data()), static_cast<std::streamsize>(header.size()));
+  CHECK(header == MakeChunkHeader(a));
+
+  SUBCASE("a damaged checksum alone: the hash vouches for the bytes") {
+    std::fstream rw(path, std::ios::in | std::ios::out | std::ios::binary);
+    rw.seekp(kChunkHeaderBytes - 1);
+    rw.put(static_cast<char>(header.back() ^ 0x40));
+    rw.close();
+    auto got = store->Get(*h);
+    REQUIRE(got.ok());
+    CHECK(*got == a);
+  }
+  SUBCASE("damaged bytes behind a good header") {
+    std::fstream rw(path, std::ios::in | std::ios::out | std::ios::binary);
+    rw.seekp(static_cast<std::streamoff>(kChunkHeaderBytes + 2999));
+    rw.put(static_cast<char>(a[2999] ^ 0x01));
+    rw.close();
+    CHECK(store->Get(*h).status().code() == Status::Code::kCorruption);
+  }
+}
+
+TEST_CASE("chunk store: chunks written before checksums are read and checked against the hash") {
+  TempDir t;
+  auto store = ChunkStore::Open(t.File("chunks"));
+  REQUIRE(store.ok());
+  // Files of the earlier format: the bytes alone, including a chunk too
+  // small for a header and one whose content begins like a header.
+  const Bytes plain = StorePattern(4000, 2), tiny = StorePattern(5, 4);
+  Bytes lookalike = StorePattern(2000, 6);
+  const ChunkHeader fake = MakeChunkHeader(StorePattern(100, 1));
+  std::copy(fake.begin(), fake.end(), lookalike.begin());
+  for (const Bytes* b : std::vector<const Bytes*>{&plain, &tiny, &lookalike}) {
+    CAPTURE(b->size());
+    const Hash256 h = Blake2b256(*b);
+    OverwriteFile(ChunkFileOf(t.File("chunks"), h), *b);
+    CHECK(store->Has(h));
+    auto got = store->Get(h);
+    REQUIRE(got.ok());
+    CHECK(*got == *b);
+  }
+  Bytes damaged = plain;
+  damaged[10] ^= 0x08;
+  OverwriteFile(ChunkFileOf(t.File("chunks"), Blake2b256(plain)), damaged);
+  CHECK(store->Get(Blake2b256(plain)).status().code() == Status::Code::kCorruption);
 }
 
 TEST_CASE("chunk store: PutVerified refuses bytes that do not match the claimed hash") {

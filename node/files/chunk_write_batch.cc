@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "node/files/chunk_checksum.h"
 #include "protocol/crypto.h"
 
 namespace credmesh {
@@ -97,7 +98,9 @@ Status ChunkWriteBatch::Stage(const Hash256& expected, ByteView data) {
   const std::string temp = BatchTempName(path);
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return ErrnoStatus("create " + temp);
-  Status s = WriteAll(fd.get(), data, temp);
+  const ChunkHeader header = MakeChunkHeader(data);
+  Status s = WriteAll(fd.get(), header, temp);
+  if (s.ok()) s = WriteAll(fd.get(), data, temp);
   if (s.ok()) s = fd.Close(temp);
   if (!s.ok()) {
     ::unlink(temp.c_str());

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "node/files/chunk_checksum.h"
 #include "protocol/crypto.h"
 #include "tests/temp_dir.h"
 
@@ -46,6 +47,10 @@ TEST_CASE("chunk write batch: chunks are held only after the commit, then read b
   CHECK(batch.size() == 0);
   CHECK(store->Has(Blake2b256(a)));
   CHECK(*store->Get(Blake2b256(b)) == b);
+  // Written with its checksum header, as ChunkStore::Put writes it.
+  const std::string hex = Blake2b256(b).hex();
+  CHECK(std::filesystem::file_size(t.File("chunks") + "/" + hex.substr(0, 2) + "/" + hex) ==
+        b.size() + kChunkHeaderBytes);
   CHECK(FilesUnder(t.File("chunks")) == 2);  // no temporary file left
   REQUIRE(batch.Commit().ok());              // the renames' sync: nothing changes
   CHECK(store->Measure()->chunks == 2);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "node/files/chunk_checksum.h"
 #include "protocol/crypto.h"
 #include "tests/temp_dir.h"
 
@@ -110,7 +111,7 @@ TEST_CASE("chunking: identical content is stored once (dedupe across files)") {
   auto usage = store->Measure();
   REQUIRE(usage.ok());
   CHECK(usage->chunks == 2);
-  CHECK(usage->bytes == 2 * kChunkSize);
+  CHECK(usage->bytes == 2 * (kChunkSize + static_cast<int64_t>(kChunkHeaderBytes)));
 }
 
 TEST_CASE("chunking: empty and exact-multiple files") {
