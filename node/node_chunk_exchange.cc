@@ -21,7 +21,7 @@ Result<std::optional<Bytes>> NodeChunkExchange::ServeChunk(const std::vector<std
                                                            const Hash256& hash) {
   CREDMESH_ASSIGN_OR_RETURN(bool may, MayServeChunk(store_, hash, scopes));
   if (!may) return std::optional<Bytes>();
-  auto bytes = chunks_.Get(hash);  // re-hashed: a chunk damaged on disk is not sent
+  auto bytes = chunks_.Get(hash);  // checked: a chunk damaged on disk is not sent
   if (bytes.ok()) return std::optional<Bytes>(std::move(*bytes));
   const Status::Code code = bytes.status().code();
   if (code == Status::Code::kNotFound || code == Status::Code::kCorruption) {
