@@ -4,7 +4,8 @@
 //     yardsticks, measured in the same run);
 //   - ChunkFile (hash + durable write of each 256 KiB chunk) MB/s, first
 //     attach and re-attach of the same file (all chunks already stored);
-//   - AssembleFile (read, re-hash, write) MB/s.
+//   - AssembleFile (read and check each chunk, hash the whole file, write)
+//     MB/s.
 // Figures and how to read them: docs/benchmarks.md, "Evidence files".
 #include <chrono>
 #include <cstdio>

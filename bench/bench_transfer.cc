@@ -364,8 +364,9 @@ int main(int argc, char** argv) {
   std::sort(ratios.begin(), ratios.end());
   std::printf("ratio over %d runs: %.0f-%.0f %% of raw, median %.0f %%\n", runs,
               100 * ratios.front(), 100 * ratios.back(), 100 * ratios[ratios.size() / 2]);
-  // What one BLAKE2b pass over the file costs here: the transfer makes two
-  // (the server re-hashes what it reads, the client verifies what it gets).
+  // What one BLAKE2b pass over the file costs here: the transfer makes one
+  // (the client verifies what it gets; the server checks what it reads
+  // against the chunk file's XXH3 checksum, docs/files.md §3).
   const double cpu3 = bench::ProcessCpuSeconds();
   for (size_t off = 0; off < video.size(); off += kChunkBytes) {
     (void)Blake2b256(ByteView(video.data() + off, std::min(kChunkBytes, video.size() - off)));
