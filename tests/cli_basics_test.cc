@@ -1,10 +1,11 @@
 // End-to-end test of the foundation CLI, driving the built credmesh binary:
-// init, note add, log, show, verify, refusal to overwrite, exit codes,
+// init, note add, log (naming authors), show, verify, refusal to overwrite, exit codes,
 // --help on every command, tamper detection, a corrupt database.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -89,6 +90,31 @@ TEST_CASE("cli basics: init, note, log, show and verify on one node") {
     CHECK(r.exit_code == 1);
     CHECK(r.Says("error"));
   }
+}
+
+TEST_CASE("cli basics: log and show name this node's key, another node's stays a bare prefix") {
+  CliRunner cli("credmesh-cli-basics");
+  cli.Ok("init --dir n --name Pine");
+  cli.Ok("init --dir m --name Oak");
+  const std::string mine = cli.OkLine("note add --dir n mine");
+  const std::string theirs = cli.OkLine("note add --dir m theirs");
+  cli.Ok("export --dir m -o m.rec");
+  cli.Ok("import --dir n m.rec");
+  const nlohmann::json log = nlohmann::json::parse(cli.Ok("log --dir n --json"));
+  REQUIRE(log["records"].size() == 2);
+  std::string oak_key;
+  for (const auto& r : log["records"]) {
+    if (r["id"] == mine) CHECK(r["author_name"] == "Pine");
+    if (r["id"] != theirs) continue;
+    CHECK(r["author_name"].is_null());  // Oak's key is known only at Oak
+    oak_key = r["author"];
+  }
+  REQUIRE(oak_key.size() == 64);
+  const std::string text = cli.Ok("log --dir n");
+  CHECK(CountOf(text, "  by Pine (") == 1);
+  CHECK(text.find("  by " + oak_key.substr(0, 16) + "  ") != std::string::npos);
+  CHECK(text.find("Oak") == std::string::npos);
+  CHECK(cli.Ok("show --dir n " + mine).find("  (Pine)\n") != std::string::npos);
 }
 
 TEST_CASE("cli basics: usage errors exit 2, --help exits 0 on every command") {

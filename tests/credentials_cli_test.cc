@@ -105,6 +105,14 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
   c.Ok("submission evidence " + s + " --slot decision-and-impact --text 'Second check: 27/30' " +
        kEd);
   c.Ok("submission submit " + s + " " + kEd);
+  // The queue names the educator and the reviewer of the earlier attempt.
+  const std::string queue = c.Ok("review queue");
+  CHECK(queue.find("educator Ed Ucator (") != std::string::npos);
+  CHECK(queue.find("earlier review by Rita Reviewer (") != std::string::npos);
+  nlohmann::json q = c.Json("review queue")["queue"];
+  REQUIRE(q.size() == 1);
+  CHECK(q[0]["educator_name"] == "Ed Ucator");
+  CHECK(q[0]["earlier_reviews"][0]["reviewer_name"] == "Rita Reviewer");
   c.Ok("review add " + s + kPass +
        " --feedback 'Clear rule, strong outcome evidence' --decision awarded " + kRita);
   nlohmann::json shown = c.Json("submission show " + s);
@@ -124,6 +132,18 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
   // The text names people, not bare key prefixes.
   CHECK(c.Ok("award show " + award).find(" by Irene Issuer (") != std::string::npos);
   CHECK(c.Ok("submission show " + s).find("review by Rita Reviewer (") != std::string::npos);
+  CHECK(c.Ok("submission list").find("  educator Ed Ucator (") != std::string::npos);
+  CHECK(c.Json("submission list")["submissions"][0]["educator_name"] == "Ed Ucator");
+  const std::string inbox = c.Ok("inbox --all " + std::string(kEd));
+  CHECK(inbox.find(", not_yet, from Rita Reviewer (") != std::string::npos);
+  CHECK(inbox.find("awarded by Irene Issuer (") != std::string::npos);
+  nlohmann::json items = c.Json("inbox --all " + std::string(kEd))["items"];
+  REQUIRE(!items.empty());
+  CHECK(items[0]["by_name"] == "Rita Reviewer");
+  const std::string log = c.Ok("log --kind review.add");
+  CHECK(log.find("  by Rita Reviewer (") != std::string::npos);
+  CHECK(c.Ok("log --kind trust.grant").find("  by district root (") != std::string::npos);
+  CHECK(c.Json("log --kind award.issue")["records"][0]["author_name"] == "Irene Issuer");
   p = c.Json("portfolio 'Ed Ucator'");
   CHECK(p["active_awards"] == 0);
   CHECK(p["ceu_hundredths"] == 0);

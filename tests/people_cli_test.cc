@@ -136,6 +136,14 @@ TEST_CASE("people e2e: the hub resolves a school's educator and the portfolio fo
   CHECK(clr["awards"] == nlohmann::json::array({award}));
   CHECK(d.Json("submission list --dir hub --educator " + new_key.substr(0, 10))["submissions"]
             .size() == 1);
+  // Records signed with his earlier key still name him.
+  CHECK(d.Ok("submission list --dir hub")
+            .find("  educator Ed Educator (" + old_key.substr(0, 16) + ")") != std::string::npos);
+  CHECK(d.Ok("log --dir hub --kind submission.open")
+            .find("  by Ed Educator (" + old_key.substr(0, 16) + ")") != std::string::npos);
+  CHECK(
+      d.Ok("log --dir hub --kind note").find("  by Ed Educator (" + new_key.substr(0, 16) + ")") !=
+      std::string::npos);
   nlohmann::json ed = d.Json("person show --dir hub 'Ed Educator'");
   CHECK(ed["email"] == "ed@oak.org");
   CHECK(ed["grants"].size() == 2);

@@ -102,6 +102,16 @@ TEST_CASE("review CLI: Oak submits, a district reviewer reviews from the hub's q
   CHECK(text.find("identifies the most common wrong answer") != std::string::npos);  // descriptor
   CHECK(text.find("proof of student outcome required") != std::string::npos);
   CHECK(text.find("[student outcome] Tally: 18 of 26") != std::string::npos);
+  // Ed is named at the hub from Oak's records; so are the nodes and the root in the log.
+  CHECK(text.find("  educator Ed (") != std::string::npos);
+  CHECK(q[0]["educator_name"] == "Ed");
+  CHECK(c.Ok("submission list --dir hub").find("  educator Ed (") != std::string::npos);
+  CHECK(c.Json("submission list --dir hub")["submissions"][0]["educator_name"] == "Ed");
+  const std::string log = c.Ok("log --dir hub");
+  CHECK(log.find("submission.submit  school/oak  by Ed (") != std::string::npos);
+  CHECK(log.find("trust.grant  district/maple-valley  by Oak Middle (") != std::string::npos);
+  CHECK(log.find("trust.node_cert  district/maple-valley  by district root (") !=
+        std::string::npos);
   // An issuer may not review: not in their queue.
   CHECK(c.Json("review queue --dir hub --mine" + std::string(kIrene))["queue"].empty());
 
@@ -133,10 +143,16 @@ TEST_CASE("review CLI: Oak submits, a district reviewer reviews from the hub's q
   for (const auto& i : inbox["items"]) kinds.push_back(i["kind"]);
   CHECK(kinds == std::vector<std::string>{"feedback", "decision", "award"});
   CHECK(inbox["items"][0]["text"] == "Clear rule, strong outcome");
+  CHECK(inbox["items"][0]["by_name"] == "Dana Reviewer");
+  CHECK(inbox["items"][2]["by_name"] == "Irene Issuer");
+  CHECK(inbox["person_name"] == "Ed");
   inbox = c.Json("inbox --dir oak" + std::string(kEd));
   CHECK(inbox["new"] == 0);
   CHECK(inbox["items"].empty());
   CHECK(c.Json("inbox --dir oak --all" + std::string(kEd))["items"].size() == 3);
+  const std::string all = c.Ok("inbox --dir oak --all" + std::string(kEd));
+  CHECK(all.find(", awarded, from Dana Reviewer (") != std::string::npos);
+  CHECK(all.find("  awarded by Irene Issuer (") != std::string::npos);
   CHECK(c.Ok("inbox --dir oak" + std::string(kEd)).empty());
 }
 
@@ -177,6 +193,11 @@ TEST_CASE("review CLI: an award voided by a concurrent withdraw is superseded, n
   for (const auto& i : inbox["items"]) kinds.push_back(i["kind"]);
   CHECK(kinds == std::vector<std::string>{"superseded", "superseded"});
   CHECK(inbox["items"][1]["superseded"]["kind"] == "award.issue");
+  CHECK(inbox["items"][1]["superseded"]["author_name"] == "Irene Issuer");
+  CHECK(c.Ok("inbox --dir oak --all" + std::string(kEd))
+            .find("award.issue " +
+                  inbox["items"][1]["superseded"]["record"].get<std::string>().substr(0, 16) +
+                  " (by Irene Issuer (") != std::string::npos);
 }
 
 TEST_CASE("review CLI: catalog show prints a card, --json the raw definition") {

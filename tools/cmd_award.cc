@@ -69,13 +69,14 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
     PrintJson(StackAwardJson(*s, unverified));
     return kExitOk;
   }
+  auto labels = KeyLabels::Load(node);
+  if (!labels.ok()) return Fail(labels.status());
   std::cout << "stack award " << s->id << "  [" << s->Status() << (unverified ? ", UNVERIFIED" : "")
             << "]\n";
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "stack " << s->issue.stack << " v" << s->issue.version << "  "
             << s->issue.frozen.title << "  educator " << s->issue.educator.hex() << "\n"
-            << "issued " << FormatHlc(s->issued_hlc) << " by " << PersonLabel(node, s->issuer)
-            << "\n";
+            << "issued " << FormatHlc(s->issued_hlc) << " by " << labels->Label(s->issuer) << "\n";
   for (const StackAwardPart& p : s->issue.parts) {
     auto r = std::find_if(s->revoked_parts.begin(), s->revoked_parts.end(),
                           [&](const RevokedPart& x) { return x.award == p.award; });
@@ -88,7 +89,7 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
   if (!s->parts_complete) std::cout << "void: the parts not revoked no longer complete the stack\n";
   PrintRevocation(s->revocation);
   for (const SupersededOutcome& o : SupersededIn(*s)) {
-    std::cout << "SUPERSEDED " << DescribeSuperseded(o) << "\n";
+    std::cout << "SUPERSEDED " << DescribeSuperseded(o, *labels) << "\n";
   }
   return kExitOk;
 }
@@ -179,9 +180,11 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
     PrintJson(AwardViewJson(**view, UnverifiedReason(**node)));
     return kExitOk;
   }
+  auto labels = KeyLabels::Load(**node);
+  if (!labels.ok()) return Fail(labels.status());
   auto superseded = [&] {
     for (const SupersededOutcome& s : (*view)->superseded) {
-      std::cout << "SUPERSEDED " << DescribeSuperseded(s) << "\n";
+      std::cout << "SUPERSEDED " << DescribeSuperseded(s, *labels) << "\n";
     }
   };
   if (!(*view)->award) {
@@ -196,7 +199,7 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
             << d.issue.educator.hex() << "\n"
-            << "issued " << FormatHlc(d.issued_hlc) << " by " << PersonLabel(**node, d.issuer)
+            << "issued " << FormatHlc(d.issued_hlc) << " by " << labels->Label(d.issuer)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
   PrintRevocation(d.revocation);
   for (const RecognitionItem& r : d.recognitions) {

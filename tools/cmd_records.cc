@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "tools/cli.h"
+#include "tools/key_labels.h"
 
 namespace credmesh::cli {
 namespace {
@@ -12,7 +13,9 @@ struct LogArgs {
   size_t limit = 0;
 };
 
-nlohmann::json RowJson(const Node& node, const RecordRow& r) {
+// A record row as JSON; "author_name" is who holds the author key
+// (KeyLabels), null if nobody on record does.
+nlohmann::json RowJson(const Node& node, const KeyLabels& labels, const RecordRow& r) {
   nlohmann::json j = {{"id", r.id.hex()},
                       {"kind", r.kind},
                       {"scope", r.scope},
@@ -20,11 +23,19 @@ nlohmann::json RowJson(const Node& node, const RecordRow& r) {
                       {"timestamp", r.hlc},
                       {"time", FormatHlc(r.hlc)},
                       {"author", r.author.hex()},
+                      {"author_name", labels.NameJson(r.author)},
                       {"state", ShownState(node, r.state)},
                       {"size", r.size}};
   if (!r.reason.empty()) j["reason"] = r.reason;
   if (auto why = UnverifiedReason(node); why && r.state == RecordState::kValid) j["reason"] = *why;
   return j;
+}
+
+// "  (Name)" of a record's author for `show`, empty if nobody on record holds
+// the key.
+std::string AuthorName(const KeyLabels& labels, const Record& r) {
+  const std::string name = labels.Name(r.author);
+  return name.empty() ? "" : "  (" + name + ")";
 }
 
 // A note's text (what `note add` stored), for `log`; empty for other kinds.
@@ -65,12 +76,14 @@ int RunLog(const Context& ctx, const LogArgs& args) {
   RecordStore& rs = (*node)->store().records();
   auto rows = none ? Result<std::vector<RecordRow>>(std::vector<RecordRow>{}) : rs.List(q);
   if (!rows.ok()) return Fail(rows.status());
+  auto labels = KeyLabels::Load(**node);
+  if (!labels.ok()) return Fail(labels.status());
   if (ctx.json) {
     auto arr = nlohmann::json::array();
     for (const auto& r : *rows) {
       auto text = NoteText(rs, r);
       if (!text.ok()) return Fail(text.status());
-      arr.push_back(RowJson(**node, r));
+      arr.push_back(RowJson(**node, *labels, r));
       if (r.kind == "note") arr.back()["text"] = *text;
     }
     PrintJson({{"records", arr}});
@@ -78,7 +91,7 @@ int RunLog(const Context& ctx, const LogArgs& args) {
   }
   for (const auto& r : *rows) {
     std::cout << r.id.hex().substr(0, 16) << "  " << FormatHlc(r.hlc) << "  " << r.kind << "  "
-              << r.scope << "  by " << r.author.hex().substr(0, 16);
+              << r.scope << "  by " << labels->Label(r.author);
     if (r.state != RecordState::kValid || unverified)
       std::cout << "  [" << ShownState(**node, r.state) << "]";
     auto text = NoteText(rs, r);
@@ -109,7 +122,9 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
   if (!rec.ok()) return Fail(rec.status());
   auto row = rs.GetRow(ids->front());
   if (!row.ok()) return Fail(row.status());
-  nlohmann::json j = RowJson(**node, **row);
+  auto labels = KeyLabels::Load(**node);
+  if (!labels.ok()) return Fail(labels.status());
+  nlohmann::json j = RowJson(**node, *labels, **row);
   j["body"] = ValueToJson(rec->record().body);
   j["signature"] = rec->record().signature.hex();
   if (ctx.json) {
@@ -121,7 +136,8 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
             << "scope:     " << rec->record().scope << "\n"
             << "entity:    " << rec->record().entity << "\n"
             << "timestamp: " << FormatHlc(rec->record().hlc) << " (" << rec->record().hlc << ")\n"
-            << "author:    " << rec->record().author.hex() << "\n"
+            << "author:    " << rec->record().author.hex() << AuthorName(*labels, rec->record())
+            << "\n"
             << "state:     " << j["state"].get<std::string>()
             << (j.contains("reason") ? " (" + j["reason"].get<std::string>() + ")" : "") << "\n"
             << "signature: " << rec->record().signature.hex() << "\n"

@@ -75,16 +75,17 @@ void PrintEvidence(const EvidenceItem& item, const std::map<RecordId, EvidenceFi
   }
 }
 
-void PrintEntry(const QueueEntry& e, const std::map<RecordId, EvidenceFileEntry>& files) {
+void PrintEntry(const QueueEntry& e, const std::map<RecordId, EvidenceFileEntry>& files,
+                const KeyLabels& labels) {
   const CredentialDefinition& d = e.definition;
   std::cout << e.submission << "  attempt " << e.attempt << "  " << d.id << " v" << d.version
             << "  in " << e.scope << "\n"
             << "  " << d.title << "\n"
-            << "  educator " << e.educator.hex().substr(0, 16) << ", submitted "
+            << "  educator " << labels.Label(e.educator) << ", submitted "
             << FormatHlc(e.submitted_hlc) << "\n";
   for (const ReviewItem& r : e.earlier_reviews) {
-    std::cout << Wrap("earlier review (" + r.body.decision + ", total " + std::to_string(r.total) +
-                          "): " + r.body.feedback,
+    std::cout << Wrap("earlier review by " + labels.Label(r.reviewer) + " (" + r.body.decision +
+                          ", total " + std::to_string(r.total) + "): " + r.body.feedback,
                       2);
   }
   if (e.pre) std::cout << Wrap("pre-reflection: " + e.pre->text, 2);
@@ -141,10 +142,16 @@ int RunQueue(const Context& ctx, const QueueArgs& a) {
   }
   auto files = QueuedFileBytes(n, shown);
   if (!files.ok()) return Fail(files.status());
+  auto labels = KeyLabels::Load(n);
+  if (!labels.ok()) return Fail(labels.status());
   if (ctx.json) {
     auto entries = nlohmann::json::array();
     for (const auto& e : shown) {
       nlohmann::json j = QueueEntryJson(e);
+      j["educator_name"] = labels->NameJson(e.educator);
+      for (size_t i = 0; i < e.earlier_reviews.size(); ++i) {
+        j["earlier_reviews"][i]["reviewer_name"] = labels->NameJson(e.earlier_reviews[i].reviewer);
+      }
       for (auto& slot : j["slots"]) {
         for (auto& ev : slot["evidence"]) {
           if (!ev.contains("file")) continue;
@@ -159,7 +166,7 @@ int RunQueue(const Context& ctx, const QueueArgs& a) {
     PrintJson({{"queue", entries}});
     return kExitOk;
   }
-  for (const auto& e : shown) PrintEntry(e, *files);
+  for (const auto& e : shown) PrintEntry(e, *files, *labels);
   std::cerr << shown.size() << " attempt(s) awaiting review"
             << (a.mine ? " that " + a.as + " may review" : " on this node") << "\n";
   return kExitOk;

@@ -242,15 +242,21 @@ int RunList(const Context& ctx, const SubArgs& a) {
   }
   auto list = ListSubmissions((*node)->store().db(), f);
   if (!list.ok()) return Fail(list.status());
+  auto labels = KeyLabels::Load(**node);
+  if (!labels.ok()) return Fail(labels.status());
   if (ctx.json) {
     auto submissions = nlohmann::json::array();
-    for (const auto& s : *list) submissions.push_back(SubmissionSummaryJson(s));
+    for (const auto& s : *list) {
+      nlohmann::json j = SubmissionSummaryJson(s);
+      j["educator_name"] = labels->NameJson(s.educator);
+      submissions.push_back(std::move(j));
+    }
     PrintJson({{"submissions", submissions}});
     return kExitOk;
   }
   for (const auto& s : *list) {
     std::cout << s.id << "  " << s.status << "  attempt " << s.attempt << "  " << s.definition
-              << " v" << s.version << "  educator " << s.educator.hex().substr(0, 16);
+              << " v" << s.version << "  educator " << labels->Label(s.educator);
     if (s.award_status) std::cout << "  award " << *s.award_status;
     std::cout << "\n";
   }
@@ -288,7 +294,8 @@ void AddFileBytes(Node& node, const FileBytesByRecord& files, nlohmann::json& do
   }
 }
 
-void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecord& files) {
+void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecord& files,
+                     const KeyLabels& labels) {
   const SubmissionState& d = v.submission;
   std::cout << "submission " << d.id << "  [" << d.Status() << "]\n"
             << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope
@@ -320,7 +327,7 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
       }
     }
     for (const ReviewItem& r : at.reviews) {
-      std::cout << "  review by " << PersonLabel(node, r.reviewer) << ": " << r.body.decision
+      std::cout << "  review by " << labels.Label(r.reviewer) << ": " << r.body.decision
                 << " (total " << r.total << ")  " << r.body.feedback << "\n";
     }
   }
@@ -331,7 +338,7 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
     std::cout << "  CEU " << FormatCeu(aw.ActiveCeuHundredths()) << "\n";
   }
   for (const SupersededOutcome& s : v.superseded) {
-    std::cout << "SUPERSEDED " << DescribeSuperseded(s) << "\n";
+    std::cout << "SUPERSEDED " << DescribeSuperseded(s, labels) << "\n";
   }
   for (const IgnoredRecord& i : d.ignored) {
     if (i.lost_to) continue;  // listed above
@@ -350,7 +357,9 @@ int RunShow(const Context& ctx, const SubArgs& a) {
     AddFileBytes(*l->node, *files, doc);
     PrintJson(doc);
   } else {
-    PrintSubmission(*l->node, l->view, *files);
+    auto labels = KeyLabels::Load(*l->node);
+    if (!labels.ok()) return Fail(labels.status());
+    PrintSubmission(*l->node, l->view, *files, *labels);
   }
   return kExitOk;
 }

@@ -4,7 +4,6 @@
 
 #include "node/credentials/credential_checks.h"
 #include "node/trust/person_keys.h"
-#include "node/trust/trust_index.h"
 #include "tools/cred_json.h"
 #include "tools/trust_cli.h"
 
@@ -57,10 +56,10 @@ Result<PublicKey> ResolvePerson(Node& node, const std::string& who) {
   return p.key;
 }
 
-std::string DescribeSuperseded(const SupersededOutcome& s) {
-  return s.kind + " " + s.record.hex().substr(0, 16) + " (by " + s.author.hex().substr(0, 16) +
-         ", " + FormatHlc(s.hlc) + ") lost to " + s.by.kind + " " +
-         s.by.record.hex().substr(0, 16) + ": " + s.why;
+std::string DescribeSuperseded(const SupersededOutcome& s, const KeyLabels& labels) {
+  return s.kind + " " + s.record.hex().substr(0, 16) + " (by " + labels.Label(s.author) + ", " +
+         FormatHlc(s.hlc) + ") lost to " + s.by.kind + " " + s.by.record.hex().substr(0, 16) +
+         ": " + s.why;
 }
 
 Status AddSupersededStatus(Node& node, nlohmann::json& j) {
@@ -99,13 +98,8 @@ std::string FormatCeu(int64_t hundredths) {
 }
 
 std::string PersonLabel(Node& node, const PublicKey& key) {
-  auto facts = TrustIndex(node.store().db()).FactsOf(key);
-  if (facts.ok()) {
-    for (const TrustFact& f : *facts) {
-      if (!f.name.empty()) return f.name + " (" + ShortKey(key) + ")";
-    }
-  }
-  return ShortKey(key);
+  auto labels = KeyLabels::Load(node);
+  return labels.ok() ? labels->Label(key) : ShortKey(key);
 }
 
 std::string PurgeText(Node& node, const PurgeInfo& purge) {

@@ -11,6 +11,7 @@
 #include "node/credentials/lifecycle_views.h"
 #include "node/evidence_purge.h"
 #include "tools/cli.h"
+#include "tools/key_labels.h"
 
 namespace credmesh::cli {
 
@@ -34,16 +35,18 @@ Result<AwardState> LoadAward(Node& node, const std::string& id);
 Result<PublicKey> ResolvePerson(Node& node, const std::string& who);
 // "1.50" from 150.
 std::string FormatCeu(int64_t hundredths);
-// "Name (key prefix)" of a key from the grants this node holds, else the
-// key prefix.
+// KeyLabels::Label of one key (tools/key_labels.h); loads the labels each
+// call, so a command printing many keys loads KeyLabels once instead. The
+// bare key prefix if they cannot be read.
 std::string PersonLabel(Node& node, const PublicKey& key);
 // A purge tombstone: "purged by NAME (KEY) at TIME: REASON" and its JSON
 // {by, by_key, at, reason, record}. The reason travels only in the
 // evidence's own scope, so only nodes that may read that scope hold it.
 std::string PurgeText(Node& node, const PurgeInfo& purge);
 nlohmann::json PurgeJson(Node& node, const PurgeInfo& purge);
-// One line about a superseded outcome: what lost, to which record, why.
-std::string DescribeSuperseded(const SupersededOutcome& s);
+// One line about a superseded outcome: what lost (and whose it was), to
+// which record, why.
+std::string DescribeSuperseded(const SupersededOutcome& s, const KeyLabels& labels);
 
 // cmd_review.cc: `review queue`, added under `review` by cmd_submission.cc.
 void RegisterReviewQueueCommand(CLI::App* review, Context& ctx);

@@ -16,13 +16,6 @@ bool IsPersonRole(Role r) {
   return r == Role::kEducator || r == Role::kReviewer || r == Role::kIssuer || r == Role::kAdmin;
 }
 
-Result<bool> TrustTablesExist(Database& db) {
-  CREDMESH_ASSIGN_OR_RETURN(
-      Statement st,
-      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trust_facts'"));
-  return st.Step();
-}
-
 // Keys tied into one person by rekey records: a union-find over keys.
 class KeyGroups {
  public:
@@ -80,7 +73,7 @@ Status ForEachValid(Database& db, const char* kind,
 Result<PersonDirectory> PersonDirectory::Load(Database& db,
                                               const std::vector<PersonKeyEntry>& local) {
   std::vector<TrustFact> facts;
-  CREDMESH_ASSIGN_OR_RETURN(bool trust, TrustTablesExist(db));
+  CREDMESH_ASSIGN_OR_RETURN(bool trust, TrustIndex::TablesExist(db));
   if (trust) {
     CREDMESH_ASSIGN_OR_RETURN(auto all, TrustIndex(db).LoadAll());
     for (auto& f : all) {

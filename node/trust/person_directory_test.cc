@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "node/trust/person_records.h"
+#include "node/trust/trust_index.h"
 #include "node/trust/trust_test_world.h"
 
 namespace credmesh {
@@ -54,6 +55,9 @@ struct People {
 
 TEST_CASE("person_directory: people written elsewhere resolve by name, key prefix and key") {
   People f;
+  auto tables = TrustIndex::TablesExist(f.node.store->db());
+  REQUIRE(tables.ok());
+  CHECK(*tables);
   SigningKey ed = SigningKey::Generate();
   auto grant =
       f.NamedGrant(f.w.root, ed.public_key(), Role::kEducator, "school/pine", "Ed Educator", At(2));
@@ -192,6 +196,9 @@ TEST_CASE("person_directory: bad names and e-mails from a peer are refused with 
 TEST_CASE("person_directory: keys of the local key store count outside any district") {
   auto store = Store::Open(":memory:");
   REQUIRE(store.ok());
+  auto tables = TrustIndex::TablesExist((*store)->db());
+  REQUIRE(tables.ok());
+  CHECK_FALSE(*tables);  // no trust module outside a district
   PersonKeyEntry solo{"Solo Teacher", "solo@school.org", SigningKey::Generate().public_key(), ""};
   auto dir = PersonDirectory::Load((*store)->db(), {solo});
   REQUIRE(dir.ok());

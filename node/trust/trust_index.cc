@@ -67,6 +67,13 @@ Status TrustIndex::Migrate(Database& db) {
   return tx.Commit();
 }
 
+Result<bool> TrustIndex::TablesExist(Database& db) {
+  CREDMESH_ASSIGN_OR_RETURN(
+      Statement st,
+      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trust_facts'"));
+  return st.Step();
+}
+
 Result<std::vector<TrustFact>> TrustIndex::Query(const char* column,
                                                  std::optional<ByteView> value) {
   std::string sql =

@@ -21,6 +21,9 @@ class TrustIndex {
  public:
   // Creates or upgrades the module's tables (module name "trust").
   static Status Migrate(Database& db);
+  // True once Migrate has created the tables: a node outside any district
+  // runs no trust module and has none.
+  static Result<bool> TablesExist(Database& db);
   // REQUIRES: Migrate(db) succeeded. `db` must outlive the index.
   explicit TrustIndex(Database& db) : db_(db) {}
 
