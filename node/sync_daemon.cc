@@ -209,7 +209,8 @@ void SyncDaemon::Step(int timeout_ms, std::vector<PeerSyncResult>* finished) {
     if (r.ok) {
       schedule_.Succeeded(r.peer, now);
     } else {
-      const int64_t delay = schedule_.Failed(r.peer, r.failure, now);
+      const bool progressed = r.stats.records_inserted > 0 || r.stats.chunks_received > 0;
+      const int64_t delay = schedule_.Failed(r.peer, r.failure, now, progressed);
       Log("backoff", {{"peer", r.peer},
                       {"kind", std::string(FailureKindName(r.failure))},
                       {"failures", std::to_string(schedule_.Failures(r.peer))},

@@ -47,8 +47,10 @@ void SyncSchedule::Succeeded(const std::string& peer, int64_t now_ms) {
   p.next_ms = now_ms + options_.interval_ms;
 }
 
-int64_t SyncSchedule::Failed(const std::string& peer, FailureKind kind, int64_t now_ms) {
+int64_t SyncSchedule::Failed(const std::string& peer, FailureKind kind, int64_t now_ms,
+                             bool progressed) {
   Peer& p = peers_[peer];
+  if (progressed) p.failures = 0;
   ++p.failures;
   p.last = kind;
   p.failed_ms = now_ms;

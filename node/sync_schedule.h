@@ -7,7 +7,8 @@
 //    are in docs/protocol.md §10.4); a local change brings a failing peer's
 //    next attempt forward, but no closer to its last failure than the first
 //    retry of that kind would be (so a stream of writes cannot make a retry
-//    loop); a session the peer opens to us (it is up, and holds a
+//    loop); a failed attempt that stored something counts as a first
+//    failure; a session the peer opens to us (it is up, and holds a
 //    certificate we accept) ends its back-off.
 #pragma once
 
@@ -49,8 +50,13 @@ class SyncSchedule {
 
   // An attempt completed.
   void Succeeded(const std::string& peer, int64_t now_ms);
-  // An attempt failed: returns the wait before the next one.
-  int64_t Failed(const std::string& peer, FailureKind kind, int64_t now_ms);
+  // An attempt failed: returns the wait before the next one. `progressed`:
+  // it stored something before it ended (records or file chunks), so the
+  // peer is reachable and the work goes on from there: the back-off starts
+  // again from a first failure rather than growing (a link that drops every
+  // few seconds still moves data most of the time).
+  int64_t Failed(const std::string& peer, FailureKind kind, int64_t now_ms,
+                 bool progressed = false);
   // Records were stored here (a local write, or received from a peer).
   void LocalChange(int64_t now_ms);
   // `peer` opened a session to us: it is up and reachable, and may just

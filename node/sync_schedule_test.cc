@@ -83,6 +83,20 @@ TEST_CASE("sync schedule: failures back off by kind, a success resets") {
   CHECK(s.Failed("oak", FailureKind::kIncompatible, 0) == kMax);
 }
 
+TEST_CASE("sync schedule: a failed attempt that stored something backs off as a first failure") {
+  SyncSchedule s = MakeSchedule();
+  CHECK(s.Failed("hub", FailureKind::kTransport, 0) == 1000);
+  CHECK(s.Failed("hub", FailureKind::kTransport, 1000) == 2000);
+  // Cut mid-transfer after storing chunks: retried as after a first failure.
+  CHECK(s.Failed("hub", FailureKind::kTransport, 3000, /*progressed=*/true) == 1000);
+  CHECK(s.Failures("hub") == 1);
+  CHECK(s.NextMillis("hub") == 4000);
+  CHECK(s.Failed("hub", FailureKind::kTransport, 4000, /*progressed=*/true) == 1000);
+  // Without progress the back-off grows again from there.
+  CHECK(s.Failed("hub", FailureKind::kTransport, 5000) == 2000);
+  CHECK(s.Failures("hub") == 2);
+}
+
 TEST_CASE("sync schedule: a local change brings a failing peer forward, not into a loop") {
   SyncSchedule s = MakeSchedule();
   for (int i = 0; i < 8; ++i) s.Failed("hub", FailureKind::kRefused, 0);

@@ -114,7 +114,11 @@ void SyncServer::HandleMessage(const std::string& rid, std::vector<zmq::message_
     } else if (sessions_.size() >= kMaxSessions) {
       refusal = "too many sessions";
     } else if (SessionsOf(*key) >= kMaxSessionsPerPeer) {
-      refusal = "too many sessions from this node";
+      // A node back after its link was cut may still have sessions here
+      // whose connection is gone, which we learn only when we next send to
+      // them (§10.3): make room from those first.
+      DropUnreachableSessionsOf(*key);
+      if (SessionsOf(*key) >= kMaxSessionsPerPeer) refusal = "too many sessions from this node";
     }
     if (refusal != nullptr) {
       wire::Error e{
@@ -140,6 +144,15 @@ size_t SyncServer::SessionsOf(const PublicKey& key) const {
   size_t n = 0;
   for (const auto& [rid, s] : sessions_) n += s->peer_key() == key ? 1 : 0;
   return n;
+}
+
+void SyncServer::DropUnreachableSessionsOf(const PublicKey& key) {
+  for (auto& [rid, s] : sessions_) {
+    if (s->peer_key() != key || s->closed()) continue;
+    s->Ping();
+    Flush(rid, *s);  // a routing id ZeroMQ no longer knows: Disconnected
+  }
+  Reap();
 }
 
 void SyncServer::Process() {

@@ -77,6 +77,8 @@ class SyncServer {
   SendResult SendRaw(const std::string& rid, const Bytes& frame);
   void Reap();
   size_t SessionsOf(const PublicKey& key) const;
+  // PINGs `key`'s open sessions and reaps those whose connection is gone.
+  void DropUnreachableSessionsOf(const PublicKey& key);
   // Ends, with ERROR 401, the sessions of peers the policy no longer admits.
   void EndSessionsWithoutStanding();
 

@@ -175,6 +175,35 @@ TEST_CASE("sync server: one node holds at most two sessions, other schools still
   CHECK(sw.server->sessions() == 3);
 }
 
+TEST_CASE("sync server: a node back after a cut is not refused for sessions whose link is gone") {
+  ServerWorld sw({"pine"});
+  auto p1 = sw.Client("pine"), p2 = sw.Client("pine");
+  for (auto* c : {p1.get(), p2.get()}) {
+    c->Hello(sw.w.School("pine"), "pine");
+    auto m = sw.Await(*c);
+    REQUIRE(m);
+    REQUIRE(std::holds_alternative<wire::Welcome>(*m));
+  }
+  // Pine's first connection goes (its link was cut); the server, with
+  // nothing to send, has not noticed.
+  p1.reset();
+  for (int i = 0; i < 40; ++i) sw.RunUntil([] { return true; });  // a few passes of its loop
+  CHECK(sw.server->sessions() == 2);
+  // Pine comes back: its dead session makes room, the live one stays.
+  auto p3 = sw.Client("pine");
+  p3->Hello(sw.w.School("pine"), "pine");
+  auto m3 = sw.Await(*p3);
+  REQUIRE(m3);
+  CHECK(std::holds_alternative<wire::Welcome>(*m3));
+  CHECK(sw.server->sessions() == 2);
+  REQUIRE(sw.ended.size() == 1);
+  // Both live: a third is still refused.
+  auto p4 = sw.Client("pine");
+  p4->Hello(sw.w.School("pine"), "pine");
+  CHECK(ErrorCode(sw.Await(*p4)) == 429);
+  CHECK(sw.server->sessions() == 2);
+}
+
 TEST_CASE("sync server: revoking a node's certificate ends its open sessions with 401") {
   ServerWorld sw({"pine", "oak"});
   SyncPeer& pine = sw.w.School("pine");

@@ -232,10 +232,12 @@ void SyncSession::Tick() {
          "session lifetime of " + std::to_string(options_.max_session_ms) + " ms reached");
     return;
   }
-  if ((state_ == State::kSyncing || state_ == State::kFiles) &&
-      now - last_send_ms_ >= options_.heartbeat_ms) {
-    Send(wire::Ping{ping_nonce_++});
-  }
+  if (now - last_send_ms_ >= options_.heartbeat_ms) Ping();
+}
+
+void SyncSession::Ping() {
+  if (closed() || (state_ != State::kSyncing && state_ != State::kFiles)) return;
+  Send(wire::Ping{ping_nonce_++});
 }
 
 std::optional<Bytes> SyncSession::NextFrame() {

@@ -131,6 +131,10 @@ class SyncSession {
   // The transport lost the peer: closes without sending anything (storing
   // and committing what arrived, as every close does).
   void Disconnected();
+  // Queues a PING if the session is open past WELCOME (syncing or files): a
+  // check that the transport still reaches the peer, which the next send
+  // makes. Otherwise does nothing.
+  void Ping();
   // Bytes queued in the session plus bytes handed out by NextFrame that the
   // peer has not yet acknowledged (its PONG to a probe PING): what a peer
   // that stops reading can make us hold for it.
