@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -259,7 +261,10 @@ TEST_CASE(
 
 // A TCP forwarder on loopback standing in for a network link: Stop() cuts
 // it (connections reset, nothing listening), Start() heals it on the same
-// port.
+// port. SetDown(true) cuts it while keeping the port: connections are reset
+// and new ones reset as they come, until SetDown(false) (a port given up
+// and bound again many times can meanwhile be taken as another
+// connection's local port).
 class Link {
  public:
   explicit Link(int target_port) : target_(target_port) {}
@@ -285,6 +290,7 @@ class Link {
     stop_ = true;
     thread_.join();
   }
+  void SetDown(bool down) { down_ = down; }
 
  private:
   static sockaddr_in Loopback(int port) {
@@ -308,7 +314,7 @@ class Link {
         fds.push_back({a, POLLIN, 0});
         fds.push_back({b, POLLIN, 0});
       }
-      if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (poll(fds.data(), fds.size(), 50) < 0) continue;  // on a timeout, still drop pairs if down
       std::vector<bool> dead(pairs.size(), false);
       for (size_t i = 0; i < pairs.size(); ++i) {
         for (int side = 0; side < 2; ++side) {
@@ -326,7 +332,7 @@ class Link {
         }
       }
       for (size_t i = pairs.size(); i-- > 0;) {
-        if (!dead[i]) continue;
+        if (!dead[i] && !down_) continue;
         Reset(pairs[i].first);
         Reset(pairs[i].second);
         pairs.erase(pairs.begin() + static_cast<ptrdiff_t>(i));
@@ -334,6 +340,10 @@ class Link {
       if (fds[0].revents & POLLIN) {
         const int in = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (in < 0) continue;
+        if (down_) {
+          Reset(in);
+          continue;
+        }
         const int out = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in t = Loopback(target_);
         if (connect(out, reinterpret_cast<sockaddr*>(&t), sizeof t) != 0) {
@@ -354,6 +364,7 @@ class Link {
   int port_ = 0;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> down_{false};
   std::thread thread_;
 };
 
@@ -471,6 +482,153 @@ TEST_CASE("network: serve stopped by SIGTERM at its first instant exits 0, the n
   net.Ok("verify --dir " + net.D("hub"));
   net.Serve("hub");
   net.Stop("hub");
+}
+
+// Chunk files under a node's chunks/ folder (marks and temporary files
+// excluded).
+int HeldChunkFiles(const std::string& node_dir) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(node_dir + "/chunks", ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    n += it->is_regular_file() && it->path().filename().string().size() == 64 ? 1 : 0;
+  }
+  return n;
+}
+
+// The sum of `field`=N over the log lines of sessions with `peer`.
+int64_t SumLogField(const std::string& log, const std::string& peer, const std::string& field) {
+  int64_t sum = 0;
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    const std::string line = log.substr(start, end - start);
+    start = end + 1;
+    if (line.find(" peer=" + peer + " ") == std::string::npos) continue;
+    const size_t at = line.find(" " + field + "=");
+    if (at != std::string::npos) sum += std::stoll(line.substr(at + field.size() + 2));
+  }
+  return sum;
+}
+
+// The issue's whole story of an evidence file, with real daemons: a video
+// attached at a school reaches the hub through a link cut every second,
+// without starting over; a reviewer at the hub opens it; the other school
+// never holds a byte of it; a purge at the hub removes it everywhere.
+TEST_CASE("network: evidence crosses a link cut every second to the hub without starting over" *
+          doctest::test_suite("slow")) {
+  Net net;
+  net.UseTestPassphrase();
+  net.Ok("init --hub --district 'Maple Valley' --dir " + net.D("hub"));  // the sample catalog's
+  net.School("pine");
+  net.School("oak");
+  net.Ok("person add --dir " + net.D("hub") + " --role issuer --name Irene --email i@example.org");
+  net.Ok("person add --dir " + net.D("hub") + " --role admin --name Ada --email a@example.org");
+  net.Ok("person add --dir " + net.D("hub") + " --role reviewer --name Rita --email r@example.org");
+  net.Ok("catalog import --dir " + net.D("hub") +
+         " '" CREDMESH_SOURCE_DIR "/examples/catalog.json' --as Irene");
+  net.Ok("export --dir " + net.D("hub") + " --scope district/maple-valley -o " + net.File("d.rec"));
+  net.Ok("import --dir " + net.D("pine") + " " + net.File("d.rec"));
+  net.Ok("person add --dir " + net.D("pine") + " --role educator --name Ed --email e@example.org");
+  const std::string s =
+      net.OkLine("submission open --dir " + net.D("pine") + " fa-whole-class-decisions --as Ed");
+  constexpr size_t kVideoBytes = 16 * 256 * 1024 - 1000;  // 16 chunks
+  std::string video(kVideoBytes, '\0');
+  uint32_t x = 7;
+  for (auto& c : video) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  std::ofstream(net.File("video.mp4"), std::ios::binary) << video;
+  net.Ok("submission evidence --dir " + net.D("pine") + " " + s + " --slot lesson-plan --file " +
+         net.File("video.mp4") + " --as Ed");
+  REQUIRE(HeldChunkFiles(net.D("pine")) == 16);
+
+  // The hub syncs every second with each school; Pine's link is capped at
+  // 1 MB/s, so the video takes about 4 s of link time, and is cut below.
+  net.RunShell("sed -i 's/\"sync_interval_s\": 60/\"sync_interval_s\": 1/' " + net.D("hub") +
+               "/config.json");
+  const std::string pine_ep = net.Serve("pine");
+  const std::string oak_ep = net.Serve("oak");
+  Link pine_link(PortOf(pine_ep));
+  pine_link.Start();
+  net.Ok("peer add --dir " + net.D("hub") + " pine " + pine_link.endpoint() + " " +
+         net.Key("pine") + " --max-rate 1M");
+  net.Ok("peer add --dir " + net.D("hub") + " oak " + oak_ep + " " + net.Key("oak"));
+  net.Serve("hub");
+
+  // Cut Pine's link for 0.2 s after each second up, and watch the bytes the
+  // hub misses: once the hub knows of the file they only ever go down.
+  std::atomic<bool> cutting{true};
+  std::atomic<int> cuts{0};
+  std::thread cutter([&] {
+    while (cutting) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+      if (!cutting) break;
+      pine_link.SetDown(true);
+      ++cuts;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      pine_link.SetDown(false);
+    }
+  });
+  int64_t missing = -1;  // unknown until the hub holds the evidence record
+  int cuts_mid_file = 0;
+  bool went_up = false;
+  const bool arrived = net.WaitFor(
+      [&] {
+        const int cuts_before = cuts;
+        auto st = net.Status("hub")["evidence_files"];
+        const int64_t now = st["bytes_missing"].get<int64_t>();
+        if (st["incomplete"].get<int64_t>() == 0 && missing < 0) return false;  // not known yet
+        if (missing >= 0 && now > missing) went_up = true;
+        if (missing > 0 && now > 0 && cuts_before > 0) cuts_mid_file = cuts_before;
+        missing = now;
+        return now == 0;
+      },
+      90);
+  cutting = false;
+  cutter.join();
+  REQUIRE(arrived);
+  CHECK_FALSE(went_up);
+  MESSAGE(cuts.load(), " cuts, ", cuts_mid_file, " of them while the file was on its way");
+  CHECK(cuts_mid_file >= 2);
+  // Without starting over: each chunk crossed once, however many sessions
+  // the cuts took (each session's log line counts what it stored).
+  const std::string hub_log = net.RunShell("cat " + net.D("hub") + ".log").out;
+  CHECK(SumLogField(hub_log, "pine", "chunks_in") == 16);
+  CHECK(hub_log.find("event=sync_failed peer=pine") != std::string::npos);
+
+  // A reviewer at the hub opens it, byte for byte.
+  net.Ok("evidence get --dir " + net.D("hub") + " " + s + " -o " + net.File("review"));
+  std::ifstream got(net.File("review") + "/attempt-1/lesson-plan/video.mp4", std::ios::binary);
+  CHECK(std::string(std::istreambuf_iterator<char>(got), {}) == video);
+
+  // Oak syncs with the hub after that, and holds no byte of Pine's file.
+  auto oak_syncs = [&] {
+    const std::string log = net.RunShell("cat " + net.D("hub") + ".log").out;
+    int n = 0;
+    for (size_t at = log.find("event=sync_ok peer=oak "); at != std::string::npos;
+         at = log.find("event=sync_ok peer=oak ", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const int oak_before = oak_syncs();
+  REQUIRE(net.WaitFor([&] { return oak_syncs() > oak_before; }, 30));
+  CHECK(net.Valid("oak", "district/maple-valley") > 0);
+  CHECK(HeldChunkFiles(net.D("oak")) == 0);
+
+  // A purge at the hub removes it there at once, and at Pine by sync.
+  const std::string hash = nlohmann::json::parse(
+      net.Ok("evidence list --json --dir " + net.D("hub") + " " + s))["files"][0]["hash"];
+  net.Ok("evidence purge --dir " + net.D("hub") + " " + hash +
+         " --reason 'privacy request' --as Ada");
+  CHECK(HeldChunkFiles(net.D("hub")) == 0);
+  CHECK(net.WaitFor([&] { return HeldChunkFiles(net.D("pine")) == 0; }, 30));
+  CHECK(nlohmann::json::parse(net.Ok("evidence list --json --dir " + net.D("pine") + " " +
+                                     s))["files"][0]["bytes"] == "purged");
+  for (const char* n : {"hub", "pine", "oak"}) net.Stop(n);
 }
 
 }  // namespace
