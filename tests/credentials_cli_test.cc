@@ -132,6 +132,9 @@ TEST_CASE("credentials CLI: one educator from catalog to revoked award" *
   // The text names people, not bare key prefixes.
   CHECK(c.Ok("award show " + award).find(" by Irene Issuer (") != std::string::npos);
   CHECK(c.Ok("submission show " + s).find("review by Rita Reviewer (") != std::string::npos);
+  // The educator, printed in full, is named after the key.
+  CHECK(c.Ok("submission show " + s).find(" (Ed Ucator)\n") != std::string::npos);
+  CHECK(c.Ok("award show " + award).find(" (Ed Ucator)\n") != std::string::npos);
   CHECK(c.Ok("submission list").find("  educator Ed Ucator (") != std::string::npos);
   CHECK(c.Json("submission list")["submissions"][0]["educator_name"] == "Ed Ucator");
   const std::string inbox = c.Ok("inbox --all " + std::string(kEd));

@@ -133,6 +133,7 @@ TEST_CASE("stack CLI: issue, export, verify, revoke the stack, revoke a part" *
   CHECK(shown["status"] == "active");
   CHECK(shown["title"] == "Formative Assessment Practitioner");
   CHECK(c.Ok("award show " + stack).find(" by Irene Issuer (") != std::string::npos);
+  CHECK(c.Ok("award show " + stack).find(" (Ed Ucator)\n") != std::string::npos);
   REQUIRE(shown["parts"].size() == 3);
   std::vector<std::string> parts;
   for (const auto& p : shown["parts"]) parts.push_back(p["award"]);

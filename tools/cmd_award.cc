@@ -75,7 +75,8 @@ int ShowStack(const Context& ctx, Node& node, const std::string& id) {
             << "]\n";
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "stack " << s->issue.stack << " v" << s->issue.version << "  "
-            << s->issue.frozen.title << "  educator " << s->issue.educator.hex() << "\n"
+            << s->issue.frozen.title << "  educator " << s->issue.educator.hex()
+            << labels->NameSuffix(s->issue.educator) << "\n"
             << "issued " << FormatHlc(s->issued_hlc) << " by " << labels->Label(s->issuer) << "\n";
   for (const StackAwardPart& p : s->issue.parts) {
     auto r = std::find_if(s->revoked_parts.begin(), s->revoked_parts.end(),
@@ -198,7 +199,7 @@ int RunShow(const Context& ctx, const AwardArgs& a) {
             << "]\n";
   if (unverified) std::cout << "unverified: " << *unverified << "\n";
   std::cout << "credential " << d.issue.definition << " v" << d.issue.version << "  educator "
-            << d.issue.educator.hex() << "\n"
+            << d.issue.educator.hex() << labels->NameSuffix(d.issue.educator) << "\n"
             << "issued " << FormatHlc(d.issued_hlc) << " by " << labels->Label(d.issuer)
             << (d.verified_locally ? "" : "  (submission not held here)") << "\n";
   PrintRevocation(d.revocation);

@@ -31,13 +31,6 @@ nlohmann::json RowJson(const Node& node, const KeyLabels& labels, const RecordRo
   return j;
 }
 
-// "  (Name)" of a record's author for `show`, empty if nobody on record holds
-// the key.
-std::string AuthorName(const KeyLabels& labels, const Record& r) {
-  const std::string name = labels.Name(r.author);
-  return name.empty() ? "" : "  (" + name + ")";
-}
-
 // A note's text (what `note add` stored), for `log`; empty for other kinds.
 Result<std::string> NoteText(RecordStore& rs, const RecordRow& r) {
   if (r.kind != "note") return std::string();
@@ -136,8 +129,8 @@ int RunShow(const Context& ctx, const std::string& id_prefix) {
             << "scope:     " << rec->record().scope << "\n"
             << "entity:    " << rec->record().entity << "\n"
             << "timestamp: " << FormatHlc(rec->record().hlc) << " (" << rec->record().hlc << ")\n"
-            << "author:    " << rec->record().author.hex() << AuthorName(*labels, rec->record())
-            << "\n"
+            << "author:    " << rec->record().author.hex()
+            << labels->NameSuffix(rec->record().author) << "\n"
             << "state:     " << j["state"].get<std::string>()
             << (j.contains("reason") ? " (" + j["reason"].get<std::string>() + ")" : "") << "\n"
             << "signature: " << rec->record().signature.hex() << "\n"

@@ -300,7 +300,7 @@ void PrintSubmission(Node& node, const SubmissionView& v, const FileBytesByRecor
   std::cout << "submission " << d.id << "  [" << d.Status() << "]\n"
             << "definition " << d.open.definition << " v" << d.open.version << "  in " << d.scope
             << "\n"
-            << "educator   " << d.open.educator.hex() << "\n";
+            << "educator   " << d.open.educator.hex() << labels.NameSuffix(d.open.educator) << "\n";
   for (const Attempt& at : d.attempts) {
     std::cout << "attempt " << at.number << ": " << AttemptStatusName(at.status) << "\n";
     if (at.pre) std::cout << "  pre_reflection: " << at.pre->text << "\n";

@@ -48,6 +48,11 @@ std::string KeyLabels::Label(const PublicKey& key) const {
   return name.empty() ? ShortKey(key) : name + " (" + ShortKey(key) + ")";
 }
 
+std::string KeyLabels::NameSuffix(const PublicKey& key) const {
+  const std::string name = Name(key);
+  return name.empty() ? std::string() : "  (" + name + ")";
+}
+
 nlohmann::json KeyLabels::NameJson(const PublicKey& key) const {
   const std::string name = Name(key);
   return name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name);

@@ -26,6 +26,8 @@ class KeyLabels {
   // "Name (key prefix)", or the bare key prefix (ShortKey) when Name is
   // empty: a key nobody on record holds is shown as it is.
   std::string Label(const PublicKey& key) const;
+  // "  (Name)" to follow a key printed in full, or "" when Name is empty.
+  std::string NameSuffix(const PublicKey& key) const;
   // Name for JSON documents: the name, or null when it is empty.
   nlohmann::json NameJson(const PublicKey& key) const;
 
