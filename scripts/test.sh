@@ -6,10 +6,8 @@
 #   2. tests: RelWithDebInfo build in build/ (GCC, -O2 -g1) with
 #      -DCREDMESH_WERROR=ON, then scripts/check-test-counts.sh (no registered
 #      test runs zero cases), then every ctest test (labels unit, e2e, slow);
-#      the benchmarks are compiled in stage 3's tree instead, at -O0, which
-#      costs a third of GCC -O2 (with --no-sanitize, here);
 #   3. ASan + UBSan: the whole suite again in build-asan/ (-O0 -g1, the
-#      record-path libraries at -O1) and the benchmarks (compiled, not run), with
+#      record-path libraries at -O1), with
 #      clang++ when it is installed (it compiles this tree in half GCC's time),
 #      which then also builds the libFuzzer targets there;
 #   4. ThreadSanitizer: only the threaded tests (ledger, storage and sync
@@ -37,8 +35,6 @@ configure() {  # configure BUILD_DIR [cmake args...]
     -DCREDMESH_TEST_CXX_FLAGS=-O0 "$@" >/dev/null
 }
 normal_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
-bench_in_normal=OFF  # the benchmarks compile in the ASan tree (stage 3)
-[ "${1:-}" = "--no-sanitize" ] && bench_in_normal=ON
 # Line tables only (-g1: reports still name file and line) in every tree:
 # full -g cost a third of the compile time. The sanitizer trees build at
 # -O0: the sanitizers check every access at any level, and -O0 halves their
@@ -86,8 +82,7 @@ stage() {  # stage NAME COMMAND...: runs it, remembers a failure, prints its tim
 }
 
 tests() {
-  configure build "${normal_flags[@]}" -DCREDMESH_BUILD_BENCH=$bench_in_normal &&
-    cmake --build build -j "$jobs" &&
+  configure build "${normal_flags[@]}" && cmake --build build -j "$jobs" &&
     scripts/check-test-counts.sh build &&
     ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
 }
@@ -122,7 +117,7 @@ asan() {
   local fuzz_opt=()
   $have_clang && fuzz_opt=(-DCREDMESH_FUZZ=ON)
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan -DCREDMESH_SANITIZE=ON -DCREDMESH_BUILD_BENCH=ON "${sanitizer_cxx[@]}" \
+    run_suite build-asan -DCREDMESH_SANITIZE=ON -DCREDMESH_BUILD_BENCH=OFF "${sanitizer_cxx[@]}" \
     "${fuzz_opt[@]}" "${asan_flags[@]}"
 }
 
