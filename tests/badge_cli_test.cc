@@ -76,6 +76,7 @@ TEST_CASE("badge CLI: export, schema, verify, tamper, revoke" * doctest::test_su
   // stack needs, the other two named as missing.
   {
     auto portfolio = nlohmann::json::parse(c.Ok("portfolio 'Ed Ucator' --json"));
+    CHECK(portfolio["educator_name"] == "Ed Ucator");
     nlohmann::json practitioner;
     for (const auto& st : portfolio["stacks"])
       if (st["id"] == "formative-assessment-practitioner") practitioner = st;

@@ -220,7 +220,10 @@ int RunPortfolio(const Context& ctx, const AwardArgs& a) {
   auto p = Portfolio((*node)->store(), person->keys);
   if (!p.ok()) return Fail(p.status());
   if (ctx.json) {
-    PrintJson(PortfolioJson(*p, UnverifiedReason(**node)));
+    nlohmann::json j = PortfolioJson(*p, UnverifiedReason(**node));
+    j["educator_name"] =
+        person->name.empty() ? nlohmann::json(nullptr) : nlohmann::json(person->name);
+    PrintJson(j);
     return kExitOk;
   }
   const auto unverified = UnverifiedReason(**node);
