@@ -52,7 +52,7 @@ class EvidencePurges {
   // The one question the chunk transfer asks before fetching or serving:
   // true iff `hash` is a file purged in any scope or a purged chunk.
   // Conservative across scopes: never fetch or serve such bytes.
-  Result<bool> IsPurged(const Hash256& file_or_chunk);
+  Result<bool> IsPurged(const Hash256& hash);
   // True iff the evidence files of hash `file` in `scope` are purged.
   Result<bool> IsFilePurged(const std::string& scope, const Hash256& file);
   // True iff the chunk is purged (deleted here, refused by the chunk store).

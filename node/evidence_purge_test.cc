@@ -50,7 +50,7 @@ struct PurgeWorld {
   }
   // Writes an evidence record describing a file of `chunk_hashes`.
   EvidenceFile Attach(const std::string& scope, const std::string& name,
-                      std::vector<Hash256> chunk_hashes) {
+                      std::vector<Hash256> chunk_hashes) const {
     EvidenceFile f;
     f.name = name;
     f.type = "video/mp4";
@@ -65,19 +65,20 @@ struct PurgeWorld {
     REQUIRE(r.ok());
     return f;
   }
-  VerifiedRecord Purge(const std::string& scope, const Hash256& file, const std::string& reason) {
+  VerifiedRecord Purge(const std::string& scope, const Hash256& file,
+                       const std::string& reason) const {
     auto r = ledger->Write(kEvidencePurgeKind, scope, PurgeEntity(file),
                            PurgeBody{file, reason}.ToValue(), admin);
     REQUIRE(r.ok());
     return *r;
   }
-  EvidencePurges purges() { return EvidencePurges(store->db()); }
-  bool ChunkPurged(const Hash256& h) {
+  EvidencePurges purges() const { return EvidencePurges(store->db()); }
+  bool ChunkPurged(const Hash256& h) const {
     auto p = purges().IsChunkPurged(h);
     REQUIRE(p.ok());
     return *p;
   }
-  int64_t Pending() {
+  int64_t Pending() const {
     auto n = purges().PendingChanges();
     REQUIRE(n.ok());
     return *n;

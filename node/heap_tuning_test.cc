@@ -21,7 +21,7 @@ namespace credmesh {
 namespace {
 
 long MinorFaults() {
-  struct rusage u;
+  struct rusage u {};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_minflt;
 }

@@ -128,6 +128,8 @@ struct FaultWorld {
     vfs->set_syncs_reach_disk(false);  // no power cuts here: save the disk's time
     world = std::make_unique<SyncWorld>();
   }
+  FaultWorld(const FaultWorld&) = delete;
+  FaultWorld& operator=(const FaultWorld&) = delete;
   ~FaultWorld() { world.reset(); }  // every connection closes before the VFS goes
 };
 

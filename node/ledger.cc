@@ -160,7 +160,7 @@ Status Ledger::IngestLocked(const std::vector<const VerifiedRecord*>& records,
       continue;
     }
     RecordState state = initial;
-    std::string_view reason = "";
+    std::string_view reason;
     if (predecided) {
       state = decisions[i].state;
       reason = decisions[i].reason;
@@ -234,7 +234,7 @@ Result<IngestSummary> Ledger::StoreVerified(const std::vector<const VerifiedReco
   return summary;
 }
 
-Result<IngestSummary> Ledger::IngestVerified(std::vector<VerifiedRecord> records,
+Result<IngestSummary> Ledger::IngestVerified(const std::vector<VerifiedRecord>& records,
                                              const PublicKey* from) {
   std::vector<const VerifiedRecord*> ptrs;
   ptrs.reserve(records.size());
@@ -254,7 +254,7 @@ class ChunkVerifier {
   ChunkVerifier(std::vector<Bytes>& encoded, unsigned threads)
       : encoded_(encoded),
         chunks_((encoded.size() + Ledger::kIngestChunk - 1) / Ledger::kIngestChunk) {
-    for (size_t c = 0; c < chunks_.size(); ++c) ready_.push_back(chunks_[c].get_future());
+    for (auto& chunk : chunks_) ready_.push_back(chunk.get_future());
     const size_t n = std::min<size_t>(std::max(1u, threads), chunks_.size());
     for (size_t t = 0; t < n; ++t) workers_.emplace_back([this] { Work(); });
   }

@@ -61,7 +61,7 @@ class Ledger {
   // `from`: the node key of the peer that delivered the records (a sync
   // session), null for local writes and imports: quarantine quotas per peer
   // (Authorizer::Trim) count what each peer brought.
-  Result<IngestSummary> IngestVerified(std::vector<VerifiedRecord> records,
+  Result<IngestSummary> IngestVerified(const std::vector<VerifiedRecord>& records,
                                        const PublicKey* from = nullptr);
 
   // Creates, signs and stores a local record stamped with this node's clock.

@@ -12,8 +12,6 @@
 namespace credmesh {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr int64_t kT0 = 1'700'000'000'000;  // ms
 constexpr int64_t kMinute = 60 * 1000;
 constexpr int64_t kHour = 60 * kMinute;
@@ -45,12 +43,12 @@ struct Fixture {
     REQUIRE(l.ok());
     ledger = std::move(*l);
   }
-  int64_t Count(const RecordQuery& q = {}) {
+  int64_t Count(const RecordQuery& q = {}) const {
     auto n = store->records().Count(q);
     REQUIRE(n.ok());
     return *n;
   }
-  RecordRow Row(const RecordId& id) {
+  RecordRow Row(const RecordId& id) const {
     auto row = store->records().GetRow(id);
     REQUIRE(row.ok());
     REQUIRE(row->has_value());
@@ -65,6 +63,7 @@ TEST_CASE("node/ledger: Ingest stores the valid records and counts the rest as r
     CAPTURE(threads);
     Fixture f;
     std::vector<Bytes> batch;
+    batch.reserve(100);
     for (int i = 0; i < 100; ++i)
       batch.push_back(
           Encoded(f.key, "e" + std::to_string(i), HybridClock::Make(kT0 - 1000 + i, 0)));

@@ -31,6 +31,8 @@ class Node {
   static Status Init(const std::string& dir, const NodeConfig& config);
   // Opens an existing node. `clock` must outlive the node.
   static Result<std::unique_ptr<Node>> Open(const std::string& dir, Clock& clock);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
   ~Node();
 
   const std::string& dir() const { return dir_; }

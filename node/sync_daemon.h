@@ -78,6 +78,8 @@ class SyncDaemon {
   static Result<std::unique_ptr<SyncDaemon>> Create(Node& node, Clock& clock,
                                                     zmq::context_t& context, SyncBackend& backend,
                                                     PeerPolicy& policy, Options options);
+  SyncDaemon(const SyncDaemon&) = delete;
+  SyncDaemon& operator=(const SyncDaemon&) = delete;
   ~SyncDaemon();
 
   // The bound endpoint ("" when not listening).
@@ -89,10 +91,11 @@ class SyncDaemon {
   // the attempts that are due, waits up to `timeout_ms` for sockets, and
   // finishes what ended (updating the schedule).
   void Turn(int timeout_ms);
-  // Syncs once with `peers` (every configured peer if empty), concurrently.
-  // `progress` (may be empty) is called about every 200 ms while running.
+  // Syncs once with the peers named in `names` (every configured peer if
+  // empty), concurrently. `progress` (may be empty) is called about every
+  // 200 ms while running.
   Result<std::vector<PeerSyncResult>> SyncOnce(
-      const std::vector<std::string>& peers, const std::function<void(const SyncStats&)>& progress,
+      const std::vector<std::string>& names, const std::function<void(const SyncStats&)>& progress,
       const std::atomic<bool>* stop = nullptr);
 
   // For tests and status: the schedule, the peers being synced with now,

@@ -77,7 +77,7 @@ bool VerifySignature(const PublicKey& key, ByteView message, const Signature& si
 Hash256 Blake2b256(ByteView data) {
   EnsureSodium();
   Hash256 h;
-  crypto_generichash(h.data.data(), h.kSize, data.data(), data.size(), nullptr, 0);
+  crypto_generichash(h.data.data(), Hash256::kSize, data.data(), data.size(), nullptr, 0);
   return h;
 }
 
@@ -109,7 +109,7 @@ void Blake2bHasher::Update(ByteView data) {
 Hash256 Blake2bHasher::Final() {
   Hash256 h;
   crypto_generichash_final(reinterpret_cast<crypto_generichash_state*>(state_), h.data.data(),
-                           h.kSize);
+                           Hash256::kSize);
   return h;
 }
 

@@ -65,7 +65,7 @@ class Blake2bHasher {
   Hash256 Final();
 
  private:
-  alignas(64) uint8_t state_[384];
+  alignas(64) uint8_t state_[384]{};
 };
 
 // Curve25519 public key of an Ed25519 public key; fails on an invalid point.

@@ -60,7 +60,9 @@ const Value* FieldReader::Find(const std::string& key) const {
   return it == map_->end() ? nullptr : &it->second;
 }
 
-Status FieldReader::Problem(FieldProblem problem) const { return Describe(describe_, problem); }
+Status FieldReader::Problem(const FieldProblem& problem) const {
+  return Describe(describe_, problem);
+}
 
 Result<const Value*> FieldReader::Get(const std::string& key) const {
   return Require(key, std::nullopt);
@@ -74,7 +76,7 @@ Result<const Value*> FieldReader::Require(const std::string& key,
   p.kind = FieldProblem::Kind::kMissing;
   p.key = key;
   p.expected = expected;
-  return Problem(std::move(p));
+  return Problem(p);
 }
 
 Status FieldReader::WrongType(const std::string& key, FieldType expected) const {
@@ -82,7 +84,7 @@ Status FieldReader::WrongType(const std::string& key, FieldType expected) const 
   p.kind = FieldProblem::Kind::kWrongType;
   p.key = key;
   p.expected = expected;
-  return Problem(std::move(p));
+  return Problem(p);
 }
 
 Result<std::string> FieldReader::StringValue(const Value& v, const std::string& key,
@@ -94,7 +96,7 @@ Result<std::string> FieldReader::StringValue(const Value& v, const std::string& 
     p.kind = FieldProblem::Kind::kEmpty;
     p.key = key;
     p.expected = FieldType::kString;
-    return Problem(std::move(p));
+    return Problem(p);
   }
   if (s.size() > max_bytes) {
     FieldProblem p;
@@ -103,7 +105,7 @@ Result<std::string> FieldReader::StringValue(const Value& v, const std::string& 
     p.expected = FieldType::kString;
     p.max = static_cast<int64_t>(max_bytes);
     p.actual = static_cast<int64_t>(s.size());
-    return Problem(std::move(p));
+    return Problem(p);
   }
   return s;
 }
@@ -119,7 +121,7 @@ Result<int64_t> FieldReader::IntValue(const Value& v, const std::string& key, in
     p.min = min;
     p.max = max;
     p.actual = v.as_int();
-    return Problem(std::move(p));
+    return Problem(p);
   }
   return v.as_int();
 }
@@ -136,7 +138,7 @@ Result<const Value::Array*> FieldReader::ArrayValue(const Value& v, const std::s
     p.min = static_cast<int64_t>(min);
     p.max = static_cast<int64_t>(std::min<size_t>(max, INT64_MAX));
     p.actual = static_cast<int64_t>(n);
-    return Problem(std::move(p));
+    return Problem(p);
   }
   return &v.as_array();
 }
@@ -170,7 +172,7 @@ Result<Bytes> FieldReader::Binary(const std::string& key, size_t min, size_t max
     p.min = static_cast<int64_t>(min);
     p.max = static_cast<int64_t>(std::min<size_t>(max, INT64_MAX));
     p.actual = static_cast<int64_t>(n);
-    return Problem(std::move(p));
+    return Problem(p);
   }
   return v->as_bytes();
 }

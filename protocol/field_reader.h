@@ -77,7 +77,7 @@ class FieldReader {
   // The field; kMissing when absent.
   Result<const Value*> Get(const std::string& key) const;
   // `problem` worded by this reader's Describe.
-  Status Problem(FieldProblem problem) const;
+  Status Problem(const FieldProblem& problem) const;
 
   // Required fields: kMissing when absent, kWrongType when of another type.
   // Strings: kEmpty unless `allow_empty`; kTooLong over `max_bytes`.

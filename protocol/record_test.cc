@@ -324,9 +324,9 @@ TEST_CASE("protocol/record: author and signature lengths") {
 
 TEST_CASE("protocol/record: version, kind, scope and entity syntax") {
   struct Case {
-    size_t field;
+    size_t field{};
     Value value;
-    const char* message;
+    const char* message{};
   };
   const std::string long_name(120, 'a');
   const Case cases[] = {

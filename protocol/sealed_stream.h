@@ -55,6 +55,7 @@ class StreamEncryptor {
   StreamEncryptor(StreamEncryptor&& o) noexcept;
   StreamEncryptor& operator=(StreamEncryptor&&) = delete;
   StreamEncryptor(const StreamEncryptor&) = delete;
+  StreamEncryptor& operator=(const StreamEncryptor&) = delete;
   ~StreamEncryptor();
   // Encrypts one message into `out` (resized to plain.size() +
   // kStreamOverhead). `final` marks the last message of the stream.
@@ -74,6 +75,7 @@ class StreamDecryptor {
   StreamDecryptor(StreamDecryptor&& o) noexcept;
   StreamDecryptor& operator=(StreamDecryptor&&) = delete;
   StreamDecryptor(const StreamDecryptor&) = delete;
+  StreamDecryptor& operator=(const StreamDecryptor&) = delete;
   ~StreamDecryptor();
   // Decrypts one message into `out`; `final` tells whether the sender marked
   // it last. Errors: kCorruption if the message was altered, reordered,

@@ -95,9 +95,13 @@ class [[nodiscard]] Result {
 
 #define CREDMESH_CONCAT_INNER(a, b) a##b
 #define CREDMESH_CONCAT(a, b) CREDMESH_CONCAT_INNER(a, b)
+// `lhs` may be a declaration (`auto x`) and `tmp` is a name: neither can be
+// parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define CREDMESH_ASSIGN_OR_RETURN(lhs, expr) \
   CREDMESH_ASSIGN_OR_RETURN_IMPL(CREDMESH_CONCAT(_res_, __LINE__), lhs, expr)
 #define CREDMESH_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                   \
   if (!tmp.ok()) return tmp.status();                  \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)

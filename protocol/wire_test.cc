@@ -140,7 +140,7 @@ TEST_CASE("protocol/wire: envelope errors") {
 }
 
 TEST_CASE("protocol/wire: HELLO and WELCOME rejections") {
-  auto hello = [](Value::Map over) {
+  auto hello = [](const Value::Map& over) {
     Value::Map m{{"t", "hello"},
                  {"v", Value::Array{1}},
                  {"c", Value::Array{Bytes{1, 2, 3}}},

@@ -4,7 +4,8 @@
 # Usage: scripts/install-deps.sh [--test]
 #   --test also installs what scripts/test.sh uses beyond the build: clang
 #   (its sanitizer trees compile in half GCC's time, and the libFuzzer targets
-#   need it) with its sanitizer runtimes.
+#   need it) with its sanitizer runtimes, and clang-tidy for
+#   scripts/check-tidy.sh.
 set -euo pipefail
 
 PACKAGES=(
@@ -17,7 +18,7 @@ PACKAGES=(
   clang-format jq
 )
 if [ "${1:-}" = "--test" ]; then
-  PACKAGES+=(clang libclang-rt-dev)
+  PACKAGES+=(clang libclang-rt-dev clang-tidy)
 fi
 
 missing=()

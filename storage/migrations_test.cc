@@ -10,8 +10,6 @@
 namespace credmesh {
 namespace {
 
-namespace fs = std::filesystem;
-
 bool TableExists(Database& db, const std::string& name) {
   auto st = db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   REQUIRE(st.ok());

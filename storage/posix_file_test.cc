@@ -38,7 +38,7 @@ TEST_CASE(
   REQUIRE(n.ok());
   CHECK(std::string(reinterpret_cast<char*>(buf), *n) == "2nd");
   CHECK_FALSE(std::filesystem::exists(p + ".tmp"));
-  struct stat st;
+  struct stat st {};
   REQUIRE(::stat(p.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(WriteFileDurably(t.File("no/such/dir/f"), AsBytes("x"), 0600).code() ==

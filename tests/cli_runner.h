@@ -29,6 +29,7 @@
 
 #include "tests/temp_dir.h"
 
+// NOLINTNEXTLINE(readability-redundant-declaration): POSIX asks the program to declare it
 extern char** environ;
 
 namespace credmesh {
@@ -120,6 +121,7 @@ class CliRunner {
     ::sigaction(SIGPIPE, &ignore, nullptr);
     std::vector<std::string> env_strings = ChildEnvironment();
     std::vector<char*> envp;
+    envp.reserve(env_strings.size());
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
     const std::string cwd = dir().string();
@@ -197,6 +199,7 @@ class CliRunner {
       }
     }
     std::vector<std::string> out;
+    out.reserve(env.size());
     for (const auto& [name, value] : env) out.push_back(name + "=" + value);
     return out;
   }

@@ -17,12 +17,11 @@
 #include "protocol/crypto.h"
 #include "tests/temp_dir.h"
 
+// NOLINTNEXTLINE(readability-redundant-declaration): POSIX asks the program to declare it
 extern char** environ;
 
 namespace credmesh::crash_ingest_test {
 namespace {
-
-namespace fs = std::filesystem;
 
 // `count` signed notes of a typical size, stamped from `hlc0` upwards.
 std::vector<Bytes> MakeBatch(const SigningKey& key, size_t count, uint64_t hlc0,
@@ -48,6 +47,7 @@ int RunVerify(const std::string& dir) {
   const std::string bin = CREDMESH_BINARY_DIR "/tools/credmesh";
   std::vector<std::string> args = {bin, "verify", "--dir", dir};
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;

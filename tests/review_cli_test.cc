@@ -52,8 +52,7 @@ class DistrictCli : public CliRunner {
   // Ed's submission at Oak with every slot filled and proof of student
   // outcome in the two slots that require it; not submitted.
   std::string Draft() const {
-    const std::string s =
-        OkLine("submission open --dir oak fa-whole-class-decisions" + std::string(kEd));
+    std::string s = OkLine("submission open --dir oak fa-whole-class-decisions" + std::string(kEd));
     Ok("submission reflect --dir oak " + s + " --pre 'Why I chose this'" + kEd);
     Ok("submission evidence --dir oak " + s + " --slot lesson-plan --file plan.txt" + kEd);
     Ok("submission evidence --dir oak " + s +

@@ -33,6 +33,8 @@ const std::string kCli = credmesh::CredmeshBinary();
 // `credmesh serve` daemons started.
 struct Net : credmesh::CliRunner {
   Net() : CliRunner("credmesh-net") {}
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
   ~Net() {
     while (!daemons.empty()) Stop(daemons.begin()->first, SIGKILL);
   }
@@ -104,7 +106,7 @@ struct Net : credmesh::CliRunner {
   // in one ingest: the records `note add` writes, without starting `count`
   // processes (1,500 of those took a minute, mostly process start-up and one
   // fsync each). Call it while no daemon of `n` runs.
-  void NotesInOneIngest(const std::string& n, const std::string& scope, int count) {
+  void NotesInOneIngest(const std::string& n, const std::string& scope, int count) const {
     auto node = credmesh::Node::Open(D(n), credmesh::SystemClock::Instance());
     REQUIRE_MESSAGE(node.ok(), node.status().ToString());
     credmesh::Ledger& ledger = (*node)->ledger();
@@ -117,7 +119,7 @@ struct Net : credmesh::CliRunner {
       REQUIRE(rec.ok());
       records.push_back(std::move(*rec));
     }
-    auto summary = ledger.IngestVerified(std::move(records));
+    auto summary = ledger.IngestVerified(records);
     REQUIRE_MESSAGE(summary.ok(), summary.status().ToString());
     REQUIRE(summary->valid == static_cast<size_t>(count));
   }
@@ -270,6 +272,8 @@ TEST_CASE(
 class Link {
  public:
   explicit Link(int target_port) : target_(target_port) {}
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
   ~Link() { Stop(); }
   int port() const { return port_; }
   std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
@@ -540,7 +544,8 @@ TEST_CASE("network: evidence crosses a link cut every second to the hub without 
   // story up, e.g. to the issue's 200 MB video (docs/files.md §6).
   const char* mib_env = std::getenv("CREDMESH_TEST_VIDEO_MIB");
   const char* rate_env = std::getenv("CREDMESH_TEST_VIDEO_RATE");
-  const int64_t chunks = 4 * (mib_env ? std::max(1, std::atoi(mib_env)) : 4);
+  const int64_t chunks =
+      4 * (mib_env ? std::max<int64_t>(1, std::strtol(mib_env, nullptr, 10)) : 4);
   const std::string rate = rate_env ? rate_env : "1M";
   std::string video(static_cast<size_t>(chunks) * 256 * 1024 - 1000, '\0');
   uint32_t x = 7;

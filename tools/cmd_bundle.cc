@@ -7,6 +7,7 @@
 #include "node/bundle/bundle_export.h"
 #include "node/bundle/bundle_import.h"
 #include "node/bundle/bundle_state.h"
+#include "node/trust/trust_records.h"
 #include "node/trust_peer_policy.h"
 #include "protocol/hlc.h"
 #include "storage/key_file.h"

@@ -55,6 +55,8 @@ class BadgeWorld {
     grant.not_after_ms = kBaseMs + 365LL * 24 * 3600 * 1000;
     REQUIRE(TrustIndex(store_->db()).ReplaceAll({grant}).ok());
   }
+  BadgeWorld(const BadgeWorld&) = delete;
+  BadgeWorld& operator=(const BadgeWorld&) = delete;
   ~BadgeWorld() {
     ledger_.reset();
     store_.reset();
@@ -91,7 +93,7 @@ class BadgeWorld {
     Ingest();
     auto body = NextStackAward(*store_, stack.id, f.educator.public_key(), "Maple Valley USD");
     REQUIRE(body.ok());
-    const std::string entity = StackAwardEntity(stack.id, 1, f.educator.public_key());
+    std::string entity = StackAwardEntity(stack.id, 1, f.educator.public_key());
     f.Add(kAwardStackKind, "public/" + f.district, entity, T(38), body->ToValue(), f.issuer);
     Ingest();
     return entity;

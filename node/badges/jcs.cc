@@ -138,7 +138,12 @@ std::string FormatJcsNumber(double d) {
   for (size_t i = 0; i < e_pos; ++i) {
     if (sci[i] != '.') digits += sci[i];
   }
-  int exp10 = std::atoi(sci.c_str() + e_pos + 1);
+  // to_chars wrote the exponent, so it parses; from_chars takes the sign
+  // but not a leading '+'.
+  int exp10 = 0;
+  const char* exp_begin = sci.c_str() + e_pos + 1;
+  if (*exp_begin == '+') ++exp_begin;
+  std::from_chars(exp_begin, sci.c_str() + sci.size(), exp10);
   const int k = static_cast<int>(digits.size());
   const int n = exp10 + 1;  // value = 0.digits * 10^n
   if (k <= n && n <= 21) {

@@ -31,7 +31,8 @@ std::string Base58Encode(ByteView data) {
     }
   }
   std::string out(zeros, '1');
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) out += kBase58Alphabet[*it];
+  std::reverse(digits.begin(), digits.end());  // most significant first
+  for (uint8_t d : digits) out += kBase58Alphabet[d];
   return out;
 }
 
@@ -103,9 +104,9 @@ std::string DidKeyMethodOf(const PublicKey& key) {
   return DidKeyOf(key) + "#" + Ed25519Multikey(key);
 }
 
-Result<PublicKey> ParseDidKey(std::string_view s) {
+Result<PublicKey> ParseDidKey(std::string_view did_or_method) {
   constexpr std::string_view kPrefix = "did:key:";
-  std::string_view id = s;
+  std::string_view id = did_or_method;
   if (id.substr(0, kPrefix.size()) == kPrefix) id.remove_prefix(kPrefix.size());
   std::string_view fragment;
   if (size_t hash = id.find('#'); hash != std::string_view::npos) {
@@ -115,13 +116,14 @@ Result<PublicKey> ParseDidKey(std::string_view s) {
       return Status::InvalidArgument("did:key: fragment does not name the DID's key");
   }
   if (id.empty() || id[0] != 'z')
-    return Status::InvalidArgument("did:key: not a base58btc multikey: " + std::string(s));
+    return Status::InvalidArgument("did:key: not a base58btc multikey: " +
+                                   std::string(did_or_method));
   auto bytes = Base58Decode(id.substr(1));
   if (!bytes.ok()) return bytes.status().WithContext("did:key");
   if (bytes->size() != 2 + PublicKey::kSize || (*bytes)[0] != kEd25519Multicodec[0] ||
       (*bytes)[1] != kEd25519Multicodec[1]) {
     return Status::InvalidArgument("did:key: not an Ed25519 key (multicodec 0xed01, 32 bytes): " +
-                                   std::string(s));
+                                   std::string(did_or_method));
   }
   return *PublicKey::FromView(ByteView(*bytes).subspan(2));
 }

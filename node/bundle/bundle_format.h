@@ -77,6 +77,8 @@ class BundleWriter {
                                            const std::string& district, int64_t created_ms);
   BundleWriter(BundleWriter&&) noexcept;
   BundleWriter& operator=(BundleWriter&&) = delete;
+  BundleWriter(const BundleWriter&) = delete;
+  BundleWriter& operator=(const BundleWriter&) = delete;
   ~BundleWriter();
 
   Status AddScope(const std::string& scope);
@@ -90,7 +92,7 @@ class BundleWriter {
   struct State;  // opaque: the file, the encryptor, the transcript
 
  private:
-  BundleWriter(std::unique_ptr<State> s);
+  explicit BundleWriter(std::unique_ptr<State> s);
   Status WriteItem(BundleItemType type, ByteView a, ByteView b, bool final);
   std::unique_ptr<State> s_;
   BundleIoStats stats_;
@@ -113,6 +115,8 @@ class BundleReader {
   static Result<BundleReader> Open(const std::string& path);
   BundleReader(BundleReader&&) noexcept;
   BundleReader& operator=(BundleReader&&) = delete;
+  BundleReader(const BundleReader&) = delete;
+  BundleReader& operator=(const BundleReader&) = delete;
   ~BundleReader();
 
   const BundleHeader& header() const;
@@ -128,7 +132,7 @@ class BundleReader {
 
  private:
   struct State;
-  BundleReader(std::unique_ptr<State> s);
+  explicit BundleReader(std::unique_ptr<State> s);
   std::unique_ptr<State> s_;
   BundleIoStats stats_;
 };

@@ -37,6 +37,8 @@ class StagingArea {
     o.dir_.clear();
   }
   StagingArea& operator=(StagingArea&&) = delete;
+  StagingArea(const StagingArea&) = delete;
+  StagingArea& operator=(const StagingArea&) = delete;
   ~StagingArea() {
     if (dir_.empty()) return;
     std::error_code ec;

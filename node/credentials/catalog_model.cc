@@ -333,6 +333,7 @@ Result<RubricLevel> ParseLevel(const Value& v, const std::string& path) {
 
 std::vector<std::string> LevelIds(const std::vector<RubricLevel>& levels) {
   std::vector<std::string> ids;
+  ids.reserve(levels.size());
   for (const auto& l : levels) ids.push_back(l.id);
   return ids;
 }
@@ -375,6 +376,7 @@ Status CheckLevelScore(const Value& v, const std::string& path,
     if (l.score == *out) return Status::Ok();
   }
   std::vector<std::string> scores;
+  scores.reserve(levels.size());
   for (const auto& l : levels) scores.push_back(std::to_string(l.score));
   return Err(path, "must be the score of one of the rubric's levels (" + JoinList(scores) + ")");
 }
@@ -754,7 +756,7 @@ constexpr std::string_view kKeyOrder[] = {"format",
 
 // Unknown keys (level and criterion ids) rank last, in byte order.
 size_t KeyRank(const std::string& k) {
-  auto it = std::find(std::begin(kKeyOrder), std::end(kKeyOrder), k);
+  const auto* it = std::find(std::begin(kKeyOrder), std::end(kKeyOrder), k);
   return static_cast<size_t>(it - std::begin(kKeyOrder));
 }
 

@@ -124,15 +124,15 @@ struct PassingRule {
   std::map<std::string, int> min_level_score_for;  // criterion id -> min score
   std::optional<CountAtOrAbove> min_count_at_or_above;
 
-  // True iff every present clause holds. False when `level_score_by_criterion`
-  // is empty or the rule has no clause (fail safe).
+  // True iff every present clause holds. False when `scores` (the level score
+  // by criterion id) is empty or the rule has no clause (fail safe).
   // REQUIRES: the map holds exactly one score per criterion of the rubric
   // (Rubric::ScoresFor builds it); otherwise "each" and "count" clauses only
   // see the criteria present.
-  bool Passes(const std::map<std::string, int>& level_score_by_criterion) const;
+  bool Passes(const std::map<std::string, int>& scores) const;
   // The clauses not met, one human-readable line each, for reviewer feedback;
   // empty iff Passes() would return true.
-  std::vector<std::string> Unmet(const std::map<std::string, int>& level_score_by_criterion) const;
+  std::vector<std::string> Unmet(const std::map<std::string, int>& scores) const;
   bool HasClause() const;
 
   bool operator==(const PassingRule&) const = default;

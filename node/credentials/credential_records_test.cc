@@ -27,7 +27,9 @@ TEST_CASE("credential records: award.stack bodies and entities") {
   CHECK(back->frozen == b.frozen);
   CHECK(back->ToValue() == b.ToValue());
 
-  auto refused = [](StackAwardBody x) { return StackAwardBody::Parse(x.ToValue()).status(); };
+  auto refused = [](const StackAwardBody& x) {
+    return StackAwardBody::Parse(x.ToValue()).status();
+  };
   StackAwardBody twice = b;
   twice.parts[1].award = twice.parts[0].award;
   CHECK(refused(twice).message().find("award:sub-1 is listed twice") != std::string::npos);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "node/credentials/catalog_bodies.h"
@@ -119,7 +120,8 @@ class Factory {
   }
   RecordId Issue(const std::string& sub, int attempt, const CredentialDefinition& d,
                  RecordId review, uint64_t hlc, std::optional<AwardSnapshot> frozen = {}) {
-    AwardIssueBody b{sub, attempt, review, d.id, d.version, educator.public_key(), school, frozen};
+    AwardIssueBody b{sub,    attempt,          review, d.id, d.version, educator.public_key(),
+                     school, std::move(frozen)};
     return Add(kAwardIssueKind, "public/" + district, AwardEntity(sub), hlc, b.ToValue(), issuer);
   }
 };
@@ -136,6 +138,8 @@ class World {
     REQUIRE(l.ok());
     ledger_ = std::move(*l);
   }
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
   ~World() {
     ledger_.reset();
     store_.reset();

@@ -38,6 +38,7 @@ DomainRecord RevokeRecord(uint8_t id, uint64_t hlc, const std::string& reason,
 Revocation Replay(const std::vector<DomainRecord>& records, std::vector<IgnoredRecord>& ignored,
                   const std::map<RecordId, LostTo>& lost_issues = {}) {
   std::vector<const DomainRecord*> revokes;
+  revokes.reserve(records.size());
   for (const DomainRecord& r : records) revokes.push_back(&r);
   return ReplayRevokes(revokes, kAwardScope, kIssue, lost_issues, ignored);
 }

@@ -12,6 +12,7 @@ bool PartMatchesEntry(const StackEntry& e, const AwardIssueBody& part) {
 // (definition, version) of each part, as Stack::IsCompletedBy counts them.
 std::vector<std::pair<std::string, int>> EarnedBy(const std::vector<const AwardState*>& parts) {
   std::vector<std::pair<std::string, int>> earned;
+  earned.reserve(parts.size());
   for (const AwardState* p : parts)
     earned.emplace_back(p->issue.definition, static_cast<int>(p->issue.version));
   return earned;

@@ -33,7 +33,7 @@ std::string ChunkStore::PathOf(const Hash256& hash) const {
 namespace {
 
 bool IsRegularFile(const std::string& path) {
-  struct stat st;
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -125,7 +125,7 @@ Result<Bytes> ChunkStore::Get(const Hash256& hash) const {
       return Status::NotFound("chunk " + hash.hex().substr(0, 16) + " is not here");
     return ErrnoStatus("open " + path);
   }
-  struct stat st;
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat " + path);
   const size_t size = static_cast<size_t>(st.st_size);
   // The header apart from the bytes, so that the bytes need no moving.

@@ -65,7 +65,7 @@ class ChunkWriteBatch {
     std::string temp;  // where its bytes wait for Commit
   };
   bool IsStaged(const Hash256& hash) const;
-  Status Stage(const Hash256& hash, ByteView data);  // REQUIRES: `data` hashes to `hash`
+  Status Stage(const Hash256& expected, ByteView data);  // REQUIRES: `data` hashes to `expected`
 
   ChunkStore store_;
   // Opened before the batch's first write, so that the sync reports a

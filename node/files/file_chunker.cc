@@ -41,7 +41,7 @@ Result<FileManifest> ChunkFile(ChunkStore& store, const std::string& path,
                                const ChunkingOptions& options, const ChunkProgress& progress) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("cannot read " + path);
-  struct stat st;
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat " + path);
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
   const int64_t limit = std::min(options.max_file_size, kMaxFileSize);

@@ -30,6 +30,7 @@ TEST_CASE("log text: a peer cannot forge a line, a colour or a reordering") {
                      "2J") == "\\u{009b}2J");
   CHECK(EscapeForLog("a\xe2\x80\xa8"
                      "b") == "a\\u{2028}b");
+  // NOLINTNEXTLINE(misc-misleading-bidirectional): an escaped override, on purpose
   CHECK(EscapeForLog("\xe2\x80\xae"
                      "gpj.exe") == "\\u{202e}gpj.exe");
 }

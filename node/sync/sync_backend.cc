@@ -187,7 +187,7 @@ Result<SyncIngestResult> LedgerSyncBackend::Ingest(std::vector<VerifiedRecord> r
   group_records_ += call_records;
   // Nested in the group: a failure undoes this call's records only, unless
   // SQLite rolled back the whole group (Recover).
-  auto ingested = ledger_.IngestVerified(std::move(records), &from);
+  auto ingested = ledger_.IngestVerified(records, &from);
   if (!ingested.ok()) return Recover(ingested.status(), call_records);
   const IngestSummary& s = *ingested;
   if (group_records_ >= group_limit_) CREDMESH_RETURN_IF_ERROR(Flush());

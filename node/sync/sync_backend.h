@@ -103,6 +103,8 @@ class LedgerSyncBackend final : public SyncBackend {
   static constexpr size_t kGroupRecords = 65536;
   LedgerSyncBackend(Store& store, Ledger& ledger, size_t group_records = kGroupRecords)
       : store_(store), ledger_(ledger), cache_(store), group_limit_(group_records) {}
+  LedgerSyncBackend(const LedgerSyncBackend&) = delete;
+  LedgerSyncBackend& operator=(const LedgerSyncBackend&) = delete;
   ~LedgerSyncBackend() override;  // commits what Flush() has not
   Result<const ItemSource*> Items(const std::string& scope) override;
   Status Fetch(const std::string& scope, const std::vector<RecordId>& ids, std::vector<Bytes>& out,

@@ -44,7 +44,7 @@ Result<std::unique_ptr<SyncClient>> SyncClient::Connect(zmq::context_t& ctx,
                                                         const SigningKey& identity,
                                                         SyncBackend& backend, PeerPolicy& policy,
                                                         Clock& clock, const std::string& endpoint,
-                                                        ClientOptions options) {
+                                                        const ClientOptions& options) {
   CREDMESH_ASSIGN_OR_RETURN(CurvePublic server_curve, CurveFromPublicKey(options.server_key));
   CREDMESH_ASSIGN_OR_RETURN(auto session,
                             SyncClientSession::Create(backend, policy, clock, options));

@@ -38,7 +38,9 @@ class SyncClient {
                                                      const SigningKey& identity,
                                                      SyncBackend& backend, PeerPolicy& policy,
                                                      Clock& clock, const std::string& endpoint,
-                                                     ClientOptions options);
+                                                     const ClientOptions& options);
+  SyncClient(const SyncClient&) = delete;
+  SyncClient& operator=(const SyncClient&) = delete;
   ~SyncClient();
 
   zmq::socket_t& socket() { return socket_; }

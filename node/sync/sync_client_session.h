@@ -31,7 +31,9 @@ class SyncClientSession final : public SyncSession {
  private:
   SyncClientSession(SyncBackend& b, PeerPolicy& p, Clock& c, ClientOptions o,
                     std::vector<Bytes> chain)
-      : SyncSession(b, p, c, o), client_(std::move(o)), chain_(std::move(chain)) {
+      : SyncSession(b, p, c, static_cast<const SessionOptions&>(o)),
+        client_(std::move(o)),
+        chain_(std::move(chain)) {
     remote_key_ = client_.server_key;
   }
   void Handle(wire::Message message) override;

@@ -41,6 +41,8 @@ class SyncServer {
                                                    SyncBackend& backend, PeerPolicy& policy,
                                                    Clock& clock, const std::string& endpoint,
                                                    SessionOptions options = {});
+  SyncServer(const SyncServer&) = delete;
+  SyncServer& operator=(const SyncServer&) = delete;
   ~SyncServer();
 
   const std::string& endpoint() const { return endpoint_; }

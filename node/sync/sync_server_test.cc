@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <thread>
+#include <utility>
 
 #include "node/sync/sync_client.h"
 #include "node/sync/sync_test_world.h"
@@ -74,12 +75,14 @@ struct ServerWorld {
   explicit ServerWorld(const std::vector<std::string>& schools, SessionOptions options = {}) {
     for (const auto& s : schools) w.School(s);
     auto s = SyncServer::Start(ctx, w.hub->node->identity(), *w.hub->backend, *w.hub->policy,
-                               w.clock, "tcp://127.0.0.1:0", options);
+                               w.clock, "tcp://127.0.0.1:0", std::move(options));
     REQUIRE(s.ok());
     server = std::move(*s);
     server->set_on_session_end([this](const PublicKey&, const std::string& outcome,
                                       const SyncStats&) { ended.push_back(outcome); });
   }
+  ServerWorld(const ServerWorld&) = delete;
+  ServerWorld& operator=(const ServerWorld&) = delete;
   ~ServerWorld() { server.reset(); }
   std::unique_ptr<RawClient> Client(const std::string& school, bool small_queues = false) {
     return std::make_unique<RawClient>(ctx, w.School(school), *w.hub, server->endpoint(),
@@ -88,7 +91,7 @@ struct ServerWorld {
   // Runs the server's loop until `done` holds (at most 60 s of real time:
   // generous, so that a slow machine or a sanitizer build cannot fail a
   // test that only waits for progress; a passing run returns at once).
-  bool RunUntil(const std::function<bool()>& done) {
+  bool RunUntil(const std::function<bool()>& done) const {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       zmq::pollitem_t item{server->socket().handle(), 0, ZMQ_POLLIN, 0};
@@ -99,7 +102,7 @@ struct ServerWorld {
     return false;
   }
   // Runs the loop until `c` has a message, and returns it.
-  std::optional<wire::Message> Await(RawClient& c) {
+  std::optional<wire::Message> Await(RawClient& c) const {
     std::optional<wire::Message> m;
     RunUntil([&] { return (m = c.Receive()).has_value(); });
     return m;
@@ -145,7 +148,7 @@ int KernelFrames(int64_t frame_bytes) {
 
 int64_t ErrorCode(const std::optional<wire::Message>& m) {
   if (!m) return -1;
-  auto* e = std::get_if<wire::Error>(&*m);
+  const auto* e = std::get_if<wire::Error>(&*m);
   return e ? e->code : 0;
 }
 

@@ -94,7 +94,7 @@ void SyncSession::Send(const wire::Message& message) {
   OutKind kind = OutKind::kData;
   if (std::holds_alternative<wire::Pong>(message)) kind = OutKind::kPong;
   if (std::holds_alternative<wire::Ping>(message)) kind = OutKind::kPing;
-  if (auto* e = std::get_if<wire::Error>(&message);
+  if (const auto* e = std::get_if<wire::Error>(&message);
       e && e->code == static_cast<int64_t>(wire::ErrorCode::kRecordRejected)) {
     kind = OutKind::kRejection;
   }

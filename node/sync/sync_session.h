@@ -301,7 +301,7 @@ class SyncSession {
   enum class OutKind { kData, kRejection, kPong, kPing, kProbe };
   struct OutFrame {
     Bytes bytes;
-    OutKind kind;
+    OutKind kind = OutKind::kData;
   };
   void Queue(Bytes bytes, OutKind kind);
   void OnPong(const wire::Pong& p);

@@ -167,7 +167,7 @@ struct Injected {
     while (server->NextFrame()) {
     }
   }
-  int64_t Inject(const Bytes& frame) {
+  int64_t Inject(const Bytes& frame) const {
     server->OnFrame(frame);
     server->Tick();  // as the server's loop does: finish verifying and storing
     int64_t code = 0;
@@ -360,6 +360,7 @@ TEST_CASE("sync session: a peer's ERROR text reaches the outcome (and so logs) e
   Injected in(w, pine, *w.hub);
   wire::Error e;
   e.code = 500;
+  // NOLINTNEXTLINE(misc-misleading-bidirectional): an escaped override, on purpose
   e.text = "oops\nts=2026-12-03T00:00:00Z event=sync_ok peer=oak\r\x1b[2J\xe2\x80\xae";
   in.Inject(e.Encode());
   REQUIRE(in.server->closed());

@@ -31,7 +31,7 @@ struct SyncPeer {
         policy(std::make_unique<TrustPeerPolicy>(*node)) {}
   PublicKey key() const { return node->identity().public_key(); }
   // Writes `n` notes in `scope`, signed by the node key.
-  void Notes(const std::string& scope, int n, const std::string& tag = "n") {
+  void Notes(const std::string& scope, int n, const std::string& tag = "n") const {
     for (int i = 0; i < n; ++i) {
       auto r =
           node->ledger().Write("note", scope, tag + std::to_string(i),
@@ -39,12 +39,12 @@ struct SyncPeer {
       if (!r.ok()) throw std::runtime_error(r.status().ToString());
     }
   }
-  int64_t Count(const std::string& scope) {
+  int64_t Count(const std::string& scope) const {
     RecordQuery q;
     q.scope = scope;
     return *node->store().records().Count(q);
   }
-  std::set<RecordId> Ids(const std::string& scope) {
+  std::set<RecordId> Ids(const std::string& scope) const {
     RecordQuery q;
     q.scope = scope;
     std::set<RecordId> out;
@@ -79,6 +79,8 @@ struct SyncWorld {
     hub = std::make_unique<SyncPeer>(std::move(*n));
     clock.Advance(1000);
   }
+  SyncWorld(const SyncWorld&) = delete;
+  SyncWorld& operator=(const SyncWorld&) = delete;
   ~SyncWorld() {
     hub.reset();
     schools.clear();

@@ -29,6 +29,8 @@ class ZapHandler {
   // handler may run per context. REQUIRES: started before the server socket
   // binds, or early connections are not authenticated.
   static Result<std::unique_ptr<ZapHandler>> Start(zmq::context_t& ctx, Admit admit);
+  ZapHandler(const ZapHandler&) = delete;
+  ZapHandler& operator=(const ZapHandler&) = delete;
   ~ZapHandler();  // stops and joins the thread
 
   uint64_t admitted() const { return admitted_; }

@@ -88,7 +88,7 @@ Result<PersonDirectory> PersonDirectory::Load(Database& db,
       }));
   std::vector<RekeySeen> rekeys;  // ascending (timestamp, id)
   CREDMESH_RETURN_IF_ERROR(
-      ForEachValid<RekeyBody>(db, kRekeyKind, [&](const RecordRow& row, RekeyBody b) {
+      ForEachValid<RekeyBody>(db, kRekeyKind, [&](const RecordRow& row, const RekeyBody& b) {
         rekeys.push_back({row.hlc, row.id, b.old_key, b.new_key});
       }));
 

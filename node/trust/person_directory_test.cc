@@ -45,8 +45,10 @@ struct People {
     RekeyBody b = RekeyBody::Make(old_key, new_key, "moved to Oak");
     return w.Make(kRekeyKind, "district/valley", PersonEntity(old_key), hlc, b.ToValue(), signer);
   }
-  void Put(std::initializer_list<const VerifiedRecord*> recs) { REQUIRE(node.Ingest(recs).ok()); }
-  PersonDirectory Load(const std::vector<PersonKeyEntry>& local = {}) {
+  void Put(std::initializer_list<const VerifiedRecord*> recs) const {
+    REQUIRE(node.Ingest(recs).ok());
+  }
+  PersonDirectory Load(const std::vector<PersonKeyEntry>& local = {}) const {
     auto d = PersonDirectory::Load(node.store->db(), local);
     REQUIRE(d.ok());
     return std::move(*d);
@@ -170,6 +172,7 @@ TEST_CASE("person_directory: bad names and e-mails from a peer are refused with 
   People f;
   SigningKey ed = SigningKey::Generate();
   auto grant = f.NamedGrant(f.w.root, ed.public_key(), Role::kEducator, "school/pine", "Ed", At(2));
+  // NOLINTNEXTLINE(misc-misleading-bidirectional): an escaped override, on purpose
   auto bidi = f.Profile(ed, "school/pine", "Ed\xe2\x80\xae", "ed@pine.org", At(3));
   auto email = f.Profile(ed, "school/pine", "Ed", "ed at pine", At(4));
   auto bad_grant = f.NamedGrant(f.w.root, SigningKey::Generate().public_key(), Role::kEducator,

@@ -25,7 +25,9 @@ struct Fixture {
   TestNode node{w};
   VerifiedRecord genesis = w.Genesis();
 
-  void Put(std::initializer_list<const VerifiedRecord*> recs) { REQUIRE(node.Ingest(recs).ok()); }
+  void Put(std::initializer_list<const VerifiedRecord*> recs) const {
+    REQUIRE(node.Ingest(recs).ok());
+  }
 };
 
 TEST_CASE("node/trust: a reviewer grant from the root makes a review valid") {
@@ -148,8 +150,9 @@ TEST_CASE("node/trust: quarantine keeps at most per_author records of one unknow
   auto denied = w.Review(alice, At(2));  // known author, not allowed: denied, never evicted
   REQUIRE(node.Ingest({&denied}).ok());
   std::vector<VerifiedRecord> waiting;
+  waiting.reserve(5);
   for (int i = 0; i < 5; ++i) waiting.push_back(w.Review(stranger, At(10 - i)));
-  REQUIRE(node.Ingest({&waiting[0], &waiting[1]}).ok());
+  REQUIRE(node.Ingest({waiting.data(), waiting.data() + 1}).ok());
   IngestSummary s;
   REQUIRE(node.Ingest({&waiting[2], &waiting[3], &waiting[4]}, &s).ok());
   // The two that arrived first are gone, whatever their timestamps.
@@ -160,7 +163,7 @@ TEST_CASE("node/trust: quarantine keeps at most per_author records of one unknow
   CHECK(s.pending == 3);
   CHECK(node.State(denied) == RecordState::kDenied);
   // An evicted record offered again is stored again (and the oldest goes).
-  REQUIRE(node.Ingest({&waiting[0]}).ok());
+  REQUIRE(node.Ingest({waiting.data()}).ok());
   CHECK(node.Has(waiting[0]));
   CHECK_FALSE(node.Has(waiting[2]));
 }
@@ -211,6 +214,7 @@ TEST_CASE(
   REQUIRE(node.Ingest({&t1, &t2}, nullptr, &honest).ok());
   // Another peer sends records of ever new keys, one per key.
   std::vector<VerifiedRecord> flood;
+  flood.reserve(7);
   for (int i = 0; i < 7; ++i) flood.push_back(w.Review(SigningKey::Generate(), At(4 + i)));
   IngestSummary s;
   for (auto& r : flood) REQUIRE(node.Ingest({&r}, &s, &flooder).ok());
@@ -330,6 +334,7 @@ TEST_CASE("node/trust: property: permutations and batch splits give identical ou
   std::optional<Snapshot> reference;
   for (int round = 0; round < 40; ++round) {
     std::vector<const VerifiedRecord*> order;
+    order.reserve(records.size());
     for (const auto& r : records) order.push_back(&r);
     if (round > 0) std::shuffle(order.begin(), order.end(), rng);
     TestNode node(w);

@@ -103,19 +103,20 @@ struct TestNode {
   }
   // `from`: the peer that delivered them, as a sync session passes it.
   Status Ingest(const std::vector<const VerifiedRecord*>& recs, IngestSummary* summary = nullptr,
-                const PublicKey* from = nullptr) {
+                const PublicKey* from = nullptr) const {
     std::vector<VerifiedRecord> copies;
+    copies.reserve(recs.size());
     for (const auto* r : recs) copies.push_back(*VerifiedRecord::Verify(r->bytes()));
-    auto s = ledger->IngestVerified(std::move(copies), from);
+    auto s = ledger->IngestVerified(copies, from);
     if (s.ok() && summary) *summary = *s;
     return s.ok() ? Status::Ok() : s.status();
   }
-  bool Has(const VerifiedRecord& r) { return *store->records().Contains(r.id()); }
-  RecordRow Row(const VerifiedRecord& r) {
+  bool Has(const VerifiedRecord& r) const { return *store->records().Contains(r.id()); }
+  RecordRow Row(const VerifiedRecord& r) const {
     auto row = store->records().GetRow(r.id());
     return **row;
   }
-  RecordState State(const VerifiedRecord& r) { return Row(r).state; }
+  RecordState State(const VerifiedRecord& r) const { return Row(r).state; }
 };
 
 }  // namespace credmesh::testing

@@ -81,6 +81,7 @@ Derived Snapshot(TestNode& node) {
 std::vector<VerifiedRecord> RandomWorld(const District& w, std::mt19937& rng, int size,
                                         uint64_t future_base) {
   std::vector<SigningKey> keys;
+  keys.reserve(7);
   for (int i = 0; i < 7; ++i) keys.push_back(SigningKey::Generate());
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   auto signer = [&]() -> const SigningKey& {
@@ -146,6 +147,7 @@ TEST_CASE("node/trust: property: incremental settling equals a full recompute af
         HybridClock::Make(node.clock.NowMillis() + 60 * 60'000, 0);  // an hour ahead: refused
     auto records = RandomWorld(w, rng, 30 + static_cast<int>(rng() % 40), future);
     std::vector<const VerifiedRecord*> order;
+    order.reserve(records.size());
     for (const auto& r : records) order.push_back(&r);
     std::shuffle(order.begin(), order.end(), rng);
     size_t i = 0;
@@ -237,6 +239,7 @@ TEST_CASE(
                            "district/valley", At(1 + i % 5)));
   }
   std::vector<const VerifiedRecord*> ptrs;
+  ptrs.reserve(junk.size());
   for (auto& r : junk) ptrs.push_back(&r);
   REQUIRE(node.Ingest(ptrs).ok());
   CHECK(node.State(junk.front()) == RecordState::kPending);
