@@ -146,7 +146,7 @@ TEST_CASE("protocol/wire: HELLO and WELCOME rejections") {
                  {"c", Value::Array{Bytes{1, 2, 3}}},
                  {"s", Value::Array{"district/d1"}},
                  {"l", LimitsValue()}};
-    for (auto& [k, v] : over) m[k] = v;
+    for (const auto& [k, v] : over) m[k] = v;
     return m;
   };
   REQUIRE(DecodeMessage(Enc(hello({})), {}).ok());
@@ -363,6 +363,7 @@ TEST_CASE("protocol/wire: batching respects the frame and count limits") {
   l.max_message_bytes = SessionLimits::kMinMessageBytes;
   l.max_records = 3;
   std::vector<Bytes> recs;
+  recs.reserve(10);
   for (int i = 0; i < 10; ++i)
     recs.push_back(Bytes(100'000 + static_cast<size_t>(i), static_cast<uint8_t>(i)));
   auto batches = BatchRecords("school/pine", recs, l);

@@ -67,6 +67,7 @@ std::optional<std::string> FindUnknownCommand(CLI::App& app, const std::vector<s
     if (!current->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty())
       return std::nullopt;
     std::vector<std::string> names;
+    names.reserve(subs.size());
     for (CLI::App* s : subs) names.push_back(s->get_name());
     std::string msg = "unknown command '" + path + " " + word + "'";
     if (std::string near = ClosestName(word, names); !near.empty())
