@@ -13,6 +13,7 @@
 
 #include "node/files/chunk_checksum.h"
 #include "protocol/bytes.h"
+#include "tests/chunk_files.h"
 #include "tests/cli_runner.h"
 
 namespace credmesh::evidence_cli_test {
@@ -125,16 +126,7 @@ TEST_CASE("evidence files CLI: attach, get back byte for byte, a missing chunk, 
   CHECK(full.output().find("max_submission_mb") != std::string::npos);
 }
 
-size_t CountChunkFiles(const fs::path& chunks, const std::string& suffix) {
-  size_t n = 0;
-  if (!fs::exists(chunks)) return 0;
-  for (const auto& e : fs::recursive_directory_iterator(chunks)) {
-    const std::string name = e.path().filename().string();
-    if (!e.is_regular_file()) continue;
-    if (suffix.empty() ? name.size() == 64 : name.ends_with(suffix)) ++n;
-  }
-  return n;
-}
+using testing::CountChunkFiles;
 
 TEST_CASE("evidence purge CLI: a purge at the hub reaches a school and deletes the file there") {
   CliRunner t("credmesh-purge-e2e");

@@ -23,6 +23,7 @@
 
 #include "node/node.h"
 #include "storage/sqlite.h"
+#include "tests/chunk_files.h"
 #include "tests/cli_runner.h"
 
 namespace {
@@ -493,13 +494,7 @@ TEST_CASE("network: serve stopped by SIGTERM at its first instant exits 0, the n
 // Chunk files under a node's chunks/ folder (marks and temporary files
 // excluded).
 int HeldChunkFiles(const std::string& node_dir) {
-  int n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(node_dir + "/chunks", ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    n += it->is_regular_file() && it->path().filename().string().size() == 64 ? 1 : 0;
-  }
-  return n;
+  return static_cast<int>(credmesh::testing::CountChunkFiles(node_dir + "/chunks", ""));
 }
 
 // The sum of `field`=N over the log lines of sessions with `peer`.
